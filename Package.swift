@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds skip dynamic exclusivity checks in the interpreter's hot paths; the
+// interpreter is single-threaded per session and never overlaps accesses to its stack.
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "psearch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "psearch", targets: ["psearch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(name: "PsearchCore", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
+        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchPlot"], swiftSettings: fast),
+        .executableTarget(
+            name: "psearch",
+            dependencies: [
+                "PsearchLang",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
+    ]
+)

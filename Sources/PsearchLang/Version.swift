@@ -1,0 +1,1 @@
+public enum PsearchLangVersion { public static let string = "0.1.0" }

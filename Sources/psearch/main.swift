@@ -1,0 +1,2 @@
+import PsearchLang
+print("psearch \(PsearchLangVersion.string)")
