@@ -156,32 +156,19 @@ enum Indexing {
         let rest = path.dropFirst(), restKeys = keys.dropFirst()
         switch step {
         case .field(let name, let r):
-            switch base {
-            case .record(var rec):
-                base = .none
-                defer { base = .record(rec) }
-                if rest.isEmpty {
-                    rec[name] = value
-                } else {
-                    guard var inner = rec[name] else { throw place(missingField(name, rec.names, "record"), r) }
-                    rec[name] = Value.none
-                    defer { rec[name] = inner }
-                    try set(&inner, rest, restKeys, value, ip)
-                }
-            default:
+            guard var rec = base.takeRecord() else {
                 throw RuntimeError("cannot set field '\(name)' on \(article(base.typeName))", at: r)
             }
+            defer { base = .record(rec) }
+            try setField(&rec, name, rest, restKeys, value, ip, r)
         case .index(_, let r):
             let k = keys.first!
             do {
-                switch base {
-                case .tensor(var t):
-                    base = .none
+                if var t = base.takeTensor() {
                     defer { base = .tensor(t) }
                     guard rest.isEmpty else { throw RuntimeError("a tensor element holds a number: nothing to index further") }
                     try store(&t, k, value)
-                case .list(var items):
-                    base = .none
+                } else if var items = base.takeList() {
                     defer { base = .list(items) }
                     guard k.count == 1 else { throw RuntimeError("a list takes one index, got \(k.count)") }
                     let i = try index(k[0], count: items.count, of: "list")
@@ -193,30 +180,35 @@ enum Indexing {
                         defer { items[i] = inner }
                         try set(&inner, rest, restKeys, value, ip)
                     }
-                case .record(var rec):
+                } else if case .record = base {
                     guard k.count == 1, case .string(let name) = k[0] else {
                         throw RuntimeError("a record is indexed by a field name string")
                     }
-                    base = .none
+                    var rec = base.takeRecord()!
                     defer { base = .record(rec) }
-                    if rest.isEmpty {
-                        rec[name] = value
-                    } else {
-                        guard var inner = rec[name] else { throw missingField(name, rec.names, "record") }
-                        rec[name] = Value.none
-                        defer { rec[name] = inner }
-                        try set(&inner, rest, restKeys, value, ip)
-                    }
-                case .range:
+                    try setField(&rec, name, rest, restKeys, value, ip, r)
+                } else if case .range = base {
                     base = try ip.materialize(base)
                     try set(&base, path, keys, value, ip)
-                default:
+                } else {
                     throw RuntimeError("cannot assign into \(article(base.typeName)) by index")
                 }
             } catch let e as RuntimeError {
                 throw place(e, r)
             }
         }
+    }
+
+    private static func setField(_ rec: inout Record, _ name: String, _ rest: ArraySlice<StorePathNode.PathStep>,
+                                 _ restKeys: ArraySlice<[Value]>, _ value: Value, _ ip: Interpreter, _ r: SourceRange) throws {
+        if rest.isEmpty {
+            rec[name] = value
+            return
+        }
+        guard var inner = rec[name] else { throw place(missingField(name, rec.names, "record"), r) }
+        rec[name] = Value.none
+        defer { rec[name] = inner }
+        try set(&inner, rest, restKeys, value, ip)
     }
 
     private static func place(_ e: RuntimeError, _ r: SourceRange) -> RuntimeError {

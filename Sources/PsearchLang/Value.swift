@@ -33,6 +33,29 @@ public enum Value {
     }
 }
 
+// Moving a payload out of an enum: `switch` on an inout value keeps a second reference alive
+// for the whole case body, so mutating the payload would copy the storage every time. These
+// helpers leave `.none` behind and return the only reference, so copy-on-write stays in place.
+extension Value {
+    mutating func takeTensor() -> Tensor? {
+        guard case .tensor(let t) = self else { return nil }
+        self = .none
+        return t
+    }
+
+    mutating func takeList() -> [Value]? {
+        guard case .list(let l) = self else { return nil }
+        self = .none
+        return l
+    }
+
+    mutating func takeRecord() -> Record? {
+        guard case .record(let r) = self else { return nil }
+        self = .none
+        return r
+    }
+}
+
 /// Fields in the order they were written, read with `.name`.
 public struct Record {
     public var names: [String]
