@@ -54,12 +54,10 @@ struct Pixels {
 func renderImages(_ grid: ImageGrid, title: String?, width: Int, height: Int, style: TerminalStyle) -> String {
     var st = StyledText(style: style)
     let width = max(8, width)
-    if let title {
-        let t = String(title.prefix(width))
-        st.add(String(repeating: " ", count: max(0, (width - t.count) / 2)) + t)
-        st.newline()
+    guard !grid.images.isEmpty else {
+        if let title { st.add(String(title.prefix(width))); st.newline() }
+        return st.out
     }
-    guard !grid.images.isEmpty else { return st.out }
     var pics = grid.images.map(Pixels.init)
     let hasLabels = grid.labels != nil
     // One shrink factor for all, so a batch keeps its relative sizes; fit the widest image
@@ -70,7 +68,14 @@ func renderImages(_ grid: ImageGrid, title: String?, width: Int, height: Int, st
     while (maxW + f - 1) / f > width || ((maxH + f - 1) / f + 1) / 2 > rowsAvail { f += 1 }
     pics = pics.map { $0.shrunk(by: f) }
     let cellW = pics.map(\.width).max()!
-    let perRow = max(1, min(grid.columns ?? Int.max, (width + 1) / (cellW + 1)))
+    let perRow = max(1, min(grid.columns ?? Int.max, (width + 1) / (cellW + 1), pics.count))
+    if let title {
+        // Centred over the pictures, not the terminal: a small batch sits at the left.
+        let used = min(width, perRow * (cellW + 1) - 1)
+        let t = String(title.prefix(width))
+        st.add(String(repeating: " ", count: max(0, (used - t.count) / 2)) + t)
+        st.newline()
+    }
 
     for start in stride(from: 0, to: pics.count, by: perRow) {
         let group = Array(pics[start..<min(pics.count, start + perRow)])
