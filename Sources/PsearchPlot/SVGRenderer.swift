@@ -401,7 +401,7 @@ struct SVGPlot {
                 if iv.rows.contains(where: { $0.probe != nil }) { items.append(Item(symbol: .probe(color), label: "probe")) }
             case .regions(let reg):
                 if !hasScatter {
-                    for cls in Set(reg.classes).sorted() {
+                    for cls in presentClasses(reg.classes) {
                         let name = reg.classNames.flatMap { cls >= 0 && cls < $0.count ? $0[cls] : nil } ?? "class \(cls)"
                         items.append(Item(symbol: .fill(Palette.hex(Palette.pale(Palette.category[(cls % 10 + 10) % 10]))), label: name))
                     }

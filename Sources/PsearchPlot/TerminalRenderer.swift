@@ -66,8 +66,15 @@ struct StyledText {
         out += s
     }
 
+    /// One cell: the hot path, so no String is built for it.
     mutating func add(_ ch: Unicode.Scalar, fg f: UInt32 = 0, bg b: UInt32 = 0) {
-        add(String(Character(ch)), fg: f, bg: b)
+        if ch.value < 0x20 || (0x7F...0x9F).contains(ch.value) { add("?", fg: f, bg: b); return }
+        if style != .plain {
+            let visibleFg = ch == " " ? fg : f
+            if visibleFg != fg { out += code(visibleFg, background: false); fg = visibleFg }
+            if b != bg { out += code(b, background: true); bg = b }
+        }
+        out.unicodeScalars.append(ch)
     }
 
     mutating func newline() {
@@ -180,7 +187,7 @@ struct TerminalPlot {
                 } else if plain && canvas.fill[i] != 0 {
                     st.add(Unicode.Scalar(canvas.fill[i])!)
                 } else {
-                    st.add(" ", bg: bg)
+                    st.add(" " as Unicode.Scalar, bg: bg)
                 }
             }
             st.newline()
@@ -333,7 +340,7 @@ struct TerminalPlot {
         let n = min(sc.xs.count, sc.ys.count)
         let classes = sc.classes
         let k = Palette.category.count
-        let multi = (classes.map { Set($0).count } ?? 1) > 1
+        let multi = classes.map { presentClasses($0).count > 1 } ?? false
         let colorsPacked = Palette.category.map(Canvas.pack)
         // Counting per cell and class lets the majority class own a crowded cell, whatever the order.
         var counts = [Int32](repeating: 0, count: c.cols * c.rows * k)
@@ -454,9 +461,10 @@ struct TerminalPlot {
                 }
                 lineIndex += 1
             case .scatter(let sc):
-                for (cls, name) in scatterClasses(sc) {
+                let named = scatterClasses(sc)
+                let multi = named.count > 1
+                for (cls, name) in named {
                     let m = (cls % 10 + 10) % 10
-                    let multi = sc.classes.map { Set($0).count > 1 } ?? false
                     let asMarker = sc.xs.count <= 500 || (plain && multi)
                     let sym: Unicode.Scalar = asMarker ? Palette.markers[m].unicodeScalars.first! : "⠂"
                     items.append(LegendItem(symbol: [(sym, Canvas.pack(Palette.category[m]), 0)], label: name))
@@ -488,7 +496,7 @@ struct TerminalPlot {
                                         prefix: name + Ticks.short(scale.lo)))
             case .regions(let reg):
                 if !hasScatter {
-                    for cls in Set(reg.classes).sorted() {
+                    for cls in presentClasses(reg.classes) {
                         let m = (cls % 10 + 10) % 10
                         let fill = Palette.regionFill[m % Palette.regionFill.count].unicodeScalars.first!
                         let sym: [(Unicode.Scalar, UInt32, UInt32)] = plain ? [("[", 0, 0), (fill, 0, 0), ("]", 0, 0)]
@@ -528,9 +536,19 @@ struct TerminalPlot {
 /// Class ids present in a scatter, sorted, with their legend names.
 func scatterClasses(_ sc: Scatter) -> [(Int, String)] {
     guard let classes = sc.classes else { return [(0, sc.label ?? sc.classNames?.first ?? "points")] }
-    let present = Set(classes).sorted()
+    let present = presentClasses(classes)
     if present.count == 1 && sc.label != nil { return [(present[0], sc.label!)] }
     return present.map { cls in (cls, sc.classNames.flatMap { cls >= 0 && cls < $0.count ? $0[cls] : nil } ?? "class \(cls)") }
+}
+
+/// The distinct class ids, sorted; ids 0..<64 (the usual case) without hashing.
+func presentClasses(_ classes: [Int]) -> [Int] {
+    var seen = [Bool](repeating: false, count: 64)
+    var other = Set<Int>()
+    for c in classes {
+        if c >= 0 && c < 64 { seen[c] = true } else { other.insert(c) }
+    }
+    return (seen.indices.filter { seen[$0] } + other).sorted()
 }
 
 /// Bilinear interpolation of a rows x cols grid at fractions (fx, fy) of its x and y ranges.
@@ -560,7 +578,7 @@ extension Regions {
     /// Every boundary touches two classes, so all classes but the last cover them all.
     func boundaryLines() -> [[Contours.Point]] {
         guard rows >= 2, cols >= 2 else { return [] }
-        let present = Set(classes).sorted()
+        let present = presentClasses(classes)
         guard present.count > 1 else { return [] }
         let (cx, cy) = centreRanges()
         return present.dropLast().flatMap { cls in
@@ -576,7 +594,7 @@ extension Regions {
 
     func boundarySegments() -> [(Contours.Point, Contours.Point)] {
         guard rows >= 2, cols >= 2 else { return [] }
-        let present = Set(classes).sorted()
+        let present = presentClasses(classes)
         guard present.count > 1 else { return [] }
         let dx = (x.upperBound - x.lowerBound) / Double(cols), dy = (y.upperBound - y.lowerBound) / Double(rows)
         let cx = (x.lowerBound + dx / 2)...(x.upperBound - dx / 2)
