@@ -61,6 +61,8 @@ struct Canvas {
         }
         let ax = x0 + t0 * dx, ay = y0 + t0 * dy
         let bx = x0 + t1 * dx, by = y0 + t1 * dy
+        // Ends near ±1e308 overflow dx to infinity and the clip to nan: such a line is not drawable.
+        guard ax.isFinite, ay.isFinite, bx.isFinite, by.isFinite else { return }
         let steps = Int(max(abs(bx - ax), abs(by - ay)).rounded(.up))
         if steps == 0 {
             dot(Int(ax), Int(ay), color)

@@ -326,7 +326,7 @@ struct TerminalPlot {
 
     private func drawPolyline(_ xs: [Double], _ ys: [Double], _ color: UInt32, _ c: inout Canvas) {
         let n = min(xs.count, ys.count)
-        if n == 1 { c.dot(Int(dotX(xs[0], c)), Int(dotY(ys[0], c)), color) }
+        if n == 1 { c.line(dotX(xs[0], c), dotY(ys[0], c), dotX(xs[0], c), dotY(ys[0], c), color) }
         guard n >= 2 else { return }
         var px = dotX(xs[0], c), py = dotY(ys[0], c)
         for i in 1..<n {
@@ -554,6 +554,7 @@ func presentClasses(_ classes: [Int]) -> [Int] {
 /// Bilinear interpolation of a rows x cols grid at fractions (fx, fy) of its x and y ranges.
 @inline(__always)
 func bilinear(_ v: UnsafeBufferPointer<Double>, _ rows: Int, _ cols: Int, _ fx: Double, _ fy: Double) -> Double {
+    guard fx.isFinite, fy.isFinite else { return .nan }
     let gx = min(max(fx, 0), 1) * Double(cols - 1), gy = min(max(fy, 0), 1) * Double(rows - 1)
     let i = min(cols - 2, Int(gx)), j = min(rows - 2, Int(gy))
     let tx = gx - Double(i), ty = gy - Double(j)

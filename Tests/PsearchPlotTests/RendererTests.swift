@@ -197,3 +197,37 @@ import Testing
         for (_, fig) in Fixtures.all { #expect(renderSVG(fig) == renderSVG(fig)) }
     }
 }
+
+/// Degenerate input a user can produce from the prompt draws something, never traps.
+@Suite struct DegenerateInputTests {
+    static let figures: [Figure] = [
+        Figure(),
+        Figure(series: [.line(Line(ys: []))]),
+        Figure(series: [.line(Line(ys: [5]))]),
+        Figure(series: [.line(Line(ys: [2, 2, 2]))]),
+        Figure(series: [.line(Line(xs: [0, 1, 2, 3], ys: [1, .nan, .infinity, 2]))]),
+        Figure(series: [.line(Line(sampling: { 1 / $0 }, over: -1...1))]),
+        Figure(series: [.scatter(Scatter(xs: [], ys: [], classes: []))]),
+        Figure(series: [.scatter(Scatter(xs: [1], ys: [1], classes: [-3]))]),
+        Figure(series: [.heatmap(Heatmap(values: Tensor(repeating: .nan, shape: [3, 3]), x: 0...1, y: 0...1))]),
+        Figure(series: [.heatmap(Heatmap(values: Tensor(repeating: 7, shape: [4, 4]), x: 0...1, y: 0...1))]),
+        Figure(series: [.heatmap(Heatmap(sampling: { x, y in x * y }, x: 0...0, y: 0...1, resolution: 5))]),
+        Figure(series: [.intervals(Intervals(rows: [Interval(lo: 1, hi: 1, probe: 1)]))]),
+        Figure(series: [.intervals(Intervals(rows: []))]),
+        Figure(series: [.regions(Regions(classes: [2], rows: 1, cols: 1, x: 0...1, y: 0...1))]),
+        Figure(series: [.path(Path(xs: [], ys: []))]),
+        Figure(series: [.markers(Markers(xs: [1e300], ys: [-1e300], labels: ["far"]))]),
+        Figure(series: [.images(ImageGrid(images: []))]),
+        Figure(series: [.images(ImageGrid(images: [Tensor(shape: [1, 1], data: [0.5])]))]),
+        Figure(series: [.images(ImageGrid(images: [Tensor(repeating: 1, shape: [300, 500, 3])]))]),
+    ]
+
+    @Test(arguments: 0..<figures.count) func rendersWithoutTrapping(_ i: Int) {
+        let fig = Self.figures[i]
+        for (w, h) in [(72, 20), (1, 1), (300, 100)] {
+            #expect(!render(fig, width: w, height: h, style: .plain).isEmpty || i == 16)
+            _ = render(fig, width: w, height: h, style: .ansi256)
+            #expect(renderSVG(fig, width: w, height: h).hasSuffix("</svg>\n"))
+        }
+    }
+}
