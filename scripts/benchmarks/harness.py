@@ -442,6 +442,7 @@ class Run:
         self.order = []             # (workload, [command keys]): peers and psearch alternating
         self.dead = set()
         self.peer_warm = {}         # workload name -> slowest peer warm-up, sets psearch's timeout
+        placed = set()              # a command shared by rows (vec_numpy.py) runs once a round
         for w in wls:
             group = []
             for im in w.impls:
@@ -454,7 +455,8 @@ class Run:
                     c = self.cmds.setdefault(k, dict(argv=list(k[1]), cwd=CACHE if im.psearch else PEERS,
                                                      kind=im.kind, users=[], times=[]))
                     c["users"].append((w, im))
-                    if k not in group:
+                    if k not in placed:
+                        placed.add(k)
                         group.append(k)
             self.order.append((w, group))
 
@@ -657,9 +659,10 @@ def print_report(rows, notes, problems):
     print(table(main_rows, ["workload", "impl", "median_s", "min_s", "net_s", "per_unit",
                             "psearch/peer (medians)", "result  check"]))
     print()
-    print("goals (issues 2-6), judged on medians of this run:")
-    print(table([[r["workload"], r["impl"], r["goal"], r["measured"] or "-", r["status"]] for r in rows if r["goal"]],
-                ["workload", "impl", "goal", "measured", "status"]))
+    goals = [[r["workload"], r["impl"], r["goal"], r["measured"] or "-", r["status"]] for r in rows if r["goal"]]
+    if goals:
+        print("goals (issues 2-6), judged on medians of this run:")
+        print(table(goals, ["workload", "impl", "goal", "measured", "status"]))
     print()
     for n in notes:
         print(f"# {n}")
@@ -711,6 +714,7 @@ def main():
     start = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.perf_counter()
     env = bench_env(a.threads)
+    os.makedirs(CACHE, exist_ok=True)      # psearch runs in it (data files are relative to it)
     lua = ensure_lua()
     data.check_prng()
 
@@ -734,8 +738,8 @@ def main():
     if psearch and not os.access(psearch, os.X_OK):
         psearch, ps_why = None, f"{psearch} is not an executable"
     if psearch:
-        ps_version = subprocess.run([psearch, "--version"], capture_output=True, text=True,
-                                    stdin=subprocess.DEVNULL).stdout.strip() or "-"
+        _, _, out, _ = run_once([psearch, "--version"], CACHE, env, 10)
+        ps_version = out.strip() or "-"
         _, rc, out, _ = run_once([psearch, "-e", "print(1 + 2)"], CACHE, env, 10)
         if rc != 0 or out.strip() != "3":
             ps_why = f"`psearch -e 'print(1 + 2)'` printed {out.strip()[:40]!r}, not '3'" + (f", exit {rc}" if rc else "")
@@ -757,12 +761,14 @@ def main():
                 if im.need == "digits":
                     notes.append(f"SKIPPED {w.label} {im.name}: {why_not['digits']}")
             elif im.psearch and ps_why:
-                im.unavailable = ps_why
+                im.unavailable = "no usable psearch, see the header"
 
     print(f"# psearch bench  {start:%Y-%m-%d %H:%M} UTC  {platform.machine()}  cores={os.cpu_count()}  "
           f"load1={os.getloadavg()[0]:.2f}  runs={runs} (start-up/REPL {sruns})  BLAS/OMP threads={a.threads}")
     lua_v = subprocess.run([lua, "-v"], capture_output=True, text=True).stdout.split("  ")[0] if lua else "no lua5.4"
     print(f"# {ps_version} ({psearch or 'no binary'})  python {platform.python_version()}  {lua_v}")
+    if ps_why:
+        print(f"# psearch NOT AVAILABLE: {ps_why}")
     for mod, tag in (("numpy", "numpy's BLAS"), (None, "system OpenBLAS, psearch's CBLAS")):
         code = ("import sys; sys.path.insert(0, sys.argv[1]); import common; " +
                 ("import numpy; print(numpy.__version__, common.blas_text())" if mod else
