@@ -52,15 +52,21 @@ class Impl:
           "twin"   (psearch, which has no clock) whole process minus the fastest run of a set-up
                    twin script that does everything but the timed part
     base: the start-up row whose minimum is subtracted for net_s (proc only).
-    goal: (peer, max ratio) or ("abs", seconds); judged on medians, or on net for "abs" twins.
+          "pty"    time from fork to the REPL's first prompt on a pseudo-terminal
+    base: the start-up row whose minimum is subtracted for net_s (proc only).
+    goal: (peer, max ratio) or ("abs", seconds), judged on medians; ref: (seconds per unit, why)
+          stands in for a goal's peer that is not installed.
+    tols: absolute tolerance per result field (default exact); check: a function replacing the
+          comparison (result -> (ok, description)); min_lines: output needed to count as drawn.
+    psearch rows run in cache/ (data files are relative to it); peers in peers/.
     """
 
     def __init__(self, name, argv, kind="proc", twin=None, base=None, goal=None, tols=None,
-                 check=None, need=None, cwd=PEERS, min_lines=0, note=None, ref=None, tag=None):
+                 check=None, need=None, min_lines=0, ref=None, tag=None):
         self.name, self.argv, self.kind, self.twin, self.base = name, argv, kind, twin, base
         self.tag = tag or name            # the IMPL of a kernel program's `@ WORKLOAD.IMPL` line
-        self.goal, self.tols, self.check, self.need, self.cwd = goal, tols, check, need, cwd
-        self.min_lines, self.note, self.ref = min_lines, note, ref
+        self.goal, self.tols, self.check, self.need = goal, tols, check, need
+        self.min_lines, self.ref = min_lines, ref
         self.psearch = name.startswith(PSEARCH)
         self.times, self.results, self.unavailable, self.failed = [], [], None, None
 
@@ -97,7 +103,6 @@ def test_acc_at_least(threshold):
 def workloads(psearch, lua, cc_bin, digits):
     """The table of workloads (bench-peers README, "Workloads", and the Speed sections of issues 2-6)."""
     P = [psearch] if psearch else ["psearch"]
-    nums = dict(need="numpy")
     return [
         Workload("", "startup", [
             Impl("python3 -c pass", [PY, "-c", "pass"]),
@@ -144,17 +149,17 @@ def workloads(psearch, lua, cc_bin, digits):
                  twin=P + [ps("search_builtin.setup.ps")], goal=("python bisect", 1.0)),
         ], expected="66667 99988233333", count=200000, unit="call"),
         Workload("e", "vec_dot", [
-            Impl("numpy", [PY, peer("vec_numpy.py")], kind="kernel", **nums),
+            Impl("numpy", [PY, peer("vec_numpy.py")], kind="kernel", need="numpy"),
             Impl("psearch", P + [ps("vec_dot.ps")], kind="twin", twin=P + [ps("vec.setup.ps")]),
         ], expected="1831.5546875", count=20, unit="op"),
         Workload("e", "vec_axpy", [
-            Impl("numpy", [PY, peer("vec_numpy.py")], kind="kernel", **nums),
+            Impl("numpy", [PY, peer("vec_numpy.py")], kind="kernel", need="numpy"),
             Impl("psearch", P + [ps("vec_axpy.ps")], kind="twin", twin=P + [ps("vec.setup.ps")]),
             Impl("blas", [PY, peer("vec_numpy.py")], kind="kernel", need="scipy"),
         ], expected="-469390", count=20, unit="op"),
         Workload("f", "logreg", [
             Impl("numpy", [PY, peer("logreg_numpy.py"), "--data", os.path.join(CACHE, "logreg.csv")],
-                 kind="kernel", **nums),
+                 kind="kernel", need="numpy"),
             Impl("psearch train", P + [ps("logreg.ps")], kind="twin", twin=P + [ps("logreg.setup.ps")],
                  goal=("numpy", 1.0), tols=[1e-8, 1e-5]),
         ], expected="0.3842782826 0.80764 0.16052345 -0.86330304 0.85142783", count=200, unit="epoch",
@@ -166,7 +171,7 @@ def workloads(psearch, lua, cc_bin, digits):
                  goal=("numpy", 1.0), check=test_acc_at_least(0.96)),
         ], expected="0.057808 0.9910 0.9667", count=50, unit="epoch"),
         Workload("", "matmul512", [
-            Impl("numpy", [PY, peer("matmul_numpy.py")], kind="kernel", **nums),
+            Impl("numpy", [PY, peer("matmul_numpy.py")], kind="kernel", need="numpy"),
             Impl("psearch", P + [ps("matmul.ps")], kind="twin", twin=P + [ps("matmul.setup.ps")],
                  goal=("numpy", 1.2)),
         ], expected="-1.5 1604433.05859375 3.03125", count=20, unit="product"),
@@ -546,7 +551,8 @@ class Run:
         for w in self.wls:          # psearch has no clock: whole process minus its fastest set-up run
             for im in w.impls:
                 if im.kind == "twin" and im.times:
-                    im.twin_min = min(self.cmds[("twin", tuple(im.twin))]["times"] or [0.0])
+                    twin = self.cmds[("twin", tuple(im.twin))]["times"] or [0.0]
+                    im.twin_min, im.twin_noise = min(twin), max(twin) - min(twin)
                     im.times = [max(t - im.twin_min, 0.0) for t in im.times]
 
     def check(self):
@@ -611,8 +617,10 @@ class Run:
                 else:
                     row["result"] = im.results[0] if im.results else ("prompt" if im.kind == "pty" else "-")
                     row["check"] = im.check_msg
-                    if im.kind == "twin":
-                        row["result"] += f"  [less set-up twin {fmt_s(getattr(im, 'twin_min', None))}]"
+                    if im.kind == "twin" and hasattr(im, "twin_min"):
+                        row["result"] += f"  [less set-up twin {fmt_s(im.twin_min)}]"
+                        if m is not None and m < im.twin_noise:
+                            row["result"] += f" [BELOW NOISE: twin runs spread {fmt_s(im.twin_noise)}]"
                 if im.psearch and m is not None:
                     parts = []
                     for p in peers:
@@ -650,6 +658,8 @@ class Run:
                 row["status"] = "PASS (vs reference)" if ratio <= limit else "MISS (vs reference)"
             else:
                 row["status"] = f"n/a ({target} not measured)"
+        if row["status"] in ("PASS", "MISS") and im.kind == "twin" and m < getattr(im, "twin_noise", 0):
+            row["status"] += " (below noise)"
 
 
 def print_report(rows, notes, problems):
