@@ -233,9 +233,9 @@ def run_once(argv, cwd, env, timeout):
                 out.read().decode(errors="replace"), err.read().decode(errors="replace"))
 
 
-def time_to_prompt(argv, prompt, env, timeout=5.0):
-    """Seconds from fork to `prompt` on a pseudo-terminal (80x24), or (None, why)."""
-    home = tempfile.mkdtemp(prefix="bench-repl-")
+def time_to_prompt(argv, prompt, env, home, timeout=5.0):
+    """Seconds from fork to `prompt` on a pseudo-terminal (80x24), or (None, why).  HOME and the
+    history live in `home`, kept across runs, so later runs load the history the first one saved."""
     env = dict(env, HOME=home, XDG_STATE_HOME=home, PSEARCH_HISTORY=os.path.join(home, "history"),
                EDITRC="/dev/null", TERM="xterm-256color")
     env.pop("PYTHONSTARTUP", None)
@@ -292,7 +292,6 @@ def time_to_prompt(argv, prompt, env, timeout=5.0):
             os.waitpid(pid, 0)
     finally:
         os.close(master)
-        shutil.rmtree(home, ignore_errors=True)
     if found is None:
         text = buf.decode(errors="replace").strip().replace("\r", "").replace("\n", " | ")
         return None, f"{why}; output: {text[:80]!r}"
@@ -447,6 +446,7 @@ class Run:
         self.order = []             # (workload, [command keys]): peers and psearch alternating
         self.dead = set()
         self.peer_warm = {}         # workload name -> slowest peer warm-up, sets psearch's timeout
+        self.home = tempfile.mkdtemp(prefix="bench-repl-")   # HOME of the REPL runs
         placed = set()              # a command shared by rows (vec_numpy.py) runs once a round
         for w in wls:
             group = []
@@ -483,13 +483,12 @@ class Run:
         c = self.cmds[k]
         users = c["users"]
         if c["kind"] == "pty":
-            if timed:
-                im = users[0][1]
-                secs, why = time_to_prompt(c["argv"], PROMPTS[im.name], self.env)
-                if secs is None:
-                    self.fail(w, im, why)
-                else:
-                    im.times.append(secs)
+            im = users[0][1]
+            secs, why = time_to_prompt(c["argv"], PROMPTS[im.name], self.env, self.home)
+            if secs is None:
+                self.fail(w, im, why)
+            elif timed:
+                im.times.append(secs)
             return
         is_ps = users[0][1].psearch
         timeout = self.timeout(w, is_ps)
@@ -528,7 +527,7 @@ class Run:
         """Every command once, untimed: warms the caches and finds what cannot run."""
         for w, group in self.order:
             for k in group:
-                if k not in self.dead and self.cmds[k]["kind"] != "pty":
+                if k not in self.dead:
                     log(f"# warm-up {w.label}: {' '.join(os.path.basename(x) for x in self.cmds[k]['argv'][:3])}")
                     self.run_command(w, k, timed=False)
         for w in self.wls:          # a psearch row whose twin cannot run cannot be timed either
@@ -791,6 +790,7 @@ def main():
     run.problems += setup_problems
     run.warm_up()
     run.rounds()
+    shutil.rmtree(run.home, ignore_errors=True)
     run.check()
     rows = run.report()
     notes += NOTES
