@@ -32,10 +32,9 @@ public final class Interpreter {
     /// The session's random generator; `seed(n)` replaces it.
     public var random = Random()
 
-    // Globals: names declared at the top level, by slot. nil while declared but not yet set.
-    var globals: [Value?] = []
-    var globalNames: [String] = []
-    var globalIndex: [String: Int] = [:]
+    // Globals: variables declared at the top level, in declaration order.
+    var globals: [GlobalCell] = []
+    var globalIndex: [String: GlobalCell] = [:]
     var declaredInThisChunk: Set<String> = []
 
     // The stack of frames: each call takes `frameSize` slots above `sp`.
@@ -120,39 +119,37 @@ public final class Interpreter {
 
     // MARK: - Globals
 
-    func globalSlot(_ name: String) -> Int {
+    func globalSlot(_ name: String) -> GlobalCell {
         if let g = globalIndex[name] { return g }
-        globals.append(nil)
-        globalNames.append(name)
-        globalIndex[name] = globals.count - 1
-        return globals.count - 1
+        let g = GlobalCell(name)
+        globals.append(g)
+        globalIndex[name] = g
+        return g
     }
 
     /// Drops globals a failed chunk declared (they were appended at the end).
     func forgetGlobals(from count: Int) {
         guard globals.count > count else { return }
-        for n in globalNames[count...] { globalIndex[n] = nil }
+        for g in globals[count...] { globalIndex[g.name] = nil }
         globals.removeLast(globals.count - count)
-        globalNames.removeLast(globalNames.count - count)
     }
 
     /// Defined globals, in declaration order (for `:vars` and completion).
     public var variables: [(name: String, value: Value)] {
-        zip(globalNames, globals).compactMap { n, v in v.map { (n, $0) } }
+        globals.compactMap { g in g.value.map { (g.name, $0) } }
     }
 
     public func setGlobal(_ name: String, _ value: Value) {
-        globals[globalSlot(name)] = value
+        globalSlot(name).value = value
     }
 
     public func global(_ name: String) -> Value? {
-        globalIndex[name].flatMap { globals[$0] }
+        globalIndex[name]?.value
     }
 
     /// Forgets every variable (the REPL's `:reset`).
     public func reset() {
         globals = []
-        globalNames = []
         globalIndex = [:]
         random = Random()
     }

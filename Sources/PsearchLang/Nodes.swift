@@ -80,27 +80,35 @@ final class UpvalueGet: ExprNode {
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { ip.currentClosure!.captures[index].value }
 }
 
-final class GlobalGet: ExprNode {
-    let slot: Int
+/// A top-level variable. Nodes hold the cell itself, so reading a global is one load.
+final class GlobalCell {
     let name: String
+    /// nil while declared but not yet assigned.
+    var value: Value?
+    init(_ name: String) { self.name = name }
+}
+
+final class GlobalGet: ExprNode {
+    let global: GlobalCell
     /// A built-in of the same name answers while the global is not yet defined.
     let fallback: Value?
-    init(_ slot: Int, _ name: String, fallback: Value?, _ r: SourceRange) {
-        self.slot = slot
-        self.name = name
+    init(_ global: GlobalCell, fallback: Value?, _ r: SourceRange) {
+        self.global = global
         self.fallback = fallback
         super.init(r)
     }
+    var name: String { global.name }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
-        if let v = ip.globals[slot] { return v }
+        if let v = global.value { return v }
         if let f = fallback { return f }
-        throw RuntimeError("'\(name)' is used before it is defined", at: range)
+        throw RuntimeError("'\(global.name)' is used before it is defined", at: range)
     }
 }
 
 // MARK: - Operators
 
-final class BinaryNode: ExprNode {
+/// Any binary operator; the common ones have subclasses whose number case is inlined.
+class BinaryNode: ExprNode {
     let op: BinaryOp
     let lhs: ExprNode, rhs: ExprNode
     init(_ op: BinaryOp, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) {
@@ -109,49 +117,33 @@ final class BinaryNode: ExprNode {
         rhs = r
         super.init(range)
     }
+
+    /// The node for `op`: a specialised subclass for + - * / and comparisons.
+    static func make(_ op: BinaryOp, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) -> BinaryNode {
+        switch op {
+        case .add: return AddNode(op, l, r, range)
+        case .sub: return SubNode(op, l, r, range)
+        case .mul: return MulNode(op, l, r, range)
+        case .div: return DivNode(op, l, r, range)
+        case .lt, .le, .gt, .ge, .eq, .ne: return CompareNode(op, l, r, range)
+        default: return BinaryNode(op, l, r, range)
+        }
+    }
+
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
         let a = try lhs.eval(ip, fp)
         let b = try rhs.eval(ip, fp)
         if case .number(let x) = a, case .number(let y) = b {
             switch op {
-            case .add: return .number(x + y)
-            case .sub: return .number(x - y)
-            case .mul: return .number(x * y)
-            case .div: return .number(x / y)
             case .mod: return .number(Ops.floorMod(x, y))
             case .pow: return .number(Ops.power(x, y))
-            case .matmul: return .number(x * y)
-            case .lt: return .bool(x < y)
-            case .le: return .bool(x <= y)
-            case .gt: return .bool(x > y)
-            case .ge: return .bool(x >= y)
-            case .eq: return .bool(x == y)
-            case .ne: return .bool(x != y)
+            default: return .number(Ops.scalar(op, x, y))
             }
         }
         return try slow(a, b, ip)
     }
 
-    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
-        let a = try lhs.eval(ip, fp)
-        let b = try rhs.eval(ip, fp)
-        if case .number(let x) = a, case .number(let y) = b {
-            switch op {
-            case .lt: return x < y
-            case .le: return x <= y
-            case .gt: return x > y
-            case .ge: return x >= y
-            case .eq: return x == y
-            case .ne: return x != y
-            default: break
-            }
-        }
-        let v = try slow(a, b, ip)
-        if case .bool(let r) = v { return r }
-        throw RuntimeError("condition must be a bool, got \(v.typeName)", at: range)
-    }
-
-    private func slow(_ a: Value, _ b: Value, _ ip: Interpreter) throws -> Value {
+    final func slow(_ a: Value, _ b: Value, _ ip: Interpreter) throws -> Value {
         do {
             switch op {
             case .eq: return .bool(Value.equal(a, b))
@@ -163,6 +155,49 @@ final class BinaryNode: ExprNode {
             if e.range == nil { e.range = range }
             throw e
         }
+    }
+}
+
+final class AddNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x + y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class SubNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x - y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class MulNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x * y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class DivNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x / y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class CompareNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { .bool(try evalBool(ip, fp)) }
+
+    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return Ops.compareNumbers(op, x, y) }
+        guard case .bool(let r) = try slow(a, b, ip) else { return false }
+        return r
     }
 }
 
@@ -378,7 +413,12 @@ final class CallNode: ExprNode {
             }
             return try ip.callClosureGeneral(c, evaluateArguments(ip, fp), callRange: range)
         }
-        return try ip.callBuiltin(unsafeDowncast(fn, to: Builtin.self), evaluateArguments(ip, fp), callRange: range)
+        let b = unsafeDowncast(fn, to: Builtin.self)
+        if let f = b.unary, args.count == 1, positionalCount == 1 {
+            let x = try args[0].eval(ip, fp)
+            if case .number(let v) = x { return .number(f(v)) }
+        }
+        return try ip.callBuiltin(b, evaluateArguments(ip, fp), callRange: range)
     }
 
     func evaluateArguments(_ ip: Interpreter, _ fp: Frame) throws -> Arguments {
@@ -433,6 +473,52 @@ final class IndexNode: ExprNode {
     }
 }
 
+/// `v[i]` on a local variable: reads the element in place, without copying the tensor out of
+/// its slot (a copy would retain and release its storage on every read).
+final class IndexLocalNode: ExprNode {
+    let slot: Int
+    let index: ExprNode
+    let general: IndexNode
+    init(_ slot: Int, _ index: ExprNode, general: IndexNode) {
+        self.slot = slot
+        self.index = index
+        self.general = general
+        super.init(general.range)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let i = try index.eval(ip, fp)
+        if case .number(let x) = i, let v = element(fp + slot, x) { return .number(v) }
+        return try Indexing.get(fp[slot], [i], general, ip)
+    }
+}
+
+/// `v[i]` on a global variable, read in place like `IndexLocalNode`.
+final class IndexGlobalNode: ExprNode {
+    let global: GlobalCell
+    let index: ExprNode
+    let general: IndexNode
+    init(_ global: GlobalCell, _ index: ExprNode, general: IndexNode) {
+        self.global = global
+        self.index = index
+        self.general = general
+        super.init(general.range)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let i = try index.eval(ip, fp)
+        if case .number(let x) = i, case .tensor(let t)? = global.value, t.rank == 1,
+           x >= 0, x < Double(t.count), let k = Int(exactly: x) {
+            return .number(t.data[k])
+        }
+        return try general.eval(ip, fp)
+    }
+}
+
+@inline(__always)
+private func element(_ p: UnsafeMutablePointer<Value>, _ x: Double) -> Double? {
+    guard case .tensor(let t) = p.pointee, t.rank == 1, x >= 0, x < Double(t.count), let k = Int(exactly: x) else { return nil }
+    return t.data[k]
+}
+
 final class FieldNode: ExprNode {
     let target: ExprNode
     let name: String
@@ -465,36 +551,83 @@ final class ExprStmt: StmtNode {
     }
 }
 
+/// `x = e` / `let x = e` into a frame slot.
+final class StoreLocal: StmtNode {
+    let slot: Int
+    let value: ExprNode
+    init(_ slot: Int, _ value: ExprNode, _ r: SourceRange) {
+        self.slot = slot
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        fp[slot] = try value.eval(ip, fp)
+        return .normal
+    }
+}
+
+final class StoreGlobal: StmtNode {
+    let global: GlobalCell
+    let value: ExprNode
+    init(_ global: GlobalCell, _ value: ExprNode, _ r: SourceRange) {
+        self.global = global
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        global.value = try value.eval(ip, fp)
+        return .normal
+    }
+}
+
+/// A variable an inner function captured. A `let` makes a fresh cell, so closures made in
+/// different loop iterations keep their own value; an assignment writes the existing cell.
+final class StoreCell: StmtNode {
+    let slot: Int
+    let value: ExprNode
+    let declares: Bool
+    init(_ slot: Int, _ value: ExprNode, declares: Bool, _ r: SourceRange) {
+        self.slot = slot
+        self.value = value
+        self.declares = declares
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let v = try value.eval(ip, fp)
+        if declares { fp[slot] = .object(Cell(v)) } else { cell(fp[slot]).value = v }
+        return .normal
+    }
+}
+
+final class StoreUpvalue: StmtNode {
+    let index: Int
+    let value: ExprNode
+    init(_ index: Int, _ value: ExprNode, _ r: SourceRange) {
+        self.index = index
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        ip.currentClosure!.captures[index].value = try value.eval(ip, fp)
+        return .normal
+    }
+}
+
 /// Where a variable lives, for declarations and assignments.
 enum Slot {
     case local(Int)
     case cell(Int)
     case upvalue(Int)
-    case global(Int)
-}
+    case global(GlobalCell)
 
-final class StoreNode: StmtNode {
-    let slot: Slot
-    let value: ExprNode
-    /// A `let` of a captured variable makes a fresh cell, so closures made in different loop
-    /// iterations keep their own value.
-    let declaresCell: Bool
-    init(_ slot: Slot, _ value: ExprNode, declaresCell: Bool, _ r: SourceRange) {
-        self.slot = slot
-        self.value = value
-        self.declaresCell = declaresCell
-        super.init(r)
-    }
-    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
-        let v = try value.eval(ip, fp)
-        switch slot {
-        case .local(let s): fp[s] = v
-        case .cell(let s):
-            if declaresCell { fp[s] = .object(Cell(v)) } else { cell(fp[s]).value = v }
-        case .upvalue(let i): ip.currentClosure!.captures[i].value = v
-        case .global(let g): ip.globals[g] = v
+    /// The statement that stores `value` here.
+    func store(_ value: ExprNode, declares: Bool, _ r: SourceRange) -> StmtNode {
+        switch self {
+        case .local(let s): return StoreLocal(s, value, r)
+        case .cell(let s): return StoreCell(s, value, declares: declares, r)
+        case .upvalue(let i): return StoreUpvalue(i, value, r)
+        case .global(let g): return StoreGlobal(g, value, r)
         }
-        return .normal
     }
 }
 
@@ -518,6 +651,12 @@ final class StorePathNode: StmtNode {
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
         let v = try value.eval(ip, fp)
+        // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
+        if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1, case .number(let x) = v {
+            let i = try idx[0].eval(ip, fp)
+            if case .number(let k) = i, try storeElement(k, x, ip, fp) { return .normal }
+            return try store(v, [[i]], ip, fp)
+        }
         var keys: [[Value]] = []
         keys.reserveCapacity(path.count)
         for step in path {
@@ -529,6 +668,35 @@ final class StorePathNode: StmtNode {
                 keys.append([])
             }
         }
+        return try store(v, keys, ip, fp)
+    }
+
+    /// Writes `x` at whole index `k` of a vector variable; false when that is not the case.
+    private func storeElement(_ k: Double, _ x: Double, _ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        func write(_ base: inout Value) -> Bool {
+            guard var t = base.takeTensor() else { return false }
+            defer { base = .tensor(t) }
+            guard t.rank == 1, k >= 0, k < Double(t.count), let j = Int(exactly: k) else { return false }
+            t.data[j] = x
+            return true
+        }
+        switch slot {
+        case .local(let s):
+            var base = fp[s]
+            fp[s] = .none
+            defer { fp[s] = base }
+            return write(&base)
+        case .global(let g):
+            guard var base = g.value else { return false }
+            g.value = Value.none
+            defer { g.value = base }
+            return write(&base)
+        case .cell, .upvalue:
+            return false
+        }
+    }
+
+    private func store(_ v: Value, _ keys: [[Value]], _ ip: Interpreter, _ fp: Frame) throws -> Flow {
         switch slot {
         case .local(let s):
             var base = fp[s]
@@ -548,9 +716,9 @@ final class StorePathNode: StmtNode {
             defer { c.value = base }
             try Indexing.set(&base, path[...], keys[...], v, ip)
         case .global(let g):
-            guard var base = ip.globals[g] else { throw RuntimeError("'\(name)' is used before it is defined", at: range) }
-            ip.globals[g] = Value.none
-            defer { ip.globals[g] = base }
+            guard var base = g.value else { throw RuntimeError("'\(name)' is used before it is defined", at: range) }
+            g.value = Value.none
+            defer { g.value = base }
             try Indexing.set(&base, path[...], keys[...], v, ip)
         }
         return .normal
@@ -630,7 +798,7 @@ final class ForNode: StmtNode {
         switch variable {
         case .local(let s): fp[s] = v
         case .cell(let s): fp[s] = .object(Cell(v))
-        case .global(let g): ip.globals[g] = v
+        case .global(let g): g.value = v
         case .upvalue(let i): ip.currentClosure!.captures[i].value = v
         }
     }

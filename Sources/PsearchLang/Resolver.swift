@@ -67,7 +67,7 @@ struct Resolver {
 
     /// Resolves a chunk; returns the top-level statements and the chunk's frame size.
     static func resolve(_ stmts: [Stmt], interp: Interpreter, mode: Mode, keepLast: Bool) throws(DiagnosticList) -> (BlockNode, Int) {
-        let before = interp.globalNames.count
+        let before = interp.globals.count
         var first = Resolver(interp: interp, mode: mode, captured: [], emitting: false)
         first.declareTopLevel(stmts)
         _ = first.chunk(stmts, keepLast: keepLast)
@@ -112,7 +112,7 @@ struct Resolver {
 
     mutating func checkLateGlobals() {
         guard mode == .script else { return }
-        for (name, range) in lateGlobals where interp.globals[interp.globalIndex[name]!] == nil {
+        for (name, range) in lateGlobals where interp.globalIndex[name]?.value == nil {
             if !interp.declaredInThisChunk.contains(name) {
                 diagnostics.append(unknownName(name, range))
             }
@@ -120,7 +120,7 @@ struct Resolver {
     }
 
     func unknownName(_ name: String, _ range: SourceRange) -> Diagnostic {
-        var candidates = Set(interp.globalNames.enumerated().filter { interp.globals[$0.offset] != nil || interp.declaredInThisChunk.contains($0.element) }.map(\.element))
+        var candidates = Set(interp.globals.filter { $0.value != nil || interp.declaredInThisChunk.contains($0.name) }.map(\.name))
         candidates.formUnion(Builtins.byName.keys)
         var s: FunctionScope? = scope
         while let f = s {
@@ -171,18 +171,18 @@ struct Resolver {
             case .local(let s): return LocalGet(s, range)
             case .cell(let s): return CellGet(s, range)
             case .upvalue(let i): return UpvalueGet(i, range)
-            case .global(let g): return GlobalGet(g, name, fallback: nil, range)
+            case .global(let g): return GlobalGet(g, fallback: nil, range)
             }
         }
         if let g = interp.globalIndex[name] {
-            return GlobalGet(g, name, fallback: Builtins.named(name).map { .function($0) }, range)
+            return GlobalGet(g, fallback: Builtins.named(name).map { .function($0) }, range)
         }
         if let b = Builtins.named(name) { return ConstNode(.function(b), range) }
         if !scope.isTopLevel {
             // Inside a function a name may be defined later (in the REPL, by a later input).
             let g = interp.globalSlot(name)
             lateGlobals.append((name, range))
-            return GlobalGet(g, name, fallback: nil, range)
+            return GlobalGet(g, fallback: nil, range)
         }
         diagnostics.append(unknownName(name, range))
         return ConstNode(.none, range)
@@ -216,14 +216,12 @@ struct Resolver {
             return ExprStmt(expression(e), keep: keep)
         case .letDecl(let name, let nameRange, let value):
             let v = expression(value)
-            let key = Resolver.key(nameRange)
-            return StoreNode(declare(name, key: key), v, declaresCell: captured.contains(key), s.range)
+            return declare(name, key: Resolver.key(nameRange)).store(v, declares: true, s.range)
         case .function(let d):
             let key = Resolver.key(d.range)
             // Declared before the body is compiled, so the function can call itself.
             let slot = declare(d.name!, key: key)
-            let f = function(d)
-            return StoreNode(slot, f, declaresCell: captured.contains(key), s.range)
+            return slot.store(function(d), declares: true, s.range)
         case .assign(let target, let value):
             return assignment(target, value, s.range)
         case .ifStmt(let cond, let then, let els):
@@ -305,7 +303,7 @@ struct Resolver {
         let slot: Slot
         if let s = lookup(name, t.range) {
             slot = s
-        } else if let g = interp.globalIndex[name], scope.isTopLevel || interp.globals[g] != nil || interp.declaredInThisChunk.contains(name) {
+        } else if let g = interp.globalIndex[name], scope.isTopLevel || g.value != nil || interp.declaredInThisChunk.contains(name) {
             slot = .global(g)
         } else if scope.isTopLevel {
             // At the top level, assigning an undeclared name declares it.
@@ -316,7 +314,7 @@ struct Resolver {
                                           notes: [Diagnostic.Note("declare it first: let \(name) = …")]))
             return nil
         }
-        if path.isEmpty { return StoreNode(slot, v, declaresCell: false, range) }
+        if path.isEmpty { return slot.store(v, declares: false, range) }
         return StorePathNode(slot, name: name, path: path, value: v, range)
     }
 
@@ -360,7 +358,7 @@ struct Resolver {
         case .record(let fields): return RecordNode(fields.map(\.name), fields.map { expression($0.value) }, e.range)
         case .function(let d): return function(d)
         case .unary(_, let x): return NegateNode(expression(x), e.range)
-        case .binary(let op, let a, let b): return BinaryNode(op, expression(a), expression(b), e.range)
+        case .binary(let op, let a, let b): return BinaryNode.make(op, expression(a), expression(b), e.range)
         case .and(let a, let b): return LogicNode(isAnd: true, expression(a), expression(b), e.range)
         case .or(let a, let b): return LogicNode(isAnd: false, expression(a), expression(b), e.range)
         case .not(let x): return NotNode(expression(x), e.range)
@@ -371,7 +369,11 @@ struct Resolver {
                 checkCall(b.spec, args, e.range)
             }
             return CallNode(f, args.map { expression($0.value) }, args.map(\.label), e.range)
-        case .index(let v, let idx): return IndexNode(expression(v), idx.map { expression($0) }, e.range)
+        case .index(let v, let idx):
+            let node = IndexNode(expression(v), idx.map { expression($0) }, e.range)
+            if idx.count == 1, let l = node.target as? LocalGet { return IndexLocalNode(l.slot, node.indices[0], general: node) }
+            if idx.count == 1, let g = node.target as? GlobalGet, g.fallback == nil { return IndexGlobalNode(g.global, node.indices[0], general: node) }
+            return node
         case .field(let r, let name): return FieldNode(expression(r), name, e.range)
         }
     }

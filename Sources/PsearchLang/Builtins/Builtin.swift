@@ -49,10 +49,14 @@ public struct BuiltinSpec: Sendable {
 public final class Builtin: Callable, @unchecked Sendable {
     public let spec: BuiltinSpec
     let body: (inout Call) throws -> Value
+    /// For element-wise functions of one number: called directly on a number argument,
+    /// skipping the argument list (calls like `floor(x)` sit in inner loops).
+    let unary: ((Double) -> Double)?
 
-    init(_ spec: BuiltinSpec, _ body: @escaping (inout Call) throws -> Value) {
+    init(_ spec: BuiltinSpec, unary: ((Double) -> Double)? = nil, _ body: @escaping (inout Call) throws -> Value) {
         self.spec = spec
         self.body = body
+        self.unary = unary
         super.init(isClosure: false)
     }
 

@@ -24,7 +24,7 @@ extension Builtins {
     ]
 
     static func elementwise(_ name: String, _ summary: String, _ example: String, _ f: @escaping (Double) -> Double) -> Builtin {
-        Builtin(BuiltinSpec(name, "\(name)(x)", summary + "; element-wise on tensors", example: example, params: ["x"])) { c in
+        Builtin(BuiltinSpec(name, "\(name)(x)", summary + "; element-wise on tensors", example: example, params: ["x"]), unary: f) { c in
             try apply(c, "x", f)
         }
     }
