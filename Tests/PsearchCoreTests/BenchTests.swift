@@ -88,7 +88,7 @@ struct CoreBench {
                 }
             })
         }
-        print(String(format: "searchSorted, 200000 calls on 1e6 elements: %.1f ms, %.1f ns/call; found %d checksum %d",
+        print(String(format: "searchSorted, 200000 calls on 1e6 elements: %.1f ms, %.1f ns/call; found %ld checksum %ld",
                      best * 1e3, best / 200_000 * 1e9, found, checksum))
         let v = try Self.time { try BinarySearch.validate(a) }
         print(String(format: "validate 1e6 elements: %.2f ms", v * 1e3))

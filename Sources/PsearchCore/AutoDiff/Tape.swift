@@ -127,6 +127,9 @@ public final class Tape {
     var shapes: [[Int]] = []
 
     var inputNodes = Column<Int32>()
+    /// The compiled replay program; rebuilt after any recording.
+    var program = Column<Instr>()
+    var compiled = false
     /// Total number of input elements: the length of the flat input and gradient vectors.
     public private(set) var inputSize = 0
     public private(set) var guardCount = 0
@@ -139,7 +142,7 @@ public final class Tape {
 
     deinit {
         op.free(); a.free(); b.free(); ip.free(); p.free(); off.free(); cnt.free(); dep.free()
-        val.free(); adj.free(); tval.free(); tadj.free(); aux.free(); inputNodes.free()
+        val.free(); adj.free(); tval.free(); tadj.free(); aux.free(); inputNodes.free(); program.free()
     }
 
     /// Forgets every node, keeping the memory, so a retrace does not reallocate.
@@ -147,6 +150,8 @@ public final class Tape {
         op.removeAll(); a.removeAll(); b.removeAll(); ip.removeAll(); p.removeAll(); off.removeAll()
         cnt.removeAll(); dep.removeAll(); val.removeAll(); adj.removeAll(); tval.removeAll()
         tadj.removeAll(); aux.removeAll(); inputNodes.removeAll(); shapes.removeAll(keepingCapacity: true)
+        program.removeAll()
+        compiled = false
         inputSize = 0
         guardCount = 0
         output = nil
@@ -197,6 +202,7 @@ public final class Tape {
             cnt.append(Int32(c))
         }
         shapes.append(shape)
+        compiled = false
         _ = kernel.forward(Int(id))
         return Node(id: id)
     }
@@ -431,6 +437,11 @@ public final class Tape {
             if k.dep[i] { k.backward(i) }
             i -= 1
         }
+        copyInputAdjoints(into: g)
+    }
+
+    @inline(__always)
+    func copyInputAdjoints(into g: UnsafeMutableBufferPointer<Double>) {
         var j = 0
         for q in 0..<inputNodes.count {
             let node = Int(inputNodes[q])
@@ -454,8 +465,14 @@ public final class Tape {
     public func replay(_ inputs: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double? {
         precondition(inputs.count == inputSize && gradient.count == inputSize, "replay needs \(inputSize) inputs")
         guard let out = output?.i, notReplayableReason == nil else { return nil }
-        guard forward(inputs) else { return nil }
-        backward(into: gradient)
+        if !compiled { compile() }
+        loadInputs(inputs)
+        guard runForward() else { return nil }
+        adj.base.update(repeating: 0, count: op.count)
+        tadj.base.update(repeating: 0, count: tval.count)
+        adj[out] = 1
+        runBackward(from: out)
+        copyInputAdjoints(into: gradient)
         return val[out]
     }
 
@@ -463,7 +480,9 @@ public final class Tape {
     public func evaluate(_ inputs: UnsafeBufferPointer<Double>) -> Double? {
         precondition(inputs.count == inputSize, "replay needs \(inputSize) inputs")
         guard let out = output?.i, notReplayableReason == nil else { return nil }
-        guard forward(inputs) else { return nil }
+        if !compiled { compile() }
+        loadInputs(inputs)
+        guard runForward() else { return nil }
         return val[out]
     }
 
@@ -475,7 +494,7 @@ public final class Tape {
     }
 
     @inline(__always)
-    private func forward(_ inputs: UnsafeBufferPointer<Double>) -> Bool {
+    private func loadInputs(_ inputs: UnsafeBufferPointer<Double>) {
         var j = 0
         for q in 0..<inputNodes.count {
             let node = Int(inputNodes[q])
@@ -489,12 +508,6 @@ public final class Tape {
                 j += c
             }
         }
-        let k = kernel
-        let n = op.count
-        for i in 0..<n where k.dep[i] {
-            if !k.forward(i) { return false }
-        }
-        return true
     }
 
     // MARK: - One-shot

@@ -159,66 +159,73 @@ public enum Descent {
         var state = OptimizerState(method: o.method, dimension: n, options: o)
         var path = [Double](), losses = [Double]()
         if o.record {
-            path.reserveCapacity((o.steps + 1) * n)
-            losses.reserveCapacity(o.steps + 1)
+            // Reserving does not touch the pages; a run that stops early never pays for the rest.
+            let rows = Swift.min(o.steps, 1 << 22) + 1
+            path.reserveCapacity(rows * n)
+            losses.reserveCapacity(rows)
         }
         var evaluations = 0
-        @inline(__always) func evaluate(_ x: [Double], _ g: inout [Double]) throws -> Double {
-            evaluations += 1
-            return try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try f(xp, $0) } }
-        }
-
-        var loss = try evaluate(x, &g)
-        let loss0 = loss
-        if o.record {
-            path.append(contentsOf: x)
-            losses.append(loss)
-        }
-        let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
+        var loss = 0.0, loss0 = 0.0
         var steps = 0
         var converged = false, diverged = false, interrupted = false
         var message = ""
-        var gnorm = norm(g)
-
-        if !loss.isFinite || !gnorm.isFinite {
-            diverged = true
-            message = "the loss or gradient is not finite at the start point (loss \(loss))"
-        } else {
-            while true {
-                if gnorm < o.tol {
-                    converged = true
-                    message = "converged after \(steps) steps: gradient norm \(fmt(gnorm)) < tol \(fmt(o.tol))"
-                    break
-                }
-                if steps >= o.steps {
-                    message = "stopped after \(steps) steps (the step limit) with gradient norm \(fmt(gnorm))"
-                    break
-                }
-                if Interrupt.isRequested {
-                    interrupted = true
-                    message = "interrupted at step \(steps)"
-                    break
-                }
-                for i in 0..<n { prev[i] = x[i] }
-                if o.line {
-                    guard try lineStep(f, &x, g, loss, o.lr, &evaluations) != nil else {
-                        message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
-                        break
+        var gnorm = 0.0
+        try x.withUnsafeMutableBufferPointer { xp in
+            try g.withUnsafeMutableBufferPointer { gp in
+                try prev.withUnsafeMutableBufferPointer { pp in
+                    let xr = UnsafeBufferPointer(xp)
+                    loss = try f(xr, gp)
+                    evaluations += 1
+                    loss0 = loss
+                    if o.record {
+                        for i in 0..<n { path.append(xp[i]) }
+                        losses.append(loss)
                     }
-                } else {
-                    state.update(&x, g)
-                }
-                loss = try evaluate(x, &g)
-                steps += 1
-                gnorm = norm(g)
-                if o.record {
-                    path.append(contentsOf: x)
-                    losses.append(loss)
-                }
-                if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !allFinite(x) {
-                    diverged = true
-                    message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, at: prev, options: o, evaluations: &evaluations)
-                    break
+                    let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
+                    gnorm = norm(gp)
+                    if !loss.isFinite || !gnorm.isFinite {
+                        diverged = true
+                        message = "the loss or gradient is not finite at the start point (loss \(loss))"
+                        return
+                    }
+                    while true {
+                        if gnorm < o.tol {
+                            converged = true
+                            message = "converged after \(steps) steps: gradient norm \(fmt(gnorm)) < tol \(fmt(o.tol))"
+                            return
+                        }
+                        if steps >= o.steps {
+                            message = "stopped after \(steps) steps (the step limit) with gradient norm \(fmt(gnorm))"
+                            return
+                        }
+                        if Interrupt.isRequested {
+                            interrupted = true
+                            message = "interrupted at step \(steps)"
+                            return
+                        }
+                        for i in 0..<n { pp[i] = xp[i] }
+                        if o.line {
+                            guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
+                                message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
+                                return
+                            }
+                        } else {
+                            state.update(xp, UnsafeBufferPointer(gp))
+                        }
+                        loss = try f(xr, gp)
+                        evaluations += 1
+                        steps += 1
+                        gnorm = norm(gp)
+                        if o.record {
+                            for i in 0..<n { path.append(xp[i]) }
+                            losses.append(loss)
+                        }
+                        if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !allFinite(xr) {
+                            diverged = true
+                            message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, at: Array(pp), options: o, evaluations: &evaluations)
+                            return
+                        }
+                    }
                 }
             }
         }
@@ -229,13 +236,21 @@ public enum Descent {
 
     @inline(__always)
     static func norm(_ g: [Double]) -> Double {
+        g.withUnsafeBufferPointer { norm($0) }
+    }
+
+    @inline(__always)
+    static func norm(_ g: UnsafeBufferPointer<Double>) -> Double {
         var s = 0.0
         for v in g { s += v * v }
         return s.squareRoot()
     }
 
     @inline(__always)
-    static func allFinite(_ x: [Double]) -> Bool {
+    static func norm(_ g: UnsafeMutableBufferPointer<Double>) -> Double { norm(UnsafeBufferPointer(g)) }
+
+    @inline(__always)
+    static func allFinite(_ x: UnsafeBufferPointer<Double>) -> Bool {
         var ok = true
         for v in x { ok = ok && v.isFinite }
         return ok
@@ -245,11 +260,11 @@ public enum Descent {
 
     /// One line-search step: golden-section on φ(t) = f(x − t·g) over a bracket found by doubling
     /// (or halving) t from lr. Moves x and returns t, or nil when no t lowers the loss.
-    static func lineStep(_ f: Objective, _ x: inout [Double], _ g: [Double], _ loss: Double, _ lr: Double, _ evaluations: inout Int) throws -> Double? {
+    static func lineStep(_ f: Objective, _ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, _ loss: Double, _ lr: Double, _ evaluations: inout Int) throws -> Double? {
         let n = x.count
         var trial = [Double](repeating: 0, count: n)
         var scratch = [Double](repeating: 0, count: n)
-        let base = x
+        let base = Array(x)
         func phi(_ t: Double) throws -> Double {
             for i in 0..<n { trial[i] = base[i] - t * g[i] }
             evaluations += 1
@@ -417,41 +432,51 @@ struct OptimizerState {
     }
 
     @inline(__always)
-    mutating func update(_ x: inout [Double], _ g: [Double]) {
+    mutating func update(_ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>) {
         let n = x.count
         t += 1
-        switch method {
-        case .gd:
+        if method == .gd {
             for i in 0..<n { x[i] = x[i] - lr * g[i] }
-        case .momentum, .nesterov:
-            for i in 0..<n {
-                // torch: the buffer starts as a copy of the first gradient.
-                buf[i] = t == 1 ? g[i] : buf[i] * mu + g[i]
-                let d = method == .nesterov ? g[i] + mu * buf[i] : buf[i]
-                x[i] = x[i] - lr * d
-            }
-        case .adagrad:
-            // torch: clr = lr / (1 + (step - 1) * lr_decay) with lr_decay 0.
-            for i in 0..<n {
-                buf[i] = buf[i] + g[i] * g[i]
-                x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
-            }
-        case .rmsprop:
-            for i in 0..<n {
-                buf[i] = buf[i] * alpha + (1 - alpha) * (g[i] * g[i])
-                x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
-            }
-        case .adam:
-            let bc1 = 1 - Foundation.pow(beta1, Double(t))
-            let bc2 = 1 - Foundation.pow(beta2, Double(t))
-            let stepSize = lr / bc1
-            let bc2Sqrt = bc2.squareRoot()
-            for i in 0..<n {
-                // torch's lerp with weight 1 − β₁ < 0.5: m + w·(g − m).
-                buf[i] = buf[i] + (1 - beta1) * (g[i] - buf[i])
-                sq[i] = sq[i] * beta2 + (1 - beta2) * (g[i] * g[i])
-                let denom = sq[i].squareRoot() / bc2Sqrt + eps
-                x[i] = x[i] - stepSize * (buf[i] / denom)
+            return
+        }
+        let first = t == 1
+        let (method, lr, mu, beta1, beta2, alpha, eps, t) = (self.method, self.lr, self.mu, self.beta1, self.beta2, self.alpha, self.eps, self.t)
+        buf.withUnsafeMutableBufferPointer { buf in
+            sq.withUnsafeMutableBufferPointer { sq in
+                switch method {
+                case .gd:
+                    break
+                case .momentum, .nesterov:
+                    for i in 0..<n {
+                        // torch: the buffer starts as a copy of the first gradient.
+                        buf[i] = first ? g[i] : buf[i] * mu + g[i]
+                        let d = method == .nesterov ? g[i] + mu * buf[i] : buf[i]
+                        x[i] = x[i] - lr * d
+                    }
+                case .adagrad:
+                    // torch: clr = lr / (1 + (step - 1) * lr_decay) with lr_decay 0.
+                    for i in 0..<n {
+                        buf[i] = buf[i] + g[i] * g[i]
+                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
+                    }
+                case .rmsprop:
+                    for i in 0..<n {
+                        buf[i] = buf[i] * alpha + (1 - alpha) * (g[i] * g[i])
+                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
+                    }
+                case .adam:
+                    let bc1 = 1 - Foundation.pow(beta1, Double(t))
+                    let bc2 = 1 - Foundation.pow(beta2, Double(t))
+                    let stepSize = lr / bc1
+                    let bc2Sqrt = bc2.squareRoot()
+                    for i in 0..<n {
+                        // torch's lerp with weight 1 − β₁ < 0.5: m + w·(g − m).
+                        buf[i] = buf[i] + (1 - beta1) * (g[i] - buf[i])
+                        sq[i] = sq[i] * beta2 + (1 - beta2) * (g[i] * g[i])
+                        let denom = sq[i].squareRoot() / bc2Sqrt + eps
+                        x[i] = x[i] - stepSize * (buf[i] / denom)
+                    }
+                }
             }
         }
     }
