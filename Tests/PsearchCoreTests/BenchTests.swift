@@ -71,6 +71,35 @@ struct CoreBench {
         print(String(format: "tape replay + gd update, raw loop: %.1f ns/step (%d nodes) %g", s / Double(n) * 1e9, tape.count, sink))
     }
 
+    /// What `grad(f, x)` costs when the built-in traces afresh every call (no cached tape).
+    @Test func rosenbrockTraceFromScratch() throws {
+        let n = 200_000
+        var sink = 0.0
+        var best = Double.infinity
+        for _ in 0..<3 {
+            best = min(best, try Self.time {
+                for k in 0..<n {
+                    let r = try Tape.gradient(at: [-1.5 + 1e-6 * Double(k), 2]) { t, p in try TestFunctions.rosenbrock.trace(t, p) }
+                    sink += r.gradient[0]
+                }
+            })
+        }
+        print(String(format: "fresh tape + trace + gradient, rosenbrock: %.0f ns/call (%g)", best / Double(n) * 1e9, sink))
+        let tape = Tape()
+        best = .infinity
+        for _ in 0..<3 {
+            best = min(best, try Self.time {
+                for k in 0..<n {
+                    tape.reset()
+                    let p = tape.input([-1.5 + 1e-6 * Double(k), 2])
+                    let g = try tape.gradient(of: TestFunctions.rosenbrock.trace(tape, p))
+                    sink += g[0]
+                }
+            })
+        }
+        print(String(format: "reused tape (reset) + trace + gradient: %.0f ns/call (%g)", best / Double(n) * 1e9, sink))
+    }
+
     @Test func binarySearchWithoutTrace() throws {
         let a = (0..<1_000_000).map { Double(3 * $0 + 1) }
         try BinarySearch.validate(a)

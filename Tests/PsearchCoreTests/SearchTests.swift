@@ -49,6 +49,20 @@ import Testing
         #expect(SearchError.unsorted(index: 3).description == "vector is not sorted: element 3 is smaller than element 2")
     }
 
+    @Test func sortedCacheValidatesOnceAndSeesWrites() throws {
+        let cache = SortedVectorCache()
+        var v: [Double] = [1, 3, 5, 7]
+        #expect(try cache.search(v, 5).index == 2)
+        #expect(cache.isKnownSorted(v))
+        let alias = v
+        #expect(cache.isKnownSorted(alias))
+        // A write copies the buffer (the cache shares it), so the changed vector is checked again.
+        v[1] = 9
+        #expect(!cache.isKnownSorted(v))
+        #expect(throws: SearchError.unsorted(index: 2)) { try cache.search(v, 5) }
+        #expect(try cache.search(alias, 7).index == 3)
+    }
+
     /// Against a linear scan on random sorted vectors with duplicates.
     @Test func agreesWithLinearScan() throws {
         var rng = Random(seed: 11)

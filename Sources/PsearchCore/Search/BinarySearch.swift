@@ -98,3 +98,31 @@ public enum BinarySearch {
         return BinarySearchResult(found: found, index: index, steps: steps, bound: bound(n), count: n, path: path)
     }
 }
+
+/// Remembers the last vector found sorted, so searching one vector many times validates it once.
+///
+/// Sound without hashing the contents: the cache keeps a reference to the array's buffer, so the
+/// buffer stays alive and shared, and any later write to the caller's array copies it first
+/// (copy-on-write) — a changed vector therefore never has the cached buffer's address.
+public final class SortedVectorCache {
+    private var last: [Double] = []
+
+    public init() {}
+
+    /// Validates `xs` unless it is the vector validated last, then searches it.
+    public func search(_ xs: [Double], _ target: Double) throws(SearchError) -> BinarySearchResult {
+        if !isKnownSorted(xs) {
+            try BinarySearch.validate(xs)
+            last = xs
+        }
+        return try BinarySearch.searchSorted(xs, target)
+    }
+
+    /// Whether `xs` shares its storage with the last validated vector.
+    public func isKnownSorted(_ xs: [Double]) -> Bool {
+        guard !xs.isEmpty, xs.count == last.count else { return false }
+        let a = xs.withUnsafeBufferPointer { $0.baseAddress }
+        let b = last.withUnsafeBufferPointer { $0.baseAddress }
+        return a == b
+    }
+}
