@@ -4,7 +4,7 @@ import Testing
 
 /// Timings, not assertions: run with
 /// `PSEARCH_BENCH=1 swift test -c release --filter PsearchCoreTests.CoreBench`.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["PSEARCH_BENCH"] != nil))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["PSEARCH_BENCH"] != nil))
 struct CoreBench {
     static func time(_ body: () throws -> Void) rethrows -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds

@@ -207,6 +207,7 @@ public final class Tape {
         return Node(id: id)
     }
 
+    @inline(__always)
     var kernel: Kernel {
         Kernel(op: op.base, a: a.base, b: b.base, ip: ip.base, p: p.base, off: off.base, cnt: cnt.base, dep: dep.base,
                val: val.base, adj: adj.base, tval: tval.base, tadj: tadj.base, aux: aux.base)
