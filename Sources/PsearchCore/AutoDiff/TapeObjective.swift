@@ -1,0 +1,44 @@
+/// An objective whose value and gradient come from a tape: traced once, replayed natively each
+/// call, retraced only when a guard fails (the function's control flow depends on its input).
+///
+/// `trace` receives a reset tape and the point; it creates the inputs (one vector or several
+/// numbers: the flat layout must have `x.count` elements) and returns the output node.
+public final class TapeObjective {
+    public typealias Trace = (Tape, [Double]) throws -> Node
+
+    public let tape = Tape()
+    private let trace: Trace
+    private var traced = false
+    /// How many times the function was traced (the first time included).
+    public private(set) var traces = 0
+    /// How many calls were answered by replaying the tape.
+    public private(set) var replays = 0
+
+    public init(trace: @escaping Trace) {
+        self.trace = trace
+    }
+
+    /// Writes the gradient at x into g and returns the value.
+    public func callAsFunction(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) throws -> Double {
+        if traced, let v = tape.replay(x, gradient: g) {
+            replays += 1
+            return v
+        }
+        tape.reset()
+        traces += 1
+        traced = false
+        let out = try trace(tape, Array(x))
+        guard tape.inputSize == x.count else {
+            throw AutoDiffError.shapeMismatch(op: "grad", [tape.inputSize], [x.count])
+        }
+        let grad = try tape.gradient(of: out)
+        for i in 0..<grad.count { g[i] = grad[i] }
+        traced = true
+        return tape.scalar(out)
+    }
+
+    /// The objective as a closure for `Descent.descend`.
+    public var objective: Descent.Objective {
+        { x, g in try self(x, g) }
+    }
+}

@@ -1,0 +1,483 @@
+import Foundation
+
+/// Gradient-descent methods, with the update rules and default constants of `torch.optim`.
+public enum DescentMethod: String, CaseIterable, Sendable {
+    /// SGD: x ← x − lr·g.
+    case gd
+    /// SGD with momentum μ: b ← μ·b + g (b = g on the first step); x ← x − lr·b.
+    case momentum
+    /// SGD with Nesterov momentum: b as for momentum; x ← x − lr·(g + μ·b).
+    case nesterov
+    /// Adagrad: s ← s + g²; x ← x − lr·g / (√s + ε), ε = 1e-10.
+    case adagrad
+    /// RMSprop (not centred): v ← α·v + (1 − α)·g²; x ← x − lr·g / (√v + ε), α = 0.99, ε = 1e-8.
+    case rmsprop
+    /// Adam: m ← lerp(m, g, 1 − β₁); v ← β₂·v + (1 − β₂)·g²;
+    /// x ← x − (lr / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
+    case adam
+}
+
+/// Settings of one descent; the defaults are `descend`'s.
+public struct DescentOptions: Sendable {
+    public var lr = 0.01
+    public var steps = 1000
+    /// Converged when the gradient norm falls below this.
+    public var tol = 1e-8
+    public var method = DescentMethod.gd
+    /// Each step: golden-section search along −g instead of a fixed lr.
+    public var line = false
+    /// μ for momentum and nesterov.
+    public var momentum = 0.9
+    public var beta1 = 0.9
+    public var beta2 = 0.999
+    /// RMSprop's smoothing constant.
+    public var alpha = 0.99
+    /// nil: the method's torch default (1e-10 for adagrad, 1e-8 otherwise).
+    public var eps: Double?
+    /// Diverged when |loss| exceeds this times max(|start loss|, 1).
+    public var divergenceFactor = 1e12
+    /// Keep the path and losses (off for multi-start inner runs that only need end points).
+    public var record = true
+
+    public init(lr: Double = 0.01, steps: Int = 1000, tol: Double = 1e-8, method: DescentMethod = .gd, line: Bool = false) {
+        self.lr = lr
+        self.steps = steps
+        self.tol = tol
+        self.method = method
+        self.line = line
+    }
+
+    var epsilon: Double { eps ?? (method == .adagrad ? 1e-10 : 1e-8) }
+}
+
+/// The outcome of a descent (scipy's OptimizeResult shape).
+public struct DescentResult: Sendable {
+    /// The end point.
+    public var x: [Double]
+    public var loss: Double
+    /// Updates made.
+    public var steps: Int
+    /// Calls of the objective.
+    public var evaluations: Int
+    /// The gradient norm fell below tol.
+    public var converged: Bool
+    public var diverged: Bool
+    /// Stopped by Ctrl-C.
+    public var interrupted: Bool
+    /// One line on how the run ended.
+    public var message: String
+    /// Gradient norm at the end point.
+    public var gradientNorm: Double
+    /// Length of a point.
+    public let dimension: Int
+    /// Visited points, row-major, one row per step, the start included (empty if not recorded).
+    public var pathData: [Double]
+    /// Loss at each point of the path.
+    public var losses: [Double]
+
+    /// Number of rows of the path.
+    public var pathCount: Int { dimension == 0 ? 0 : pathData.count / dimension }
+
+    /// Row i of the path.
+    public func pathRow(_ i: Int) -> [Double] { Array(pathData[(i * dimension)..<((i + 1) * dimension)]) }
+
+    /// The path as a matrix (rows × dimension).
+    public var path: Tensor { Tensor(shape: [pathCount, dimension], data: pathData) }
+}
+
+/// A local minimum found by multi-start: the best end point of the runs merged into it.
+public struct FoundMinimum: Sendable {
+    public var x: [Double]
+    public var loss: Double
+    /// How many runs ended here.
+    public var count: Int
+    /// Which runs (indices into `runs`).
+    public var runs: [Int]
+}
+
+public struct MultiStartResult: Sendable {
+    public var starts: [[Double]]
+    public var runs: [DescentResult]
+    /// Distinct end points, lowest loss first (diverged runs excluded).
+    public var minima: [FoundMinimum]
+    /// Index into `runs` of the lowest final loss, nil if every run diverged.
+    public var best: Int?
+}
+
+public enum DescentError: Error, Equatable, Sendable {
+    case emptyStart
+    case badOption(name: String, value: Double)
+    case badBox(String)
+    case gradientSize(expected: Int, got: Int)
+}
+
+extension DescentError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .emptyStart: return "descend needs a start point with at least one number"
+        case .badOption(let name, let v): return "bad value for '\(name)': \(v)"
+        case .badBox(let why): return "bad box: \(why)"
+        case .gradientSize(let e, let g): return "gradient has \(g) elements for a point of \(e)"
+        }
+    }
+}
+
+/// Gradient descent and its family over an objective giving loss and gradient.
+public enum Descent {
+    /// Writes the gradient at x into g (same length) and returns the loss. It may call back into
+    /// an interpreter; its errors pass through `descend` unchanged.
+    public typealias Objective = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Double
+
+    /// Convenience: wraps a closure returning (loss, gradient) as an `Objective`.
+    public static func objective(_ f: @escaping ([Double]) throws -> (Double, [Double])) -> Objective {
+        { x, g in
+            let (v, grad) = try f(Array(x))
+            guard grad.count == g.count else { throw DescentError.gradientSize(expected: g.count, got: grad.count) }
+            for i in 0..<grad.count { g[i] = grad[i] }
+            return v
+        }
+    }
+
+    static func validate(_ start: [Double], _ o: DescentOptions) throws(DescentError) {
+        guard !start.isEmpty else { throw .emptyStart }
+        guard o.lr > 0 && o.lr.isFinite else { throw .badOption(name: "lr", value: o.lr) }
+        guard o.steps >= 0 else { throw .badOption(name: "steps", value: Double(o.steps)) }
+        guard o.tol >= 0 else { throw .badOption(name: "tol", value: o.tol) }
+        guard o.momentum >= 0 && o.momentum < 1 else { throw .badOption(name: "momentum", value: o.momentum) }
+        guard o.beta1 >= 0 && o.beta1 < 1 else { throw .badOption(name: "beta1", value: o.beta1) }
+        guard o.beta2 >= 0 && o.beta2 < 1 else { throw .badOption(name: "beta2", value: o.beta2) }
+    }
+
+    /// Runs `options.steps` updates from `start`, stopping early on convergence, divergence or
+    /// Ctrl-C (`Interrupt.isRequested` is polled every step and left set for the caller).
+    public static func descend(_ f: Objective, start: [Double], options o: DescentOptions = DescentOptions()) throws -> DescentResult {
+        try validate(start, o)
+        let n = start.count
+        var x = start
+        var g = [Double](repeating: 0, count: n)
+        var prev = start
+        var state = OptimizerState(method: o.method, dimension: n, options: o)
+        var path = [Double](), losses = [Double]()
+        if o.record {
+            // Reserving does not touch the pages; a run that stops early never pays for the rest.
+            let rows = Swift.min(o.steps, 1 << 22) + 1
+            path.reserveCapacity(rows * n)
+            losses.reserveCapacity(rows)
+        }
+        var evaluations = 0
+        var loss = 0.0, loss0 = 0.0
+        var steps = 0
+        var converged = false, diverged = false, interrupted = false
+        var message = ""
+        var gnorm = 0.0
+        try x.withUnsafeMutableBufferPointer { xp in
+            try g.withUnsafeMutableBufferPointer { gp in
+                try prev.withUnsafeMutableBufferPointer { pp in
+                    let xr = UnsafeBufferPointer(xp)
+                    loss = try f(xr, gp)
+                    evaluations += 1
+                    loss0 = loss
+                    if o.record {
+                        for i in 0..<n { path.append(xp[i]) }
+                        losses.append(loss)
+                    }
+                    let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
+                    gnorm = norm(gp)
+                    if !loss.isFinite || !gnorm.isFinite {
+                        diverged = true
+                        message = "the loss or gradient is not finite at the start point (loss \(loss))"
+                        return
+                    }
+                    while true {
+                        if gnorm < o.tol {
+                            converged = true
+                            message = "converged after \(steps) steps: gradient norm \(fmt(gnorm)) < tol \(fmt(o.tol))"
+                            return
+                        }
+                        if steps >= o.steps {
+                            message = "stopped after \(steps) steps (the step limit) with gradient norm \(fmt(gnorm))"
+                            return
+                        }
+                        if Interrupt.isRequested {
+                            interrupted = true
+                            message = "interrupted at step \(steps)"
+                            return
+                        }
+                        for i in 0..<n { pp[i] = xp[i] }
+                        if o.line {
+                            guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
+                                message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
+                                return
+                            }
+                        } else {
+                            state.update(xp, UnsafeBufferPointer(gp))
+                        }
+                        loss = try f(xr, gp)
+                        evaluations += 1
+                        steps += 1
+                        gnorm = norm(gp)
+                        if o.record {
+                            for i in 0..<n { path.append(xp[i]) }
+                            losses.append(loss)
+                        }
+                        if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !allFinite(xr) {
+                            diverged = true
+                            message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, at: Array(pp), options: o, evaluations: &evaluations)
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        return DescentResult(
+            x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
+            interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses)
+    }
+
+    @inline(__always)
+    static func norm(_ g: [Double]) -> Double {
+        g.withUnsafeBufferPointer { norm($0) }
+    }
+
+    @inline(__always)
+    static func norm(_ g: UnsafeBufferPointer<Double>) -> Double {
+        var s = 0.0
+        for v in g { s += v * v }
+        return s.squareRoot()
+    }
+
+    @inline(__always)
+    static func norm(_ g: UnsafeMutableBufferPointer<Double>) -> Double { norm(UnsafeBufferPointer(g)) }
+
+    @inline(__always)
+    static func allFinite(_ x: UnsafeBufferPointer<Double>) -> Bool {
+        var ok = true
+        for v in x { ok = ok && v.isFinite }
+        return ok
+    }
+
+    static func fmt(_ v: Double) -> String { String(format: "%.6g", v) }
+
+    /// One line-search step: golden-section on φ(t) = f(x − t·g) over a bracket found by doubling
+    /// (or halving) t from lr. Moves x and returns t, or nil when no t lowers the loss.
+    static func lineStep(_ f: Objective, _ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>, _ loss: Double, _ lr: Double, _ evaluations: inout Int) throws -> Double? {
+        let n = x.count
+        var trial = [Double](repeating: 0, count: n)
+        var scratch = [Double](repeating: 0, count: n)
+        let base = Array(x)
+        func phi(_ t: Double) throws -> Double {
+            for i in 0..<n { trial[i] = base[i] - t * g[i] }
+            evaluations += 1
+            let v = try trial.withUnsafeBufferPointer { xp in try scratch.withUnsafeMutableBufferPointer { try f(xp, $0) } }
+            return v.isNaN ? .infinity : v
+        }
+        var t = lr
+        var ft = try phi(t)
+        var hi: Double
+        if ft < loss {
+            // Expand while the loss keeps falling: the minimum lies beyond t.
+            var grow = 0
+            while grow < 60 {
+                let f2 = try phi(2 * t)
+                if !(f2 < ft) { break }
+                t *= 2
+                ft = f2
+                grow += 1
+            }
+            hi = 2 * t
+        } else {
+            var shrink = 0
+            while !(ft < loss) && shrink < 60 {
+                t /= 2
+                ft = try phi(t)
+                shrink += 1
+            }
+            if !(ft < loss) { return nil }
+            hi = 2 * t
+        }
+        hi = Swift.max(hi, t)
+        let r = try IntervalSearch.golden(phi, lo: 0, hi: hi, tol: hi * 1e-6)
+        let best = r.loss < ft ? r.x : t
+        for i in 0..<n { x[i] = base[i] - best * g[i] }
+        return best
+    }
+
+    /// Says at which step the run diverged and suggests an lr from the curvature along the
+    /// gradient at the last good point (a finite-difference Hessian-vector product).
+    static func divergenceMessage(_ f: Objective, step: Int, loss: Double, loss0: Double, at x: [Double], options o: DescentOptions, evaluations: inout Int) throws -> String {
+        let what = loss.isNaN ? "the loss became nan" : (loss.isInfinite ? "the loss became infinite" : "the loss grew from \(fmt(loss0)) to \(fmt(loss))")
+        var text = "diverged at step \(step): \(what); try a smaller lr than \(fmt(o.lr))"
+        if o.line { return text }
+        if let curvature = try curvatureAlongGradient(f, at: x, evaluations: &evaluations), curvature > 0 {
+            let stable: Double
+            switch o.method {
+            case .gd: stable = 2 / curvature
+            case .momentum: stable = 2 * (1 + o.momentum) / curvature
+            case .nesterov: stable = 2 * (1 + o.momentum) / ((1 + 2 * o.momentum) * curvature)
+            case .adagrad, .rmsprop, .adam: stable = o.lr / 10
+            }
+            switch o.method {
+            case .gd, .momentum, .nesterov:
+                text += " (the curvature there, \(fmt(curvature)), allows lr below about \(fmt(stable)))"
+            case .adagrad, .rmsprop, .adam:
+                text += " (for example \(fmt(stable)))"
+            }
+        } else {
+            text += " (for example \(fmt(o.lr / 10)))"
+        }
+        return text
+    }
+
+    /// |H·d| for d the unit gradient at x, by central differences of the gradient; nil if it cannot
+    /// be estimated (zero or non-finite gradient).
+    public static func curvatureAlongGradient(_ f: Objective, at x: [Double], evaluations: inout Int) throws -> Double? {
+        let n = x.count
+        var g = [Double](repeating: 0, count: n)
+        func grad(_ p: [Double], _ out: inout [Double]) throws -> Double {
+            evaluations += 1
+            return try p.withUnsafeBufferPointer { xp in try out.withUnsafeMutableBufferPointer { try f(xp, $0) } }
+        }
+        let v = try grad(x, &g)
+        let gn = norm(g)
+        guard v.isFinite, gn.isFinite, gn > 0 else { return nil }
+        let scale = Swift.max(1, norm(x))
+        let h = 1e-5 * scale
+        var plus = x, minus = x
+        for i in 0..<n {
+            plus[i] += h * g[i] / gn
+            minus[i] -= h * g[i] / gn
+        }
+        var gp = g, gm = g
+        _ = try grad(plus, &gp)
+        _ = try grad(minus, &gm)
+        var s = 0.0
+        for i in 0..<n {
+            let hv = (gp[i] - gm[i]) / (2 * h)
+            s += hv * hv
+        }
+        let c = s.squareRoot()
+        return c.isFinite ? c : nil
+    }
+
+    /// Runs `descend` from `starts` random points in `box` (one seeded stream per start) and
+    /// merges end points closer than `mergeTolerance` into one minimum.
+    ///
+    /// The default tolerance is 1e-3 times the box diagonal (at least 1e-3).
+    public static func multiStart(
+        _ f: Objective, box: [(lo: Double, hi: Double)], starts: Int, random: Random = Random(),
+        options: DescentOptions = DescentOptions(), mergeTolerance: Double? = nil
+    ) throws -> MultiStartResult {
+        guard !box.isEmpty else { throw DescentError.badBox("it has no dimensions") }
+        for (i, b) in box.enumerated() where !(b.lo.isFinite && b.hi.isFinite && b.lo <= b.hi) {
+            throw DescentError.badBox("dimension \(i) is [\(b.lo), \(b.hi)]")
+        }
+        guard starts >= 1 else { throw DescentError.badOption(name: "starts", value: Double(starts)) }
+        var diagonal = 0.0
+        for b in box { diagonal += (b.hi - b.lo) * (b.hi - b.lo) }
+        let tol = mergeTolerance ?? Swift.max(1e-3, 1e-3 * diagonal.squareRoot())
+        var points = [[Double]](), runs = [DescentResult]()
+        for s in 0..<starts {
+            if Interrupt.isRequested { break }
+            var r = random.stream(s)
+            let start = box.map { r.uniform($0.lo, $0.hi) }
+            points.append(start)
+            runs.append(try descend(f, start: start, options: options))
+        }
+        var minima = [FoundMinimum]()
+        for (i, run) in runs.enumerated() where !run.diverged && run.loss.isFinite {
+            if let m = minima.firstIndex(where: { distance($0.x, run.x) <= tol }) {
+                minima[m].count += 1
+                minima[m].runs.append(i)
+                if run.loss < minima[m].loss {
+                    minima[m].x = run.x
+                    minima[m].loss = run.loss
+                }
+            } else {
+                minima.append(FoundMinimum(x: run.x, loss: run.loss, count: 1, runs: [i]))
+            }
+        }
+        minima.sort { $0.loss < $1.loss }
+        var best: Int?
+        for (i, run) in runs.enumerated() where !run.diverged && run.loss.isFinite {
+            if best == nil || run.loss < runs[best!].loss { best = i }
+        }
+        return MultiStartResult(starts: points, runs: runs, minima: minima, best: best)
+    }
+
+    static func distance(_ a: [Double], _ b: [Double]) -> Double {
+        var s = 0.0
+        for i in 0..<a.count { s += (a[i] - b[i]) * (a[i] - b[i]) }
+        return s.squareRoot()
+    }
+}
+
+/// Per-method state (momentum buffer, accumulators) and the torch.optim update rules.
+struct OptimizerState {
+    let method: DescentMethod
+    let lr, mu, beta1, beta2, alpha, eps: Double
+    var buf: [Double]
+    var sq: [Double]
+    var t = 0
+
+    init(method: DescentMethod, dimension n: Int, options o: DescentOptions) {
+        self.method = method
+        lr = o.lr
+        mu = o.momentum
+        beta1 = o.beta1
+        beta2 = o.beta2
+        alpha = o.alpha
+        eps = o.epsilon
+        buf = [Double](repeating: 0, count: method == .gd ? 0 : n)
+        sq = [Double](repeating: 0, count: (method == .adam) ? n : 0)
+    }
+
+    @inline(__always)
+    mutating func update(_ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>) {
+        let n = x.count
+        t += 1
+        if method == .gd {
+            for i in 0..<n { x[i] = x[i] - lr * g[i] }
+            return
+        }
+        let first = t == 1
+        let (method, lr, mu, beta1, beta2, alpha, eps, t) = (self.method, self.lr, self.mu, self.beta1, self.beta2, self.alpha, self.eps, self.t)
+        buf.withUnsafeMutableBufferPointer { buf in
+            sq.withUnsafeMutableBufferPointer { sq in
+                switch method {
+                case .gd:
+                    break
+                case .momentum, .nesterov:
+                    for i in 0..<n {
+                        // torch: the buffer starts as a copy of the first gradient.
+                        buf[i] = first ? g[i] : buf[i] * mu + g[i]
+                        let d = method == .nesterov ? g[i] + mu * buf[i] : buf[i]
+                        x[i] = x[i] - lr * d
+                    }
+                case .adagrad:
+                    // torch: clr = lr / (1 + (step - 1) * lr_decay) with lr_decay 0.
+                    for i in 0..<n {
+                        buf[i] = buf[i] + g[i] * g[i]
+                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
+                    }
+                case .rmsprop:
+                    for i in 0..<n {
+                        buf[i] = buf[i] * alpha + (1 - alpha) * (g[i] * g[i])
+                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
+                    }
+                case .adam:
+                    let bc1 = 1 - Foundation.pow(beta1, Double(t))
+                    let bc2 = 1 - Foundation.pow(beta2, Double(t))
+                    let stepSize = lr / bc1
+                    let bc2Sqrt = bc2.squareRoot()
+                    for i in 0..<n {
+                        // torch's lerp with weight 1 − β₁ < 0.5: m + w·(g − m).
+                        buf[i] = buf[i] + (1 - beta1) * (g[i] - buf[i])
+                        sq[i] = sq[i] * beta2 + (1 - beta2) * (g[i] * g[i])
+                        let denom = sq[i].squareRoot() / bc2Sqrt + eps
+                        x[i] = x[i] - stepSize * (buf[i] / denom)
+                    }
+                }
+            }
+        }
+    }
+}
