@@ -174,7 +174,7 @@ extension Generators {
     ///
     /// Cats have pointed ears on top, a narrow chin and orange-to-grey fur; dogs have ears
     /// hanging at the sides, a wide snout and brown-to-tan fur. Every picture blends in a random
-    /// share (up to 55%) of the other animal, shifts the colours and adds pixel noise, so a
+    /// share (up to 40%) of the other animal, shifts the colours and adds pixel noise, so a
     /// small model separates them well but not perfectly. Rows are in [0, 1], shape [7, 5, 3].
     public static func images(n: Int = 200, seed: UInt64) throws(DataError) -> Dataset {
         guard n >= 2 else { throw .badArgument("images needs n >= 2 samples, got \(n)") }
@@ -185,7 +185,7 @@ extension Generators {
             let label = i % 2  // balanced, then shuffled below
             let own = drawAnimal(cat: label == 1, rng: &rng)
             let other = drawAnimal(cat: label == 0, rng: &rng)
-            let blend = 0.55 * rng.uniform()
+            let blend = 0.4 * rng.uniform()
             for p in 0..<105 {
                 let v = (1 - blend) * own[p] + blend * other[p] + 0.12 * rng.normal()
                 x.append(min(1, max(0, v)))
