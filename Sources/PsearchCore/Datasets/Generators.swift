@@ -80,11 +80,17 @@ public enum Generators {
         return try finish(pts, classes: 2, rng: &rng)
     }
 
-    /// `classes` Gaussian blobs with centres uniform in [-2, 2]², spread 0.3 + noise.
+    /// `classes` Gaussian blobs, spread 0.3 + noise, centred around a ring of radius 1.5..2.5 at
+    /// evenly spaced, jittered angles (random centres would often overlap).
     public static func blobs(n: Int = 200, classes: Int = 3, noise: Double = 0.1, seed: UInt64) throws(DataError) -> Dataset {
         try check(n: n, noise: noise, classes: classes)
         var rng = Random(seed: seed)
-        let centres = (0..<classes).map { _ in (rng.uniform(-2, 2), rng.uniform(-2, 2)) }
+        let phase = rng.uniform(0, 2 * Double.pi)
+        let centres = (0..<classes).map { c in
+            let angle = phase + 2 * Double.pi * (Double(c) + rng.uniform(-0.2, 0.2)) / Double(classes)
+            let radius = rng.uniform(1.5, 2.5)
+            return (radius * cos(angle), radius * sin(angle))
+        }
         let spread = 0.3 + noise
         var pts = [(Double, Double, Int)]()
         for i in 0..<n {
