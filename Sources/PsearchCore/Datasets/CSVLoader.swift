@@ -4,10 +4,10 @@ import Foundation
 /// Reads CSV files into datasets, parsing with yaslab/CSV.swift (RFC 4180 quoting).
 ///
 /// Rules: the first row is the header (unless `header: false`, when columns are named c0, c1,
-/// ...). Columns whose first data value is a number become features; other columns except the
-/// label are skipped (their names are left out of `featureNames`). A later non-number in a
-/// feature column, an empty cell, or a row with the wrong number of fields is an error naming
-/// the file, line and column. Blank lines are skipped.
+/// ...). Columns holding at least one number become features; all-text columns other than the
+/// label are skipped (their names are left out of `featureNames`). A non-number or an empty
+/// cell in a feature column, or a row with the wrong number of fields, is an error naming the
+/// file, line and column. Blank lines are skipped.
 ///
 /// The label column: strings become class ids in order of first appearance. A label column
 /// whose values are all integers (like digits' 0..9) is a classification with the distinct
@@ -67,7 +67,8 @@ public enum CSVLoader {
             throw .csv(path: name, line: row.line, column: nil,
                        message: "expected \(columns.count) fields, found \(row.fields.count)")
         }
-        let featureIndices = columns.indices.filter { $0 != labelIndex && Double(first.fields[$0]) != nil }
+        // A column with any number in it is numeric; its other cells must then be numbers too.
+        let featureIndices = columns.indices.filter { j in j != labelIndex && rows.contains { Double($0.fields[j]) != nil } }
         guard !featureIndices.isEmpty else {
             throw .csv(path: name, line: first.line, column: nil, message: "no numeric feature columns")
         }
