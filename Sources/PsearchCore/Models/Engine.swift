@@ -75,7 +75,11 @@ final class Engine {
             let (nIn, nOut) = (sizes[l], sizes[l + 1])
             let out = acts[l]
             let b = w + bOffset[l]
-            for r in 0..<rows { (out + r * nOut).update(from: b, count: nOut) }
+            if nOut == 1 {
+                out.update(repeating: b[0], count: rows)
+            } else {
+                for r in 0..<rows { for j in 0..<nOut { out[r * nOut + j] = b[j] } }
+            }
             Linalg.gemm(m: rows, n: nOut, k: nIn, a: prev, lda: nIn, b: w + wOffset[l], ldb: nOut,
                         beta: 1, c: out, ldc: nOut)
             if l < layers - 1 {
@@ -110,7 +114,14 @@ final class Engine {
         case .identity:
             break
         case .sigmoid:
-            for i in 0..<(rows * k) { p[i] = Engine.sigmoid(p[i]) }
+            // k = 1 here: lse[r] keeps 1 + e^-|z|, so the loss needs no second exp.
+            for r in 0..<rows {
+                let z = p[r]
+                let e = exp(-abs(z))
+                let q = 1 + e
+                lse[r] = q
+                p[r] = z >= 0 ? 1 / q : e / q
+            }
         case .softmax:
             for r in 0..<rows {
                 let z = logits + r * k, q = p + r * k
@@ -150,12 +161,21 @@ final class Engine {
                 }
             }
         case .sigmoid:
+            // log(1 + e^z) - t·z = max(z, 0) - t·z + log(1 + e^-|z|). The logs are summed as the
+            // log of a product over chunks (each factor is in [1, 2], so 512 of them cannot
+            // overflow): one log per 512 rows instead of one per row.
+            var product = 1.0
             for r in 0..<rows {
                 let z = logits[r], t = y[r]
-                // log(1 + e^z) - t·z, written so that neither exp overflows.
-                total += max(z, 0) - t * z + log1p(exp(-abs(z)))
+                total += max(z, 0) - t * z
+                product *= lse[r]
+                if r & 511 == 511 {
+                    total += log(product)
+                    product = 1
+                }
                 if delta { d[r] = (p[r] - t) * invB }
             }
+            total += log(product)
         case .identity:
             let scale = 2 * invB / Double(k)
             for r in 0..<rows {
