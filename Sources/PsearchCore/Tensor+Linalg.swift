@@ -10,8 +10,9 @@ public enum Linalg {
     /// Products with m·n·k at or above this go to OpenBLAS; below, plain loops are faster.
     /// OpenBLAS wins from tiny sizes on (release build, 2-core EPYC, µs per product, loops vs
     /// BLAS): 32x64@64x32 18 vs 10, 32x32@32x10 10 vs 2.2, 512³ 93,000 vs 11,700 (see the
-    /// Benchmarks suite); loops only win below a few hundred multiply-adds (call overhead).
-    public static let blasThreshold = 512
+    /// Benchmarks suite); loops only win below a few hundred multiply-adds (8x2@2x8: 0.09 vs
+    /// 0.12; 8x8@8x8: 0.31 vs 0.13), where the call overhead dominates.
+    public static let blasThreshold = 256
 
     /// Set once, before the first BLAS call: OpenBLAS's own thread pool stays at one thread.
     private static let singleThreaded: Bool = {

@@ -142,13 +142,14 @@ final class Engine {
 
     // MARK: loss and backward
 
-    /// Mean loss of the last forward pass against targets `y`; when `delta` is set, also
-    /// writes dLoss/dlogits into the last layer's delta buffer.
-    func headLoss(y: UnsafePointer<Double>, rows: Int, delta: Bool) -> Double {
+    /// Loss of the last forward pass against targets `y`, summed over its rows and divided by
+    /// `batchRows` (the whole batch when it is processed in chunks; `rows` by default); when
+    /// `delta` is set, also writes dLoss/dlogits into the last layer's delta buffer.
+    func headLoss(y: UnsafePointer<Double>, rows: Int, delta: Bool, batchRows: Int? = nil) -> Double {
         let k = outputSize
         let p = acts[layers - 1]
         let d = deltas[layers - 1]
-        let invB = 1 / Double(rows)
+        let invB = 1 / Double(batchRows ?? rows)
         var total = 0.0
         switch head {
         case .softmax:
@@ -191,19 +192,22 @@ final class Engine {
         return total * invB
     }
 
-    /// Gradient of the last forward pass's loss (after `headLoss(delta: true)`) into `grad`,
-    /// which is overwritten.
-    func backward(w: UnsafePointer<Double>, x: UnsafePointer<Double>, rows: Int, grad: UnsafeMutablePointer<Double>) {
+    /// Gradient of the last forward pass's loss (after `headLoss(delta: true)`) into `grad`:
+    /// overwritten, or added to when `accumulate` (the later chunks of one batch).
+    func backward(
+        w: UnsafePointer<Double>, x: UnsafePointer<Double>, rows: Int, grad: UnsafeMutablePointer<Double>,
+        accumulate: Bool = false
+    ) {
         for l in stride(from: layers - 1, through: 0, by: -1) {
             let (nIn, nOut) = (sizes[l], sizes[l + 1])
             let prev = l == 0 ? x : UnsafePointer(acts[l - 1])
             let delta = deltas[l]
             // dW = prevᵀ · delta
             Linalg.gemm(transA: true, m: nIn, n: nOut, k: rows, a: prev, lda: nIn, b: delta, ldb: nOut,
-                        beta: 0, c: grad + wOffset[l], ldc: nOut)
+                        beta: accumulate ? 1 : 0, c: grad + wOffset[l], ldc: nOut)
             // db = column sums of delta
             let gb = grad + bOffset[l]
-            for j in 0..<nOut { gb[j] = 0 }
+            if !accumulate { for j in 0..<nOut { gb[j] = 0 } }
             for r in 0..<rows {
                 let dr = delta + r * nOut
                 for j in 0..<nOut { gb[j] += dr[j] }

@@ -136,7 +136,11 @@ public enum Training {
         let n = train.n
         let batch = min(o.batch, n)
         let fullBatch = batch == n
-        let engine = Engine(model: model, maxBatch: batch)
+        let d = data.d
+        // About 256 KB of input rows per chunk: fits in L2 next to the activations.
+        let chunk = min(batch, max(32, 32_768 / max(d, 1)))
+        let engine = Engine(model: model, maxBatch: chunk)
+        var xBatch = [Double](repeating: 0, count: fullBatch ? 0 : batch * d)
         let evalEngine = val == nil ? nil : Engine(model: model, maxBatch: min(val!.n, 1024))
 
         var w = model.weights
@@ -168,7 +172,7 @@ public enum Training {
                     order.withUnsafeBufferPointer { ord in
                         w.withUnsafeMutableBufferPointer { wp in
                             grad.withUnsafeMutableBufferPointer { gp in
-                                yBatch.withUnsafeMutableBufferPointer { yb in
+                                yBatch.withUnsafeMutableBufferPointer { yb in xBatch.withUnsafeMutableBufferPointer { xb in
                                     var s = 0
                                     while s < n {
                                         let rows = min(batch, n - s)
@@ -177,13 +181,23 @@ public enum Training {
                                             (x, y) = (xAll.baseAddress!, yAll.baseAddress!)
                                         } else {
                                             let idx = UnsafeBufferPointer(rebasing: ord[s..<(s + rows)])
-                                            engine.gather(xAll.baseAddress!, indices: idx)
-                                            for (r, i) in idx.enumerated() { yb[r] = yAll[i] }
-                                            (x, y) = (UnsafePointer(engine.input), UnsafePointer(yb.baseAddress!))
+                                            for (r, i) in idx.enumerated() {
+                                                (xb.baseAddress! + r * d).update(from: xAll.baseAddress! + i * d, count: d)
+                                                yb[r] = yAll[i]
+                                            }
+                                            (x, y) = (UnsafePointer(xb.baseAddress!), UnsafePointer(yb.baseAddress!))
                                         }
-                                        engine.forward(w: wp.baseAddress!, x: x, rows: rows)
-                                        lossSum += engine.headLoss(y: y, rows: rows, delta: true) * Double(rows)
-                                        engine.backward(w: wp.baseAddress!, x: x, rows: rows, grad: gp.baseAddress!)
+                                        // Large batches run in cache-sized chunks: each chunk's rows are
+                                        // read by the forward product and again, still cached, by the
+                                        // backward one. Gradients add up over chunks.
+                                        var c = 0
+                                        while c < rows {
+                                            let cr = min(chunk, rows - c)
+                                            engine.forward(w: wp.baseAddress!, x: x + c * d, rows: cr)
+                                            lossSum += engine.headLoss(y: y + c, rows: cr, delta: true, batchRows: rows) * Double(rows)
+                                            engine.backward(w: wp.baseAddress!, x: x + c * d, rows: cr, grad: gp.baseAddress!, accumulate: c > 0)
+                                            c += cr
+                                        }
                                         if o.l2 > 0 { _ = engine.addL2(w: wp.baseAddress!, l2: o.l2, grad: gp.baseAddress!) }
                                         step += 1
                                         update(&wp, gp, &m1, &m2, step: step, o)
@@ -194,7 +208,7 @@ public enum Training {
                                             return
                                         }
                                     }
-                                }
+                                } }
                             }
                         }
                     }
