@@ -135,4 +135,16 @@ final class Counter: Sendable {
         #expect(a.leaderboard[0].epochs == 9)
         #expect(try a.model.accuracy(on: data) >= 0.85)
     }
+
+    @Test func regressionUsesSquaredError() throws {
+        let data = try Generators.linear(n: 200, d: 2, noise: 0.05, seed: 3)
+        var o = AutoMLOptions(budget: .trials(4), seed: 2, workers: 2)
+        o.maxEpochs = 9
+        let r = try AutoML.run(data, options: o, shouldStop: { false })
+        #expect(r.model.head == .identity)
+        #expect(r.leaderboard.allSatisfy { $0.valAccuracy.isNaN })
+        let untrained = try Model.linear(d: 2).loss(on: data)
+        let loss = try r.model.loss(on: data)
+        #expect(loss < 0.5 * untrained, "loss \(loss) vs untrained \(untrained)")
+    }
 }

@@ -78,14 +78,17 @@ public struct Model: Sendable, Equatable, CustomStringConvertible {
 
     /// A multi-layer perceptron with layer widths [d, h..., k] and Glorot-uniform initial weights.
     ///
-    /// The output head is softmax for k >= 2 and a sigmoid for k = 1. Initial weights are
+    /// The output head is softmax for k >= 2 and a sigmoid for k = 1 unless `head` says
+    /// otherwise (`.identity` makes a regression network, trained on squared error). Initial weights are
     /// uniform in ±sqrt(f / (fan_in + fan_out)) with f = 6 (2 for sigmoid), as scikit-learn's
     /// MLPClassifier; biases start at 0.
-    public static func mlp(sizes: [Int], activation: Activation = .relu, seed: UInt64) throws(ModelError) -> Model {
+    public static func mlp(sizes: [Int], activation: Activation = .relu, head: Head? = nil, seed: UInt64) throws(ModelError) -> Model {
         guard sizes.count >= 2 else {
             throw .badArgument("mlp needs at least [inputs, outputs] layer sizes, got \(sizes.count)")
         }
         try checkSizes(sizes, "mlp")
+        if head == .softmax && sizes.last! < 2 { throw .badArgument("a softmax head needs at least 2 outputs") }
+        if head == .sigmoid && sizes.last! != 1 { throw .badArgument("a sigmoid head has exactly 1 output, got \(sizes.last!)") }
         var rng = Random(seed: seed)
         var w = [Double]()
         w.reserveCapacity(parameterCount(sizes: sizes))
@@ -96,7 +99,7 @@ public struct Model: Sendable, Equatable, CustomStringConvertible {
             w.append(contentsOf: repeatElement(0, count: fanOut))
         }
         return Model(family: .mlp, sizes: sizes, activation: activation,
-                     head: sizes.last! == 1 ? .sigmoid : .softmax, weights: w)
+                     head: head ?? (sizes.last! == 1 ? .sigmoid : .softmax), weights: w)
     }
 
     /// Input dimension d.

@@ -74,7 +74,7 @@ public enum AutoML {
         var sizes = [d]
         for l in 0..<depth { sizes.append(max(4, width >> l)) }
         sizes.append(regression ? 1 : max(k, 2))
-        return try .mlp(sizes: sizes, activation: act, seed: seed)
+        return try .mlp(sizes: sizes, activation: act, head: regression ? .identity : nil, seed: seed)
     }
 
     static func label(_ m: Model) -> String {
