@@ -149,9 +149,7 @@ extension Generators {
     }
 
     private static let cachedDigits: Result<Dataset, DataError> = {
-        guard let url = Bundle.module.url(forResource: "digits", withExtension: "csv", subdirectory: "Resources"),
-              let text = try? String(contentsOf: url, encoding: .utf8)
-        else { return .failure(.missingResource("digits.csv")) }
+        guard let text = digitsText() else { return .failure(.missingResource("digits.csv")) }
         do throws(DataError) {
             var d = try CSVLoader.parse(text: text, name: "digits.csv", label: "c0", header: false)
             d.X = d.X.map { $0 / 16 }
@@ -162,4 +160,20 @@ extension Generators {
             return .failure(error)
         }
     }()
+
+    /// The bundled CSV. SwiftPM's generated `Bundle.module` calls fatalError when the resource
+    /// bundle is neither beside the executable nor at its build path, so it is only touched
+    /// when the bundle is known to be beside the executable; otherwise the source tree's copy
+    /// (found from this file's path) serves, and a missing file is an error, not a crash.
+    private static func digitsText() -> String? {
+        let beside = Bundle.main.bundleURL.appendingPathComponent("psearch_PsearchCore.resources").path
+        if FileManager.default.fileExists(atPath: beside),
+           let url = Bundle.module.url(forResource: "digits", withExtension: "csv", subdirectory: "Resources"),
+           let text = try? String(contentsOf: url, encoding: .utf8) {
+            return text
+        }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Resources/digits.csv")
+        return try? String(contentsOf: source, encoding: .utf8)
+    }
 }

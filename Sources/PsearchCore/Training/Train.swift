@@ -74,7 +74,8 @@ public struct TrainProgress: Sendable, Equatable {
 public struct TrainResult: Sendable {
     public var model: Model
     public var history: TrainHistory
-    /// Flat weights: path[0] is the starting point, path[e] the weights after epoch e.
+    /// Flat weights: path[0] is the starting point, path[e] the weights after epoch e (after an
+    /// interrupt, one more entry: the weights at the batch where training stopped).
     public var path: [[Double]]
     /// Epochs completed (fewer than asked after early stopping, divergence or an interrupt).
     public var epochsRun: Int
