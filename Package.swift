@@ -13,10 +13,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .target(name: "PsearchCore", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(
+            name: "PsearchCore",
+            dependencies: ["CBLAS", .product(name: "CSV", package: "CSV.swift")],
+            resources: [.copy("Resources")],
+            swiftSettings: fast),
         .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
         .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchPlot"], swiftSettings: fast),
         .executableTarget(

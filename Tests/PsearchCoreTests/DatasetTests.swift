@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import PsearchCore
+
+@Suite struct DatasetTests {
+    @Test func digitsAreTheBundledScikitLearnSet() throws {
+        let d = try Generators.digits()
+        #expect(d.n == 1797 && d.d == 64 && d.k == 10)
+        #expect(d.classNames == (0...9).map(String.init))
+        #expect(d.y[0] == 0 && d.y[1] == 1)
+        #expect(d.X.data.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(d.X[0, 2] == 5.0 / 16)  // row 0: 0,0,5,13,...
+        #expect(d.sampleShape == [8, 8])
+    }
+
+    @Test(arguments: Generators.names)
+    func generatorsAreSeededAndShaped(name: String) throws {
+        let a = try Generators.generate(name, n: 101, noise: 0.1, seed: 3)
+        let b = try Generators.generate(name, n: 101, noise: 0.1, seed: 3)
+        let c = try Generators.generate(name, n: 101, noise: 0.1, seed: 4)
+        #expect(a == b)
+        #expect(a.X != c.X)
+        #expect(a.n == 101)
+        if name == "linear" {
+            #expect(a.kind == .regression && a.d == 1)
+        } else {
+            #expect(a.kind == .classification && a.d == 2)
+            #expect(a.k == (name == "blobs" || name == "spiral" ? 3 : 2))
+            #expect(Set(a.labels).count == a.k)
+        }
+    }
+
+    @Test func unknownDatasetAndBadArguments() {
+        #expect(throws: DataError.unknownDataset("iris")) { try Generators.generate("iris", seed: 1) }
+        #expect(throws: DataError.self) { try Generators.moons(n: 1, seed: 1) }
+        #expect(throws: DataError.self) { try Generators.blobs(classes: 1, seed: 1) }
+    }
+
+    @Test func imagesAreDogsAndCatsOf7x5x3() throws {
+        let d = try Generators.images(n: 50, seed: 1)
+        #expect(d.d == 105 && d.classNames == ["dog", "cat"] && d.sampleShape == [7, 5, 3])
+        #expect(d.X.data.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(try d.X.row(0).reshaped([7, 5, 3]).shape == [7, 5, 3])
+        #expect(d.labels.filter { $0 == 1 }.count == 25)
+    }
+
+    @Test func splitIsSeededAndDisjoint() throws {
+        let d = try Generators.moons(n: 100, seed: 1)
+        let (tr, te) = try d.split(testFraction: 0.2, seed: 5)
+        #expect(tr.n == 80 && te.n == 20)
+        let (tr2, _) = try d.split(testFraction: 0.2, seed: 5)
+        #expect(tr == tr2)
+        #expect(throws: DataError.self) { try d.split(testFraction: 1.0, seed: 1) }
+        #expect(throws: DataError.self) { try d.split(testFraction: 0.001, seed: 1) }
+    }
+
+    @Test func standardizeLeavesConstantColumnsAtZero() throws {
+        let d = try Dataset(X: Tensor(shape: [3, 2], data: [1, 5, 2, 5, 3, 5]), y: [0, 1, 0], kind: .classification, classNames: ["a", "b"])
+        let s = try d.standardized()
+        #expect(abs(s.X[0, 0] + 1.224744871391589) < 1e-12)
+        #expect(s.X[1, 0] == 0)
+        #expect(s.X[0, 1] == 0 && s.X[2, 1] == 0)
+    }
+}
+
+@Suite struct CSVTests {
+    func parse(_ text: String, label: String = "species") throws(DataError) -> Dataset {
+        try CSVLoader.parse(text: text, name: "t.csv", label: label)
+    }
+
+    @Test func stringLabelsInOrderOfFirstAppearance() throws {
+        let d = try parse("a,b,species,name\n1,2,setosa,x\n3,4.5,virginica,y\n5,6,setosa,z\n")
+        #expect(d.classNames == ["setosa", "virginica"])
+        #expect(d.y == [0, 1, 0])
+        #expect(d.featureNames == ["a", "b"])  // "name" is not numeric: skipped
+        #expect(d.X == Tensor(shape: [3, 2], data: [1, 2, 3, 4.5, 5, 6]))
+    }
+
+    @Test func numericLabels() throws {
+        let ints = try parse("x,y\n1,3\n2,1\n3,3\n", label: "y")
+        #expect(ints.kind == .classification && ints.classNames == ["1", "3"] && ints.y == [1, 0, 1])
+        let reals = try parse("x,y\n1,0.5\n2,1.5\n", label: "y")
+        #expect(reals.kind == .regression && reals.y == [0.5, 1.5])
+        let forced = try CSVLoader.parse(text: "x,y\n1,3\n2,1\n", name: "t.csv", label: "y", kind: .regression)
+        #expect(forced.kind == .regression && forced.y == [3, 1])
+    }
+
+    @Test func quotedFieldsAndBlankLines() throws {
+        let d = try parse("\"a\",species\n\"1.5\",\"x, y\"\n\n2,z\n")
+        #expect(d.classNames == ["x, y", "z"] && d.X.data == [1.5, 2])
+    }
+
+    @Test func errorsNameFileLineAndColumn() {
+        #expect(throws: DataError.csv(path: "t.csv", line: 3, column: nil, message: "expected 3 fields, found 2")) {
+            try parse("a,b,species\n1,2,x\n3,y\n")
+        }
+        #expect(throws: DataError.csv(path: "t.csv", line: 4, column: "b", message: "'abc' is not a number")) {
+            try parse("a,b,species\n1,2,x\n3,4,y\n5,abc,x\n")
+        }
+        #expect(throws: DataError.csv(path: "t.csv", line: 2, column: "a", message: "missing value")) {
+            try parse("a,b,species\n,2,x\n3,4,y\n")
+        }
+        #expect(throws: DataError.missingLabelColumn(path: "t.csv", label: "species", columns: ["a", "b"])) {
+            try parse("a,b\n1,2\n")
+        }
+        #expect("\(DataError.csv(path: "t.csv", line: 4, column: "b", message: "'abc' is not a number"))" == "t.csv:4: column 'b': 'abc' is not a number")
+    }
+
+    @Test func loadsAFile() throws {
+        let path = NSTemporaryDirectory() + "psearch-csv-\(UInt32.random(in: 0...UInt32.max)).csv"
+        try "h,label\n1,a\n2,b\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let d = try CSVLoader.load(path: path, label: "label")
+        #expect(d.n == 2 && d.classNames == ["a", "b"])
+        #expect(throws: DataError.cannotRead(path: "/nonexistent/x.csv", reason: "no such file")) {
+            try CSVLoader.load(path: "/nonexistent/x.csv", label: "label")
+        }
+    }
+}
