@@ -19,12 +19,15 @@ let package = Package(
         .target(name: "PsearchCore", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
         .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchPlot"], swiftSettings: fast),
+        .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
         .executableTarget(
             name: "psearch",
             dependencies: [
                 "PsearchLang",
+                "CLibEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
+        .testTarget(name: "psearchTests", dependencies: ["psearch"]),
     ]
 )
