@@ -1,6 +1,9 @@
 #include "CLibEdit.h"
 
 #include <langinfo.h>
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,4 +92,44 @@ void ps_write_stderr(const char *text) {
     fflush(stdout);
     fputs(text, stderr);
     fflush(stderr);
+}
+
+// Kept in C so the signal handler below touches only plain memory and tcsetattr, which is
+// async-signal-safe.
+static struct termios saved_tty;
+static int saved_tty_fd = -1;
+
+int ps_tty_save(int fd) {
+    if (tcgetattr(fd, &saved_tty) != 0) return -1;
+    saved_tty_fd = fd;
+    return 0;
+}
+
+void ps_tty_between_reads(int fd) {
+    if (saved_tty_fd != fd) return;
+    struct termios quiet = saved_tty;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ICANON);
+    quiet.c_lflag |= ISIG;
+    quiet.c_cc[VMIN] = 1;
+    quiet.c_cc[VTIME] = 0;
+    tcsetattr(fd, TCSANOW, &quiet);
+}
+
+void ps_tty_restore(int fd) {
+    if (saved_tty_fd == fd) tcsetattr(fd, TCSANOW, &saved_tty);
+}
+
+static void restore_and_die(int sig) {
+    if (saved_tty_fd >= 0) tcsetattr(saved_tty_fd, TCSANOW, &saved_tty);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void ps_tty_restore_on_termination(void) {
+    struct sigaction action;
+    action.sa_handler = restore_and_die;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
 }

@@ -83,6 +83,7 @@ final class LibEditLineReader: LineReader {
     private let editor: OpaquePointer
     private let history: OpaquePointer
     private let complete: (String, Int) -> [String]
+    private let hasTerminal: Bool
 
     /// Nil when libedit cannot start (no usable terminal); the caller falls back to plain input.
     init?(historySize: Int, editrc: String?, complete: @escaping (String, Int) -> [String]) {
@@ -95,6 +96,8 @@ final class LibEditLineReader: LineReader {
         self.editor = editor
         self.history = history
         self.complete = complete
+        hasTerminal = ps_tty_save(0) == 0
+        if hasTerminal { ps_tty_restore_on_termination() }
 
         ps_el_set_editor(editor, "emacs")
         // libedit's handlers restore the terminal before our SIGINT handler runs.
@@ -110,11 +113,26 @@ final class LibEditLineReader: LineReader {
         ps_el_bind(editor, "^I", "ps-complete")
         // libedit leaves Ctrl-R unbound in emacs mode; readline users expect reverse search.
         ps_el_bind(editor, "^R", "em-inc-search-prev")
+        // libedit binds Home/End only from the terminfo entry of $TERM, which often differs
+        // from what the terminal sends (inside tmux or screen Home is ESC[1~ whatever TERM says).
+        for (keys, command) in Self.extraBindings { ps_el_bind(editor, keys, command) }
         // Sourced last so the user's vi mode or bindings win over ours.
         if let editrc { ps_el_source(editor, editrc) }
     }
 
+    /// Key sequences of common terminals and what they do; ESC is written `\u{1B}`.
+    static let extraBindings: [(String, String)] = [
+        ("\u{1B}[H", "ed-move-to-beg"), ("\u{1B}OH", "ed-move-to-beg"), ("\u{1B}[1~", "ed-move-to-beg"),
+        ("\u{1B}[7~", "ed-move-to-beg"),
+        ("\u{1B}[F", "ed-move-to-end"), ("\u{1B}OF", "ed-move-to-end"), ("\u{1B}[4~", "ed-move-to-end"),
+        ("\u{1B}[8~", "ed-move-to-end"),
+        ("\u{1B}[3~", "ed-delete-next-char"),
+        ("\u{1B}[1;5C", "em-next-word"), ("\u{1B}[1;5D", "ed-prev-word"),
+        ("\u{1B}[1;3C", "em-next-word"), ("\u{1B}[1;3D", "ed-prev-word"),
+    ]
+
     deinit {
+        if hasTerminal { ps_tty_restore(0) }
         ps_el_end(editor)
         ps_history_end(history)
     }
@@ -133,7 +151,9 @@ final class LibEditLineReader: LineReader {
     func readLine(prompt: String) -> LineInput {
         ps_el_set_prompt(editor, prompt)
         var count: Int32 = 0
-        guard let text = ps_el_gets(editor, &count), count > 0 else {
+        let got = ps_el_gets(editor, &count)
+        quietTerminal()
+        guard let text = got, count > 0 else {
             // After a signal el_gets looks just like end of input; only the flag tells them apart.
             if Interrupt.take() {
                 // Drop what was typed so the next prompt starts empty.
@@ -149,6 +169,18 @@ final class LibEditLineReader: LineReader {
 
     func addHistory(_ line: String) {
         ps_history_enter(history, line)
+    }
+
+    /// Between reads the terminal neither echoes nor edits lines (see `ps_tty_between_reads`).
+    ///
+    /// Keys typed while code runs would otherwise be echoed wherever the output left the
+    /// cursor (libedit draws the next prompt assuming column 0, so the line came out garbled),
+    /// and a typed-ahead Ctrl-D would be eaten by the terminal's line editing. The terminal is
+    /// not put back to cooked mode before el_gets: when keys are already waiting, libedit skips
+    /// its raw mode and reads in whatever mode it finds (see FIONREAD in el_wgets), which must
+    /// not be line-buffered with echo. libedit restores its own cooked settings after each read.
+    private func quietTerminal() {
+        if hasTerminal { ps_tty_between_reads(0) }
     }
 
     /// The Tab handler: completes the common prefix, or lists the candidates when there is none.

@@ -122,8 +122,8 @@ final class REPL {
         let signals = Signals.interruptCount
         let result = body()
         _ = Interrupt.take()
-        // The terminal echoed `^C` where the cursor was; start the diagnostic on its own line.
-        if Signals.interruptCount != signals { write("\n") }
+        // The terminal's echo is off while code runs, so acknowledge Ctrl-C here.
+        if Signals.interruptCount != signals { write("^C\n") }
         return result
     }
 

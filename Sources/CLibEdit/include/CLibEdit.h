@@ -44,6 +44,16 @@ void ps_history_end(History *h);
 /// Adds a line; consecutive duplicates are dropped (H_SETUNIQUE).
 int ps_history_enter(History *h, const char *line);
 
+/// Remembers the terminal settings of `fd` (cooked, as the shell left them); 0 on success.
+int ps_tty_save(int fd);
+/// Between reads: no echo, no line buffering, signals still on, so keys typed while code runs
+/// wait untouched (Ctrl-D and Ctrl-U included) for libedit to read and draw them.
+void ps_tty_between_reads(int fd);
+/// Back to the saved settings.
+void ps_tty_restore(int fd);
+/// On SIGTERM or SIGHUP: restore the saved settings, then die of the signal as usual.
+void ps_tty_restore_on_termination(void);
+
 /// fputs + fflush on stdout / stderr: the same FILE that libedit writes through, so output
 /// stays in order; Swift 6 refuses the `stdout` global itself.
 void ps_write_stdout(const char *text);
