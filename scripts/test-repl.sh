@@ -38,7 +38,7 @@ steps=0
 fail() {
     echo "FAIL: $*" >&2
     echo "----- screen -----" >&2
-    tmx capture-pane -p -t e2e -S -60 >&2 2>/dev/null || true
+    tmx capture-pane -p -t e2e -S -60 | sed "/^$/d" | tail -n 25 >&2 2>/dev/null || true
     echo "------------------" >&2
     exit 1
 }
@@ -182,6 +182,13 @@ type_text ":hlep"; keys Enter
 wait_for "did you mean ':help'?"
 ok "unknown command suggests the closest"
 
+type_text ":vars"; keys Enter
+wait_for "learning_rate: number"
+type_text ":history 2"; keys Enter
+wait_for ":vars"
+screen | grep -qE '^ +[0-9]+  :history 2$' || fail ":history should list the last two entries"
+ok ":vars and :history"
+
 keys C-d
 status=$(exit_status)
 [[ $status == 0 ]] || fail "Ctrl-D should exit 0, got $status"
@@ -196,8 +203,8 @@ start -- --quiet
 last_line_is "ps>"
 screen | grep -q "^psearch " && fail "--quiet must hide the banner"
 keys Up
-last_line_is "ps> :hlep"
-keys Up
+last_line_is "ps> :history 2"
+keys Up Up Up
 last_line_is "ps> len(\"안녕하요\")"
 keys C-u
 ok "Up recalls lines from the previous session"
@@ -219,6 +226,17 @@ status=$(exit_status)
 [[ $status == 0 ]] || fail ":quit should exit 0, got $status"
 grep -qx 'learning_rate \* 5' "$history_file" || fail "session 2 did not append to history"
 ok ":quit exits 0 and session 2 appended to the history"
+
+# --- vi mode from the user's editrc ---------------------------------------------------------
+printf 'bind -v\n' >"$scratch/editrc"
+start EDITRC="$scratch/editrc" -- --quiet
+last_line_is "ps>"
+type_text "abc"; keys Escape; type_text "0iX"; keys Enter
+wait_for "unknown name 'Xabc'"
+keys C-d
+status=$(exit_status)
+[[ $status == 0 ]] || fail "exit 0 expected, got $status"
+ok "vi mode through EDITRC (Esc 0 i inserts at the start)"
 
 # --- a parent that left SIGINT blocked ------------------------------------------------------
 sessions=$((sessions + 1))

@@ -55,6 +55,7 @@ final class DemoEngine: ReplEngine {
 
     func run(_ input: String) -> ReplResult {
         let source = input.trimmingWhitespace
+        if source.isEmpty { return .silent }
         if source.hasPrefix("while") {
             while !Interrupt.isRequested { usleep(1_000) }
             _ = Interrupt.take()

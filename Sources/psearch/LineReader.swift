@@ -98,6 +98,9 @@ final class LibEditLineReader: LineReader {
         self.complete = complete
         hasTerminal = ps_tty_save(0) == 0
         if hasTerminal { ps_tty_restore_on_termination() }
+        // libedit draws the prompt before it switches to raw mode; a key typed in between
+        // must not meet a line-buffering terminal (a Ctrl-D there would be lost).
+        quietTerminal()
 
         ps_el_set_editor(editor, "emacs")
         // libedit's handlers restore the terminal before our SIGINT handler runs.
@@ -176,9 +179,10 @@ final class LibEditLineReader: LineReader {
     /// Keys typed while code runs would otherwise be echoed wherever the output left the
     /// cursor (libedit draws the next prompt assuming column 0, so the line came out garbled),
     /// and a typed-ahead Ctrl-D would be eaten by the terminal's line editing. The terminal is
-    /// not put back to cooked mode before el_gets: when keys are already waiting, libedit skips
-    /// its raw mode and reads in whatever mode it finds (see FIONREAD in el_wgets), which must
-    /// not be line-buffered with echo. libedit restores its own cooked settings after each read.
+    /// not put back to cooked mode before el_gets either: libedit prints the prompt before it
+    /// switches to raw mode, and keys arriving in that gap meet whatever mode it finds. libedit
+    /// takes only cooked settings as the ones to restore, so it still restores the original
+    /// ones after each read.
     private func quietTerminal() {
         if hasTerminal { ps_tty_between_reads(0) }
     }

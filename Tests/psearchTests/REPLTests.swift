@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import psearch
 
@@ -223,5 +224,20 @@ import Testing
         let text = CompletionEdit.columns(["a", "bb", "ccc", "dddd"], width: 12)
         #expect(text == "a     bb\nccc   dddd\n")
         #expect(CompletionEdit.columns(["a", "b", "c"], width: 80, limit: 2).hasSuffix("... and 1 more\n"))
+    }
+}
+
+@Suite struct HistoryCommandTests {
+    @Test func listsTheLastEntriesNumbered() throws {
+        let folder = NSTemporaryDirectory() + "psearch-repl-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let history = History(path: folder + "/history", warn: { _ in })
+        var out = ""
+        let reader = ScriptedReader([.line("a"), .line("b"), .line("c"), .line(":history 2")])
+        let repl = REPL(engine: FakeEngine(), reader: reader, history: history,
+                        write: { out += $0 }, writeError: { _ in })
+        _ = repl.run()
+        #expect(out.contains("    3  c\n    4  :history 2\n"))
+        #expect(!out.contains("    2  b"))
     }
 }
