@@ -51,20 +51,29 @@ enum Terminal {
 /// SIGINT handling shared by the line readers and the running interpreter.
 enum Signals {
     private static let received = Atomic<Int>(0)
+    /// The thread that reads lines (pthread_t is an integer on Linux); 0 before `install`.
+    private static let readerThread = Atomic<UInt>(0)
 
-    /// SIGINTs received so far; lets the REPL tell that the terminal echoed `^C` mid-line.
+    /// SIGINTs received so far; lets the REPL tell that Ctrl-C was pressed during a run.
     static var interruptCount: Int { received.load(ordering: .relaxed) }
 
-    /// Installs the SIGINT handler and unblocks SIGINT/SIGWINCH on the calling thread.
+    /// Installs the SIGINT handler and unblocks the signals libedit handles, on the calling
+    /// thread, which must be the one that reads lines.
     ///
     /// No SA_RESTART: a read blocked at the prompt must return (EINTR) so the REPL sees the
     /// flag. A test harness or a parent may hand us a blocked mask, so unblock explicitly.
     static func install() {
+        readerThread.store(UInt(pthread_self()), ordering: .relaxed)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in
-            // Only atomic stores here: this runs as a signal handler.
+            // Only async-signal-safe calls here: atomic stores, pthread_self, pthread_kill.
             Interrupt.request()
             Signals.received.add(1, ordering: .relaxed)
+            // The kernel hands a process-wide signal to any thread that does not block it,
+            // usually the main thread; when that thread only waits for the reader (the REPL
+            // running on a large-stack thread), pass the signal on so the blocked read returns.
+            let reader = Signals.readerThread.load(ordering: .relaxed)
+            if reader != 0 && UInt(pthread_self()) != reader { pthread_kill(pthread_t(reader), SIGINT) }
         }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
@@ -72,10 +81,12 @@ enum Signals {
 
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGWINCH)
+        for signal in [SIGINT, SIGWINCH, SIGTSTP, SIGCONT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&unblock, signal) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
+
+    /// Stops forwarding to the reader thread, which is about to end.
+    static func readerFinished() { readerThread.store(0, ordering: .relaxed) }
 }
 
 /// Line editing, history and completion through libedit.

@@ -10,6 +10,7 @@ func runREPL(engine: ReplEngine, quiet: Bool) -> Int32 {
         return engine.runScript(PlainLineReader.readAllStdin(), name: "<stdin>")
     }
     Signals.install()
+    defer { Signals.readerFinished() }
     if !quiet { Terminal.write(REPL.banner) }
     let history = History(
         path: History.defaultPath(environment: Terminal.environment),
