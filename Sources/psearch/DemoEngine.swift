@@ -1,4 +1,5 @@
 import PsearchCore
+import PsearchLang
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -7,6 +8,9 @@ import PsearchCore
 // TEMPORARY: a stand-in language so the REPL can be driven in a real terminal before the
 // interpreter lands. Integers, strings, variables, `fn` definitions (stored, not run) and a
 // `while` that spins until Ctrl-C. The lead replaces this with the PsearchLang adapter.
+// PsearchLang on main exports `psearchVersion`; this branch predates it.
+let psearchVersion = PsearchLangVersion.string
+
 final class DemoEngine: ReplEngine {
     private var variables: [String: Value] = [:]
     private static let keywords = ["let", "fn", "if", "else", "while", "for", "in", "return", "true", "false", "nil"]

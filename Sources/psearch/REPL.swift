@@ -41,7 +41,7 @@ final class REPL {
     static let prompt = "ps> "
     static let continuationPrompt = "..> "
     static var banner: String {
-        "psearch \(PsearchLangVersion.string) · type :help for help, Ctrl-D to quit\n"
+        "psearch \(psearchVersion) · type :help for help, Ctrl-D to quit\n"
     }
 
     private let engine: ReplEngine
