@@ -17,12 +17,13 @@ final class DemoEngine: ReplEngine {
     private static let builtins = ["print", "len", "sqrt", "sum", "descend", "search", "vec", "zeros"]
 
     enum Value {
-        case int(Int), string(String), function(String)
+        /// A function keeps its parameters and the expression after `return` in its body.
+        case int(Int), string(String), function(name: String, parameters: [String], body: String)
         var echo: String {
             switch self {
             case .int(let n): return String(n)
             case .string(let s): return "\"" + s + "\""
-            case .function(let name): return "<fn \(name)>"
+            case .function(let name, _, _): return "<fn \(name)>"
             }
         }
         var typeName: String {
@@ -67,7 +68,14 @@ final class DemoEngine: ReplEngine {
         }
         if source.hasPrefix("fn ") {
             let name = String(source.dropFirst(3).prefix { $0.isLetter || $0.isNumber || $0 == "_" })
-            variables[name] = .function(name)
+            guard let open = source.firstIndex(of: "("), let close = source.firstIndex(of: ")"),
+                  let brace = source.firstIndex(of: "{"), let end = source.lastIndex(of: "}"), brace < end else {
+                return .error("error: demo functions look like fn f(a, b) { return a + b }")
+            }
+            let parameters = source[source.index(after: open)..<close].split(separator: ",").map { $0.trimmingWhitespace }
+            var body = source[source.index(after: brace)..<end].trimmingWhitespace
+            if body.hasPrefix("return ") { body = String(body.dropFirst(7)) }
+            variables[name] = .function(name: name, parameters: parameters, body: body)
             return .silent
         }
         var body = Substring(source)
@@ -218,6 +226,23 @@ final class DemoEngine: ReplEngine {
                     return .int(s.count)
                 }
                 guard let value = variables[name] else { throw DemoError(message: "unknown name '\(name)'", column: start) }
+                if case .function(_, let parameters, let body) = value, position < text.count, text[position] == "(" {
+                    position += 1
+                    var scope = variables
+                    for (i, parameter) in parameters.enumerated() {
+                        if i > 0 {
+                            skipSpaces()
+                            guard position < text.count, text[position] == "," else { throw DemoError(message: "expected ','", column: position) }
+                            position += 1
+                        }
+                        scope[parameter] = try expression()
+                    }
+                    skipSpaces()
+                    guard position < text.count, text[position] == ")" else { throw DemoError(message: "expected ')'", column: position) }
+                    position += 1
+                    var inner = Parser(text: Array(body), variables: scope)
+                    return try inner.expression()
+                }
                 return value
             }
             throw DemoError(message: "unexpected '\(ch)'", column: start)
