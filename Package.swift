@@ -28,6 +28,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
+        .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
         .testTarget(name: "psearchTests", dependencies: ["psearch"]),
     ]
 )

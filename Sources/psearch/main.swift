@@ -1,30 +1,188 @@
-// TEMPORARY entry point for the REPL branch: the lead's swift-argument-parser command replaces
-// it and calls runREPL with the real PsearchLang engine. It runs the REPL on a large-stack
-// thread while the main thread waits, as the lead's Driver does, so the end-to-end test
-// covers signal delivery in that arrangement.
-#if canImport(Glibc)
+import ArgumentParser
 import Glibc
-#endif
+import PsearchCore
+import PsearchLang
 
-final class Session: @unchecked Sendable {
-    let quiet: Bool
-    var code: Int32 = 0
-    init(quiet: Bool) { self.quiet = quiet }
-    func run() { code = runREPL(engine: DemoEngine(), quiet: quiet) }
+/// Exit codes, as in jlox and sysexits.h.
+enum Exit {
+    static let ok: Int32 = 0
+    static let usage: Int32 = 64
+    static let syntax: Int32 = 65
+    static let noInput: Int32 = 66
+    static let runtime: Int32 = 70
+    static let ioError: Int32 = 74
+    static let interrupted: Int32 = 130
 }
 
-let session = Session(quiet: CommandLine.arguments.dropFirst().contains("--quiet"))
-var attributes = pthread_attr_t()
-pthread_attr_init(&attributes)
-pthread_attr_setstacksize(&attributes, 1 << 28)
-var thread = pthread_t()
-/// A plain function, not a closure: closures written in top-level code are main-actor isolated
-/// and trap when called on another thread.
-func sessionThread(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    Unmanaged<Session>.fromOpaque(context!).takeRetainedValue().run()
-    return nil
+struct PsearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "psearch",
+        abstract: "A small language and REPL for learning parameter search.",
+        discussion: """
+            With no arguments, starts the interactive prompt (or, when standard input is not a
+            terminal, runs it as a script). Exit codes: 0 ok, 64 usage, 65 syntax error,
+            66 missing input, 70 runtime error, 74 output error, 130 interrupted.
+            """,
+        version: psearchVersion)
+
+    @ArgumentParser.Argument(help: "A script to run ('-' reads standard input).")
+    var file: String?
+
+    @Option(name: .customShort("e"), help: "Run this text as a script.")
+    var code: String?
+
+    @Flag(name: .customLong("dump-ast"), help: "Print the parse of FILE as S-expressions instead of running it.")
+    var dumpAST = false
+
+    @Flag(name: .shortAndLong, help: "Start the prompt without the banner.")
+    var quiet = false
+
+    @Option(name: .customLong("max-elements"), help: "Refuse tensors with more elements than this.")
+    var maxElements: Int = Limits().maxElements
+
+    func validate() throws {
+        if code != nil && file != nil { throw ValidationError("give either a FILE or -e CODE, not both") }
+        if dumpAST && file == nil && code == nil { throw ValidationError("--dump-ast needs a FILE or -e CODE") }
+        if maxElements < 1 { throw ValidationError("--max-elements must be at least 1") }
+    }
+
+    func run() throws {
+        var limits = Limits()
+        limits.maxElements = maxElements
+        let status = onLargeStack { Driver(limits: limits).main(self) }
+        throw ExitCode(status)
+    }
 }
-let context = Unmanaged.passRetained(session).toOpaque()
-let started = pthread_create(&thread, &attributes, sessionThread, context)
-if started == 0 { pthread_join(thread, nil) } else { session.run() }
-exit(session.code)
+
+/// Runs scripts and maps every outcome to an exit code and a message on stderr.
+struct Driver {
+    let limits: Limits
+    let color = isatty(2) == 1 && getenv("NO_COLOR") == nil
+
+    func main(_ cmd: PsearchCommand) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        if let code = cmd.code {
+            return cmd.dumpAST ? dump(Array(code.utf8), name: "-e") : runScript(Array(code.utf8), name: "-e")
+        }
+        guard let path = cmd.file else {
+            if isatty(0) == 1 { return runREPL(engine: LangEngine(limits: limits), quiet: cmd.quiet) }
+            return readAll(fd: 0).map { runScript($0, name: "<stdin>") } ?? Exit.noInput
+        }
+        let text: [UInt8]
+        if path == "-" {
+            guard let t = readAll(fd: 0) else { return Exit.noInput }
+            text = t
+        } else {
+            switch readFile(path) {
+            case .success(let t): text = t
+            case .failure(let e):
+                writeStderr("error: cannot read '\(path)': \(e.reason)\n")
+                return Exit.noInput
+            }
+        }
+        return cmd.dumpAST ? dump(text, name: path) : runScript(text, name: path)
+    }
+
+    func dump(_ text: [UInt8], name: String) -> Int32 {
+        let r = Interpreter.parseOnly(text, name: name)
+        if let d = r.diagnostics {
+            writeStderr(d.render(r.sources, color: color))
+            return Exit.syntax
+        }
+        let out = StdoutSink()
+        do {
+            try out.write(r.ast + (r.ast.isEmpty ? "" : "\n"))
+            try out.flush()
+        } catch let e as OutputError {
+            writeStderr("error: cannot write output: \(e.reason)\n")
+            return Exit.ioError
+        } catch {}
+        return Exit.ok
+    }
+
+    func runScript(_ text: [UInt8], name: String) -> Int32 {
+        let out = StdoutSink()
+        let interp = Interpreter(output: out, limits: limits)
+        installInterruptHandler()
+        var status = Exit.ok
+        do {
+            try interp.run(bytes: text, name: name)
+        } catch let e as DiagnosticList {
+            flushBeforeError(out)
+            writeStderr(e.render(interp.sources, color: color))
+            status = Exit.syntax
+        } catch let e as Diagnostic {
+            flushBeforeError(out)
+            writeStderr(e.render(interp.sources, color: color))
+            status = Exit.runtime
+        } catch let e as OutputError {
+            writeStderr("error: cannot write output: \(e.reason)\n")
+            return Exit.ioError
+        } catch is Interrupted {
+            flushBeforeError(out)
+            writeStderr("interrupted\n")
+            status = Exit.interrupted
+        } catch {
+            flushBeforeError(out)
+            writeStderr("error: \(error)\n")
+            status = Exit.runtime
+        }
+        do { try out.flush() } catch let e as OutputError {
+            writeStderr("error: cannot write output: \(e.reason)\n")
+            return Exit.ioError
+        } catch {}
+        return status
+    }
+
+    func flushBeforeError(_ out: StdoutSink) {
+        try? out.flush()
+    }
+}
+
+/// Ctrl-C sets the interrupt flag the interpreter polls; the run unwinds cleanly.
+func installInterruptHandler() {
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in Interrupt.request() }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    sigaction(SIGINT, &action, nil)
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
+
+enum ReadFailure: Error {
+    case failed(String)
+    var reason: String { if case .failed(let r) = self { return r }; return "" }
+}
+
+/// A whole file as UTF-8 text (invalid bytes are kept for the lexer to report).
+func readFile(_ path: String) -> Result<[UInt8], ReadFailure> {
+    var st = stat()
+    if stat(path, &st) != 0 { return .failure(.failed(String(cString: strerror(errno)))) }
+    if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(.failed("it is a directory")) }
+    let fd = open(path, O_RDONLY)
+    if fd < 0 { return .failure(.failed(String(cString: strerror(errno)))) }
+    defer { close(fd) }
+    guard let text = readAll(fd: fd) else { return .failure(.failed(String(cString: strerror(errno)))) }
+    return .success(text)
+}
+
+func readAll(fd: Int32) -> [UInt8]? {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+    // Raw bytes: the lexer names an invalid UTF-8 byte by value and position.
+    return bytes
+}
+
+PsearchCommand.main()

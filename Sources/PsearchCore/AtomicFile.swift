@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Why a file could not be written, named in words a user can act on.
+public enum FileWriteError: Error, Equatable, Sendable {
+    case missingFolder(path: String, folder: String)
+    case isDirectory(path: String)
+    case notRegularFile(path: String)
+    case permissionDenied(path: String)
+    case noSpace(path: String)
+    case system(path: String, step: String, reason: String)
+}
+
+extension FileWriteError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .missingFolder(let path, let folder):
+            return "cannot write '\(path)': folder '\(folder)' does not exist"
+        case .isDirectory(let path):
+            return "cannot write '\(path)': it is a directory"
+        case .notRegularFile(let path):
+            return "cannot write '\(path)': it is not a regular file"
+        case .permissionDenied(let path):
+            return "cannot write '\(path)': permission denied"
+        case .noSpace(let path):
+            return "cannot write '\(path)': no space left on device"
+        case .system(let path, let step, let reason):
+            return "cannot write '\(path)': \(step) failed: \(reason)"
+        }
+    }
+}
+
+/// Whole-file writes that either replace the file completely or leave it untouched.
+///
+/// The bytes go to a temporary file in the destination's own folder (rename is only atomic
+/// within one file system), which is flushed to disk and then renamed over the destination.
+/// Any failure removes the temporary file, so a reader never sees half a figure.
+public enum AtomicFile {
+    /// Writes `text` as UTF-8 to `path`, atomically.
+    public static func write(_ text: String, to path: String) throws(FileWriteError) {
+        try write(bytes: Array(text.utf8), to: path)
+    }
+
+    /// Writes `bytes` to `path`, atomically.
+    public static func write(bytes: [UInt8], to path: String) throws(FileWriteError) {
+        let folder = parentFolder(of: path)
+        var st = stat()
+        if stat(folder, &st) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { throw .missingFolder(path: path, folder: folder) }
+            throw failure(path, "stat", errno)
+        }
+        if (st.st_mode & S_IFMT) != S_IFDIR { throw .missingFolder(path: path, folder: folder) }
+        if stat(path, &st) == 0 {
+            // Renaming over a device node or a directory would replace it, not write into it.
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
+            if (st.st_mode & S_IFMT) != S_IFREG { throw .notRegularFile(path: path) }
+        }
+
+        let base = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "file"
+        var template = Array((folder == "/" ? "/" : folder + "/").utf8CString.dropLast())
+        template += Array(".\(base).XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd < 0 { throw failure(path, "creating a temporary file", errno) }
+        let tempPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+
+        do throws(FileWriteError) {
+            // mkstemp makes the file private (0600); a written figure is an ordinary file.
+            _ = fchmod(fd, 0o644)
+            try writeAll(fd: fd, bytes: bytes, path: path)
+            if fsync(fd) != 0 { throw failure(path, "flushing", errno) }
+        } catch {
+            _ = close(fd)
+            _ = unlink(tempPath)
+            throw error
+        }
+        // close can report a deferred write error (NFS, quota), so it is checked too.
+        if close(fd) != 0 {
+            let e = errno
+            _ = unlink(tempPath)
+            throw failure(path, "closing", e)
+        }
+        if rename(tempPath, path) != 0 {
+            let e = errno
+            _ = unlink(tempPath)
+            if e == EISDIR { throw .isDirectory(path: path) }
+            throw failure(path, "renaming", e)
+        }
+    }
+
+    /// Writes every byte to `fd`, retrying short writes and interrupted calls.
+    static func writeAll(fd: Int32, bytes: [UInt8], path: String) throws(FileWriteError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in
+                #if canImport(Glibc)
+                Glibc.write(fd, buf.baseAddress! + offset, bytes.count - offset)
+                #elseif canImport(Musl)
+                Musl.write(fd, buf.baseAddress! + offset, bytes.count - offset)
+                #else
+                Darwin.write(fd, buf.baseAddress! + offset, bytes.count - offset)
+                #endif
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, "writing", errno)
+            }
+            if n == 0 { throw failure(path, "writing", EIO) }
+            offset += n
+        }
+    }
+
+    /// The folder that holds `path`: "." for a bare name, "/" for a file at the root.
+    static func parentFolder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = String(path[..<slash])
+        return folder.isEmpty ? "/" : folder
+    }
+
+    private static func failure(_ path: String, _ step: String, _ code: Int32) -> FileWriteError {
+        switch code {
+        case EACCES, EPERM, EROFS: return .permissionDenied(path: path)
+        case ENOSPC, EDQUOT: return .noSpace(path: path)
+        case EISDIR: return .isDirectory(path: path)
+        default: return .system(path: path, step: step, reason: String(cString: strerror(code)))
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import PsearchCore
+
+/// The arguments of one call as evaluated: positional first, then named, with their ranges.
+public struct Arguments {
+    public var positional: [Value] = []
+    public var named: [(String, Value)] = []
+    /// Source ranges in written order: positional ones, then named ones.
+    public var ranges: [SourceRange] = []
+    public let callRange: SourceRange
+
+    init(callRange: SourceRange) { self.callRange = callRange }
+
+    public init(_ positional: [Value], named: [(String, Value)] = []) {
+        self.positional = positional
+        self.named = named
+        callRange = .none
+    }
+}
+
+/// One entry of the built-ins table: the function and everything `:help` shows about it.
+public struct BuiltinSpec: Sendable {
+    public let name: String
+    /// `descend(f, start, lr: 0.01, steps: 1000, method: "gd")`
+    public let signature: String
+    /// One line, lowercase, no final period.
+    public let summary: String
+    /// A runnable example, checked by the test suite.
+    public let example: String
+    /// Parameter names in positional order; named arguments must be among them.
+    public let params: [String]
+    public let minArgs: Int
+    /// nil: any number of positional arguments.
+    public let maxArgs: Int?
+
+    /// `min` defaults to every parameter being required; `variadic` lifts the maximum.
+    public init(_ name: String, _ signature: String, _ summary: String, example: String,
+                params: [String] = [], min: Int? = nil, variadic: Bool = false) {
+        self.name = name
+        self.signature = signature
+        self.summary = summary
+        self.example = example
+        self.params = params
+        self.minArgs = min ?? params.count
+        self.maxArgs = variadic ? nil : params.count
+    }
+}
+
+/// Immutable after creation; bodies capture nothing mutable, so the table can be shared.
+public final class Builtin: Callable, @unchecked Sendable {
+    public let spec: BuiltinSpec
+    let body: (inout Call) throws -> Value
+
+    init(_ spec: BuiltinSpec, _ body: @escaping (inout Call) throws -> Value) {
+        self.spec = spec
+        self.body = body
+        super.init(isClosure: false)
+    }
+
+    public override var name: String { spec.name }
+    public override var parameterNames: [String] { spec.params }
+}
+
+/// What a built-in's body sees: its arguments, read with uniform checks that produce Lua-style
+/// messages ("bad argument #2 to 'descend' (number expected, got vector)"), and the interpreter.
+public struct Call {
+    public let spec: BuiltinSpec
+    public var args: Arguments
+    public unowned let interp: Interpreter
+
+    public var count: Int { args.positional.count }
+
+    /// The argument for parameter `name`: named, or positional at the parameter's place.
+    public func value(_ name: String) -> Value? {
+        if let v = args.named.first(where: { $0.0 == name })?.1 { return v }
+        if let i = spec.params.firstIndex(of: name), i < args.positional.count { return args.positional[i] }
+        return nil
+    }
+
+    public func value(_ i: Int) -> Value? { i < args.positional.count ? args.positional[i] : nil }
+
+    /// Index in `Arguments.ranges` of a parameter's argument, for the caret.
+    func position(_ name: String) -> Int? {
+        if let k = args.named.firstIndex(where: { $0.0 == name }) { return args.positional.count + k }
+        if let i = spec.params.firstIndex(of: name), i < args.positional.count { return i }
+        return nil
+    }
+
+    public func bad(_ name: String, _ message: String) -> RuntimeError {
+        let pos = position(name)
+        let label = args.named.contains(where: { $0.0 == name }) || pos == nil ? "'\(name)'" : "#\(pos! + 1)"
+        return RuntimeError("bad argument \(label) to '\(spec.name)' (\(message))", argument: pos)
+    }
+
+    public func bad(_ i: Int, _ message: String) -> RuntimeError {
+        RuntimeError("bad argument #\(i + 1) to '\(spec.name)' (\(message))", argument: i)
+    }
+
+    public func required(_ name: String) throws(RuntimeError) -> Value {
+        guard let v = value(name) else { throw RuntimeError("missing argument '\(name)' to '\(spec.name)'", notes: [Diagnostic.Note("usage: \(spec.signature)")]) }
+        return v
+    }
+
+    // MARK: typed readers by parameter name
+
+    public func number(_ name: String) throws(RuntimeError) -> Double {
+        let v = try required(name)
+        guard case .number(let x) = v else { throw bad(name, "number expected, got \(v.typeName)") }
+        return x
+    }
+
+    public func number(_ name: String, default d: Double) throws(RuntimeError) -> Double {
+        value(name) == nil ? d : try number(name)
+    }
+
+    public func bool(_ name: String, default d: Bool) throws(RuntimeError) -> Bool {
+        guard let v = value(name) else { return d }
+        guard case .bool(let b) = v else { throw bad(name, "bool expected, got \(v.typeName)") }
+        return b
+    }
+
+    public func string(_ name: String) throws(RuntimeError) -> String {
+        let v = try required(name)
+        guard case .string(let s) = v else { throw bad(name, "string expected, got \(v.typeName)") }
+        return s
+    }
+
+    public func string(_ name: String, default d: String) throws(RuntimeError) -> String {
+        value(name) == nil ? d : try string(name)
+    }
+
+    /// A string that must be one of `choices`.
+    public func choice(_ name: String, _ choices: [String], default d: String) throws(RuntimeError) -> String {
+        let s = try string(name, default: d)
+        guard choices.contains(s) else {
+            var msg = "expected one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ") + ", got \"\(s)\""
+            if let c = closest(s, among: choices) { msg += "; did you mean \"\(c)\"?" }
+            throw bad(name, msg)
+        }
+        return s
+    }
+
+    /// A whole number in `0...limit`, checked before it becomes an Int (Swift traps on nan,
+    /// inf and out-of-range conversions).
+    public func int(_ name: String, min lo: Int = 0, max hi: Int = Int(Int32.max)) throws(RuntimeError) -> Int {
+        let v = try required(name)
+        guard case .number(let x) = v else { throw bad(name, "number expected, got \(v.typeName)") }
+        return try checkedInt(x, min: lo, max: hi) { m throws(RuntimeError) in throw bad(name, m) }
+    }
+
+    public func int(_ name: String, default d: Int, min lo: Int = 0, max hi: Int = Int(Int32.max)) throws(RuntimeError) -> Int {
+        value(name) == nil ? d : try int(name, min: lo, max: hi)
+    }
+
+    public func function(_ name: String) throws(RuntimeError) -> Value {
+        let v = try required(name)
+        switch v {
+        case .function: return v
+        case .object: return v
+        default: throw bad(name, "function expected, got \(v.typeName)")
+        }
+    }
+
+    /// A tensor (ranges and number lists are converted).
+    public func tensor(_ name: String) throws(RuntimeError) -> Tensor {
+        let v = try required(name)
+        guard let t = try interp.asTensor(v) else { throw bad(name, "vector expected, got \(v.typeName)") }
+        return t
+    }
+
+    public func vector(_ name: String) throws(RuntimeError) -> Tensor {
+        let t = try tensor(name)
+        guard t.rank == 1 else { throw bad(name, "vector expected, got a tensor of shape \(Tensor.describe(shape: t.shape))") }
+        return t
+    }
+
+    /// Calls a psearch function (or any callable value) with positional arguments.
+    public func call(_ f: Value, _ args: [Value]) throws -> Value {
+        try interp.call(f, Arguments(args), callRange: self.args.callRange)
+    }
+}
+
+/// Converts a Double to an Int in `lo...hi` or reports why it cannot be one.
+func checkedInt(_ x: Double, min lo: Int, max hi: Int, _ fail: (String) throws(RuntimeError) -> Never) throws(RuntimeError) -> Int {
+    if x.isNaN { try fail("whole number expected, got nan") }
+    if x.isInfinite { try fail("whole number expected, got \(formatNumber(x))") }
+    if x != x.rounded() { try fail("whole number expected, got \(formatNumber(x))") }
+    if x < Double(lo) { try fail(lo == 0 ? "must not be negative, got \(formatNumber(x))" : "must be at least \(lo), got \(formatNumber(x))") }
+    if x > Double(hi) { try fail("must be at most \(hi), got \(formatNumber(x))") }
+    return Int(x)
+}
+
+/// The table of every built-in, one family per file.
+public enum Builtins {
+    public static let all: [Builtin] = core + tensors + math
+
+    static let byName: [String: Builtin] = Dictionary(all.map { ($0.spec.name, $0) }, uniquingKeysWith: { a, _ in a })
+
+    public static func named(_ name: String) -> Builtin? { byName[name] }
+}

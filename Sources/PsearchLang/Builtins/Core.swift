@@ -1,0 +1,96 @@
+import PsearchCore
+
+extension Builtins {
+    /// Output, conversion, inspection, assertions and randomness.
+    static let core: [Builtin] = [
+        Builtin(BuiltinSpec("print", "print(values...)", "write the values separated by spaces, then a newline",
+                            example: "print(\"x =\", 1 + 2)", min: 0, variadic: true)) { c in
+            try c.interp.write(c.args.positional.map(\.display).joined(separator: " ") + "\n")
+            return .none
+        },
+        Builtin(BuiltinSpec("str", "str(x)", "the text print would show for x", example: "str(0.1 + 0.2)", params: ["x"])) { c in
+            .string(try c.required("x").display)
+        },
+        Builtin(BuiltinSpec("type", "type(x)", "the type of x: number, bool, string, nil, vector, matrix, tensor, list, record, range, function",
+                            example: "type([1, 2])", params: ["x"])) { c in
+            .string(try c.required("x").typeName)
+        },
+        Builtin(BuiltinSpec("len", "len(x)", "number of elements of a vector, list, string or range; rows of a matrix; fields of a record",
+                            example: "len([4, 5, 6])", params: ["x"])) { c in
+            let v = try c.required("x")
+            switch v {
+            case .tensor(let t): return .number(Double(t.rank == 0 ? 1 : t.shape[0]))
+            case .list(let l): return .number(Double(l.count))
+            case .string(let s): return .number(Double(s.count))
+            case .record(let r): return .number(Double(r.names.count))
+            case .range(let lo, let hi): return .number(rangeCount(lo, hi))
+            default: throw c.bad("x", "vector, list, string, record or range expected, got \(v.typeName)")
+            }
+        },
+        Builtin(BuiltinSpec("shape", "shape(x)", "the dimensions of a tensor as a vector", example: "shape(zeros(7, 5, 3))", params: ["x"])) { c in
+            let v = try c.required("x")
+            switch v {
+            case .tensor(let t): return .tensor(Tensor(t.shape.map(Double.init)))
+            case .number: return .tensor(Tensor([]))
+            case .range(let lo, let hi): return .tensor(Tensor([rangeCount(lo, hi)]))
+            case .list(let l): return .tensor(Tensor([Double(l.count)]))
+            default: throw c.bad("x", "tensor expected, got \(v.typeName)")
+            }
+        },
+        Builtin(BuiltinSpec("assert", "assert(condition, message)", "stop with an error when the condition is false",
+                            example: "assert(1 + 1 == 2, \"arithmetic\")", params: ["condition", "message"], min: 1)) { c in
+            let v = try c.required("condition")
+            guard case .bool(let ok) = v else { throw c.bad("condition", "bool expected, got \(v.typeName)") }
+            if !ok {
+                let m = try c.value("message").map { v throws(RuntimeError) -> String in
+                    guard case .string(let s) = v else { throw c.bad("message", "string expected, got \(v.typeName)") }
+                    return s
+                }
+                throw RuntimeError(m.map { "assertion failed: \($0)" } ?? "assertion failed", argument: 0)
+            }
+            return .none
+        },
+        Builtin(BuiltinSpec("seed", "seed(n)", "restart the random generator from seed n (every run starts from seed 42)",
+                            example: "seed(7); rand()", params: ["n"])) { c in
+            let n = try c.int("n", max: Int(1 << 53))
+            c.interp.random = Random(seed: UInt64(n))
+            return .none
+        },
+        Builtin(BuiltinSpec("rand", "rand(dims...)", "uniform random numbers in [0, 1): a number, or a tensor of the given shape",
+                            example: "rand(3)", min: 0, variadic: true)) { c in
+            try randomTensor(&c) { $0.uniform() }
+        },
+        Builtin(BuiltinSpec("randn", "randn(dims...)", "standard normal random numbers: a number, or a tensor of the given shape",
+                            example: "randn(2, 2)", min: 0, variadic: true)) { c in
+            try randomTensor(&c) { $0.normal() }
+        },
+    ]
+
+    static func randomTensor(_ c: inout Call, _ draw: (inout Random) -> Double) throws -> Value {
+        if c.count == 0 { return .number(draw(&c.interp.random)) }
+        let shape = try dims(c)
+        var data = [Double](repeating: 0, count: Tensor.count(of: shape))
+        for i in data.indices { data[i] = draw(&c.interp.random) }
+        return .tensor(Tensor(shape: shape, data: data))
+    }
+
+    /// A shape from the positional arguments: `zeros(7, 5, 3)`, `zeros([7, 5, 3])`, `zeros(shape(x))`.
+    static func dims(_ c: Call, from first: Int = 0) throws(RuntimeError) -> [Int] {
+        var shape: [Int] = []
+        for i in first..<c.count {
+            let v = c.args.positional[i]
+            switch v {
+            case .number(let x):
+                shape.append(try checkedInt(x, min: 0, max: Int.max / 2) { m throws(RuntimeError) in throw c.bad(i, "dimension: \(m)") })
+            case .tensor(let t) where t.rank == 1:
+                for x in t.data {
+                    shape.append(try checkedInt(x, min: 0, max: Int.max / 2) { m throws(RuntimeError) in throw c.bad(i, "dimension: \(m)") })
+                }
+            default:
+                throw c.bad(i, "dimension expected (a whole number or a vector of them), got \(v.typeName)")
+            }
+        }
+        do { try c.interp.checkSize(shape) } catch { throw RuntimeError(error.message, argument: first, notes: error.notes) }
+        return shape
+    }
+}

@@ -1,0 +1,330 @@
+import PsearchCore
+
+/// Where `print` and the built-ins write: stdout in the CLI, a buffer in tests, HTML in export.
+public protocol OutputSink: AnyObject {
+    func write(_ text: String) throws
+}
+
+/// Collects output in memory (tests, lesson checking).
+public final class BufferSink: OutputSink {
+    public private(set) var text = ""
+    public init() {}
+    public func write(_ s: String) { text += s }
+}
+
+/// Limits that keep bad input from exhausting the machine; each has its reason beside it.
+public struct Limits: Sendable {
+    /// Tensors larger than this are refused before allocating (10^8 doubles = 800 MB).
+    public var maxElements = 100_000_000
+    /// psearch calls nest at most this deep. The interpreter thread's stack is sized so that a
+    /// debug build (whose frames are several times larger) still has room to spare.
+    public var maxCallDepth = 10_000
+    /// Values on the interpreter's own stack of frames (locals and arguments).
+    public var stackSlots = 1 << 20
+    public init() {}
+}
+
+/// A tree-walking interpreter: one per session. It runs on one thread at a time.
+public final class Interpreter {
+    public let sources = SourceRegistry()
+    public var output: OutputSink
+    public var limits: Limits
+    /// The session's random generator; `seed(n)` replaces it.
+    public var random = Random()
+
+    // Globals: names declared at the top level, by slot. nil while declared but not yet set.
+    var globals: [Value?] = []
+    var globalNames: [String] = []
+    var globalIndex: [String: Int] = [:]
+    var declaredInThisChunk: Set<String> = []
+
+    // The stack of frames: each call takes `frameSize` slots above `sp`.
+    let stack: UnsafeMutablePointer<Value>
+    var sp = 0
+    var depth = 0
+    var currentClosure: Closure?
+    var returnValue: Value = .none
+    /// The value of the last expression statement of a REPL input.
+    var lastValue: Value?
+
+    public init(output: OutputSink, limits: Limits = Limits()) {
+        self.output = output
+        self.limits = limits
+        stack = UnsafeMutablePointer<Value>.allocate(capacity: limits.stackSlots)
+    }
+
+    deinit {
+        stack.deinitialize(count: sp)
+        stack.deallocate()
+    }
+
+    // MARK: - Running code
+
+    /// Parses, resolves and runs a source. Syntax and name errors come as `DiagnosticList`
+    /// before anything runs; a runtime error as `Diagnostic` after the output so far.
+    /// In REPL mode the value of a final expression statement is returned.
+    @discardableResult
+    public func run(_ text: String, name: String, repl: Bool = false) throws -> Value? {
+        try run(bytes: Array(text.utf8), name: name, repl: repl)
+    }
+
+    @discardableResult
+    public func run(bytes: [UInt8], name: String, repl: Bool = false) throws -> Value? {
+        try run(sources.add(name: name, bytes: bytes), repl: repl)
+    }
+
+    @discardableResult
+    public func run(_ source: Source, repl: Bool = false) throws -> Value? {
+        let parsed = Parser.parse(source)
+        if !parsed.diagnostics.isEmpty { throw DiagnosticList(parsed.diagnostics) }
+        declaredInThisChunk = []
+        let (block, frameSize) = try Resolver.resolve(parsed.statements, interp: self, mode: repl ? .repl : .script, keepLast: repl)
+        lastValue = nil
+        let base = sp
+        let fp = try pushFrame(frameSize, at: block.range)
+        defer {
+            popFrame(fp, frameSize)
+            sp = base
+            depth = 0
+            currentClosure = nil
+        }
+        do {
+            _ = try block.exec(self, fp)
+        } catch let e as RuntimeError {
+            throw diagnostic(e)
+        }
+        return lastValue
+    }
+
+    /// A runtime error placed in the source, ready to render.
+    func diagnostic(_ e: RuntimeError) -> Diagnostic {
+        Diagnostic(.runtime, e.message, at: e.range ?? .none, notes: e.notes)
+    }
+
+    public static func parseOnly(_ bytes: [UInt8], name: String) -> (ast: String, diagnostics: DiagnosticList?, sources: SourceRegistry) {
+        let reg = SourceRegistry()
+        let src = reg.add(name: name, bytes: bytes)
+        let r = Parser.parse(src)
+        return (ASTPrinter.print(r.statements), r.diagnostics.isEmpty ? nil : DiagnosticList(r.diagnostics), reg)
+    }
+
+    /// Whether `text` is a whole input, needs more lines, or cannot be fixed by more lines.
+    public enum Completeness { case complete, incomplete, invalid }
+
+    public static func completeness(of text: String) -> Completeness {
+        let reg = SourceRegistry()
+        let r = Parser.parse(reg.add(name: "<input>", bytes: Array(text.utf8)))
+        if r.diagnostics.isEmpty { return .complete }
+        return r.incomplete ? .incomplete : .invalid
+    }
+
+    // MARK: - Globals
+
+    func globalSlot(_ name: String) -> Int {
+        if let g = globalIndex[name] { return g }
+        globals.append(nil)
+        globalNames.append(name)
+        globalIndex[name] = globals.count - 1
+        return globals.count - 1
+    }
+
+    /// Drops globals a failed chunk declared (they were appended at the end).
+    func forgetGlobals(from count: Int) {
+        guard globals.count > count else { return }
+        for n in globalNames[count...] { globalIndex[n] = nil }
+        globals.removeLast(globals.count - count)
+        globalNames.removeLast(globalNames.count - count)
+    }
+
+    /// Defined globals, in declaration order (for `:vars` and completion).
+    public var variables: [(name: String, value: Value)] {
+        zip(globalNames, globals).compactMap { n, v in v.map { (n, $0) } }
+    }
+
+    public func setGlobal(_ name: String, _ value: Value) {
+        globals[globalSlot(name)] = value
+    }
+
+    public func global(_ name: String) -> Value? {
+        globalIndex[name].flatMap { globals[$0] }
+    }
+
+    /// Forgets every variable (the REPL's `:reset`).
+    public func reset() {
+        globals = []
+        globalNames = []
+        globalIndex = [:]
+        random = Random()
+    }
+
+    // MARK: - Frames and calls
+
+    @inline(__always)
+    func pushFrame(_ size: Int, at range: SourceRange) throws -> Frame {
+        let base = sp
+        guard base + size <= limits.stackSlots else { throw stackOverflow(range) }
+        let fp = stack + base
+        fp.initialize(repeating: .none, count: size)
+        sp = base + size
+        return fp
+    }
+
+    @inline(__always)
+    func popFrame(_ fp: Frame, _ size: Int) {
+        fp.deinitialize(count: size)
+        sp = fp - stack
+    }
+
+    func stackOverflow(_ range: SourceRange) -> RuntimeError {
+        RuntimeError("stack overflow: recursion deeper than \(limits.maxCallDepth) calls", at: range,
+                     notes: [Diagnostic.Note("a function that calls itself needs a case that stops the recursion")])
+    }
+
+    /// Runs a closure whose arguments are already in `fp`'s first slots.
+    @inline(__always)
+    func invoke(_ c: Closure, _ fp: Frame, callRange: SourceRange) throws -> Value {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > limits.maxCallDepth { throw stackOverflow(callRange) }
+        if Interrupt.isRequested { throw Interrupted() }
+        let proto = c.proto
+        for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }
+        // Only a function with captures reads `currentClosure`; others skip the bookkeeping.
+        if proto.captures.isEmpty { return try runBody(proto, fp) }
+        let saved = currentClosure
+        currentClosure = c
+        defer { currentClosure = saved }
+        return try runBody(proto, fp)
+    }
+
+    @inline(__always)
+    private func runBody(_ proto: FunctionProto, _ fp: Frame) throws -> Value {
+        if let e = proto.bodyExpr { return try e.eval(self, fp) }
+        if try proto.bodyBlock!.exec(self, fp) == .returnValue {
+            let v = returnValue
+            returnValue = .none
+            return v
+        }
+        return .none
+    }
+
+    /// A call with named arguments, defaults or a count that differs from the parameters.
+    func callClosureGeneral(_ c: Closure, _ args: Arguments, callRange: SourceRange) throws -> Value {
+        let proto = c.proto
+        let n = proto.paramNames.count
+        if args.positional.count > n {
+            throw RuntimeError("'\(proto.name)' takes \(n) argument\(n == 1 ? "" : "s"), got \(args.positional.count)", at: callRange,
+                               notes: [Diagnostic.Note("defined as fn \(proto.name)(\(proto.paramNames.joined(separator: ", ")))", at: proto.range)])
+        }
+        let size = proto.frameSize
+        let fp = try pushFrame(size, at: callRange)
+        defer { popFrame(fp, size) }
+        var given = [Bool](repeating: false, count: n)
+        for (i, v) in args.positional.enumerated() {
+            fp[i] = v
+            given[i] = true
+        }
+        for (k, (label, v)) in args.named.enumerated() {
+            guard let i = proto.paramNames.firstIndex(of: label) else {
+                let r = args.ranges.indices.contains(args.positional.count + k) ? args.ranges[args.positional.count + k] : callRange
+                var notes = [Diagnostic.Note("defined as fn \(proto.name)(\(proto.paramNames.joined(separator: ", ")))", at: proto.range)]
+                if let s = closest(label, among: proto.paramNames) { notes.insert(Diagnostic.Note("did you mean '\(s)'?"), at: 0) }
+                throw RuntimeError("'\(proto.name)' has no parameter '\(label)'", at: r, notes: notes)
+            }
+            if given[i] { throw RuntimeError("argument '\(label)' of '\(proto.name)' is given twice", at: callRange) }
+            fp[i] = v
+            given[i] = true
+        }
+        // Defaults are evaluated at each call, in the callee's frame, so they can use earlier parameters.
+        for i in 0..<n where !given[i] {
+            guard let d = proto.defaults[i] else {
+                throw RuntimeError("missing argument '\(proto.paramNames[i])' in call to '\(proto.name)'", at: callRange,
+                                   notes: [Diagnostic.Note("defined as fn \(proto.name)(\(proto.paramNames.joined(separator: ", ")))", at: proto.range)])
+            }
+            let saved = currentClosure
+            currentClosure = c
+            defer { currentClosure = saved }
+            fp[i] = try d.eval(self, fp)
+        }
+        return try invoke(c, fp, callRange: callRange)
+    }
+
+    func callBuiltin(_ b: Builtin, _ args: Arguments, callRange: SourceRange) throws -> Value {
+        let spec = b.spec
+        if args.positional.count < spec.minArgs && args.named.isEmpty || (spec.maxArgs.map { args.positional.count > $0 } ?? false) {
+            let expected = spec.maxArgs == spec.minArgs ? "\(spec.minArgs)" : spec.maxArgs == nil ? "at least \(spec.minArgs)" : "\(spec.minArgs) to \(spec.maxArgs!)"
+            throw RuntimeError("'\(spec.name)' takes \(expected) argument\(expected == "1" ? "" : "s"), got \(args.positional.count)",
+                               at: callRange, notes: [Diagnostic.Note("usage: \(spec.signature)")])
+        }
+        for (k, (label, _)) in args.named.enumerated() where !spec.params.contains(label) {
+            let r = args.ranges.indices.contains(args.positional.count + k) ? args.ranges[args.positional.count + k] : callRange
+            throw RuntimeError("'\(spec.name)' has no parameter '\(label)'", at: r, notes: [Diagnostic.Note("usage: \(spec.signature)")])
+        }
+        var call = Call(spec: spec, args: args, interp: self)
+        do {
+            return try b.body(&call)
+        } catch var e as RuntimeError {
+            if e.range == nil {
+                if let a = e.argument, a < args.ranges.count { e.range = args.ranges[a] } else { e.range = callRange }
+            }
+            throw e
+        } catch let e as TensorError {
+            throw RuntimeError(e.description, at: callRange)
+        }
+    }
+
+    /// Calls any callable value (used by built-ins that take functions).
+    public func call(_ f: Value, _ args: Arguments, callRange: SourceRange) throws -> Value {
+        switch f {
+        case .function(let fn):
+            if fn.isClosure { return try callClosureGeneral(unsafeDowncast(fn, to: Closure.self), args, callRange: callRange) }
+            return try callBuiltin(unsafeDowncast(fn, to: Builtin.self), args, callRange: callRange)
+        case .object(let o):
+            if args.named.isEmpty, let r = try o.call(args.positional, self) { return r }
+            fallthrough
+        default:
+            throw RuntimeError("cannot call \(article(f.typeName))", at: callRange)
+        }
+    }
+
+    // MARK: - Conversions shared by built-ins
+
+    /// A range as a vector, refusing ranges over the size limit before allocating.
+    func materialize(_ v: Value) throws(RuntimeError) -> Value {
+        if case .range(let lo, let hi) = v { return .tensor(try rangeTensor(lo, hi, limit: limits.maxElements)) }
+        return v
+    }
+
+    /// A tensor from a tensor, range, number or list of numbers; nil for other values.
+    public func asTensor(_ v: Value) throws(RuntimeError) -> Tensor? {
+        switch v {
+        case .tensor(let t): return t
+        case .range(let lo, let hi): return try rangeTensor(lo, hi, limit: limits.maxElements)
+        case .number(let x): return Tensor([x])
+        case .list(let items):
+            var out: [Double] = []
+            for i in items {
+                guard case .number(let x) = i else { return nil }
+                out.append(x)
+            }
+            return Tensor(out)
+        default: return nil
+        }
+    }
+
+    /// Checks a requested shape against the size limit before anything is allocated.
+    public func checkSize(_ shape: [Int]) throws(RuntimeError) {
+        guard let n = Tensor.checkedCount(of: shape), n <= limits.maxElements else {
+            let text = shape.map(String.init).joined(separator: " x ")
+            throw RuntimeError("a tensor of \(text) elements is over the size limit of \(limits.maxElements) elements",
+                               notes: [Diagnostic.Note("raise it with --max-elements if you really mean it")])
+        }
+    }
+
+    func write(_ text: String) throws {
+        try output.write(text)
+    }
+}
+
+/// The version `psearch --version` prints.
+public let psearchVersion = "0.1.0"

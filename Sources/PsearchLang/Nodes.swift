@@ -1,0 +1,710 @@
+import PsearchCore
+
+// The resolved program: a tree of executable nodes. The resolver has already turned every name
+// into a frame slot, a captured cell or a global slot, so running a node does no dictionary
+// look-ups. Each node evaluates itself (a virtual call), numbers stay unboxed in `Value`, and
+// the common all-number cases are handled inline before falling back to `Ops`.
+
+typealias Frame = UnsafeMutablePointer<Value>
+
+/// How a statement finished: normally, or by `break`, `continue` or `return` (whose value is
+/// left in `Interpreter.returnValue`). Control flow never travels as a thrown error.
+enum Flow { case normal, breakLoop, continueLoop, returnValue }
+
+class ExprNode {
+    let range: SourceRange
+    init(_ range: SourceRange) { self.range = range }
+    func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { fatalError("abstract") }
+
+    /// For conditions: the value must be a bool.
+    func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let v = try eval(ip, fp)
+        if case .bool(let b) = v { return b }
+        throw RuntimeError("condition must be a bool, got \(v.typeName)", at: range)
+    }
+}
+
+class StmtNode {
+    let range: SourceRange
+    init(_ range: SourceRange) { self.range = range }
+    func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow { fatalError("abstract") }
+}
+
+/// A variable that an inner function captured: it lives in a heap cell so both see one value.
+final class Cell: NativeObject {
+    var value: Value
+    init(_ v: Value) { value = v }
+}
+
+@inline(__always)
+func cell(_ v: Value) -> Cell {
+    guard case .object(let o) = v else { fatalError("captured slot holds no cell") }
+    return unsafeDowncast(o, to: Cell.self)
+}
+
+// MARK: - Leaves
+
+final class ConstNode: ExprNode {
+    let value: Value
+    init(_ v: Value, _ r: SourceRange) {
+        value = v
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { value }
+}
+
+final class LocalGet: ExprNode {
+    let slot: Int
+    init(_ slot: Int, _ r: SourceRange) {
+        self.slot = slot
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { fp[slot] }
+}
+
+final class CellGet: ExprNode {
+    let slot: Int
+    init(_ slot: Int, _ r: SourceRange) {
+        self.slot = slot
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { cell(fp[slot]).value }
+}
+
+final class UpvalueGet: ExprNode {
+    let index: Int
+    init(_ index: Int, _ r: SourceRange) {
+        self.index = index
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { ip.currentClosure!.captures[index].value }
+}
+
+final class GlobalGet: ExprNode {
+    let slot: Int
+    let name: String
+    /// A built-in of the same name answers while the global is not yet defined.
+    let fallback: Value?
+    init(_ slot: Int, _ name: String, fallback: Value?, _ r: SourceRange) {
+        self.slot = slot
+        self.name = name
+        self.fallback = fallback
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        if let v = ip.globals[slot] { return v }
+        if let f = fallback { return f }
+        throw RuntimeError("'\(name)' is used before it is defined", at: range)
+    }
+}
+
+// MARK: - Operators
+
+final class BinaryNode: ExprNode {
+    let op: BinaryOp
+    let lhs: ExprNode, rhs: ExprNode
+    init(_ op: BinaryOp, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) {
+        self.op = op
+        lhs = l
+        rhs = r
+        super.init(range)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp)
+        let b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b {
+            switch op {
+            case .add: return .number(x + y)
+            case .sub: return .number(x - y)
+            case .mul: return .number(x * y)
+            case .div: return .number(x / y)
+            case .mod: return .number(Ops.floorMod(x, y))
+            case .pow: return .number(Ops.power(x, y))
+            case .matmul: return .number(x * y)
+            case .lt: return .bool(x < y)
+            case .le: return .bool(x <= y)
+            case .gt: return .bool(x > y)
+            case .ge: return .bool(x >= y)
+            case .eq: return .bool(x == y)
+            case .ne: return .bool(x != y)
+            }
+        }
+        return try slow(a, b, ip)
+    }
+
+    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let a = try lhs.eval(ip, fp)
+        let b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b {
+            switch op {
+            case .lt: return x < y
+            case .le: return x <= y
+            case .gt: return x > y
+            case .ge: return x >= y
+            case .eq: return x == y
+            case .ne: return x != y
+            default: break
+            }
+        }
+        let v = try slow(a, b, ip)
+        if case .bool(let r) = v { return r }
+        throw RuntimeError("condition must be a bool, got \(v.typeName)", at: range)
+    }
+
+    private func slow(_ a: Value, _ b: Value, _ ip: Interpreter) throws -> Value {
+        do {
+            switch op {
+            case .eq: return .bool(Value.equal(a, b))
+            case .ne: return .bool(!Value.equal(a, b))
+            case .lt, .le, .gt, .ge: return .bool(try Ops.compare(op, a, b))
+            default: return try Ops.arithmetic(op, a, b, ip)
+            }
+        } catch var e as RuntimeError {
+            if e.range == nil { e.range = range }
+            throw e
+        }
+    }
+}
+
+final class NegateNode: ExprNode {
+    let operand: ExprNode
+    init(_ o: ExprNode, _ r: SourceRange) {
+        operand = o
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let v = try operand.eval(ip, fp)
+        if case .number(let x) = v { return .number(-x) }
+        do { return try Ops.negate(v, ip) } catch var e as RuntimeError {
+            if e.range == nil { e.range = range }
+            throw e
+        }
+    }
+}
+
+final class NotNode: ExprNode {
+    let operand: ExprNode
+    init(_ o: ExprNode, _ r: SourceRange) {
+        operand = o
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { .bool(try evalBool(ip, fp)) }
+    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let v = try operand.eval(ip, fp)
+        guard case .bool(let b) = v else { throw RuntimeError("'not' needs a bool, got \(v.typeName)", at: operand.range) }
+        return !b
+    }
+}
+
+/// `and` / `or`: bool operands, short-circuit.
+final class LogicNode: ExprNode {
+    let isAnd: Bool
+    let lhs: ExprNode, rhs: ExprNode
+    init(isAnd: Bool, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) {
+        self.isAnd = isAnd
+        lhs = l
+        rhs = r
+        super.init(range)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { .bool(try evalBool(ip, fp)) }
+    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let a = try operand(lhs, ip, fp)
+        if isAnd ? !a : a { return a }
+        return try operand(rhs, ip, fp)
+    }
+    private func operand(_ n: ExprNode, _ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let v = try n.eval(ip, fp)
+        guard case .bool(let b) = v else {
+            throw RuntimeError("'\(isAnd ? "and" : "or")' needs bool operands, got \(v.typeName)", at: n.range)
+        }
+        return b
+    }
+}
+
+final class RangeNode: ExprNode {
+    let lo: ExprNode, hi: ExprNode
+    init(_ lo: ExprNode, _ hi: ExprNode, _ r: SourceRange) {
+        self.lo = lo
+        self.hi = hi
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lo.eval(ip, fp), b = try hi.eval(ip, fp)
+        guard case .number(let x) = a else { throw RuntimeError("range start must be a number, got \(a.typeName)", at: lo.range) }
+        guard case .number(let y) = b else { throw RuntimeError("range end must be a number, got \(b.typeName)", at: hi.range) }
+        return .range(x, y)
+    }
+}
+
+// MARK: - Constructors
+
+/// `[a, b, c]`: a vector when the elements are numbers (or tensors of one shape, stacked),
+/// otherwise a list.
+final class ArrayNode: ExprNode {
+    let items: [ExprNode]
+    init(_ items: [ExprNode], _ r: SourceRange) {
+        self.items = items
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        var values = [Value]()
+        values.reserveCapacity(items.count)
+        for n in items { values.append(try n.eval(ip, fp)) }
+        return try ArrayNode.build(values, ip)
+    }
+
+    static func build(_ values: [Value], _ ip: Interpreter) throws -> Value {
+        if values.allSatisfy({ if case .number = $0 { return true } else { return false } }) {
+            return .tensor(Tensor(values.map { if case .number(let x) = $0 { return x } else { return 0 } }))
+        }
+        // Stack equal-shape tensors (and ranges) into one more dimension: [[1, 2], [3, 4]].
+        var rows: [Tensor] = []
+        for v in values {
+            switch v {
+            case .tensor(let t): rows.append(t)
+            case .range: if case .tensor(let t) = try ip.materialize(v) { rows.append(t) }
+            default: return .list(values)
+            }
+        }
+        guard let first = rows.first, rows.allSatisfy({ $0.shape == first.shape }) else { return .list(values) }
+        var data = [Double]()
+        data.reserveCapacity(first.count * rows.count)
+        for r in rows { data.append(contentsOf: r.data) }
+        return .tensor(Tensor(shape: [rows.count] + first.shape, data: data))
+    }
+}
+
+final class RecordNode: ExprNode {
+    let names: [String]
+    let values: [ExprNode]
+    init(_ names: [String], _ values: [ExprNode], _ r: SourceRange) {
+        self.names = names
+        self.values = values
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        var r = Record()
+        r.names = names
+        r.values.reserveCapacity(values.count)
+        for n in values { r.values.append(try n.eval(ip, fp)) }
+        return .record(r)
+    }
+}
+
+/// Where a new closure finds each variable it captures.
+enum CaptureSource {
+    case local(Int)  // a cell in the defining frame's slot
+    case upvalue(Int)  // one of the defining closure's own captures
+}
+
+/// The compiled form of a function: shared by every closure made from it.
+final class FunctionProto {
+    let name: String
+    let paramNames: [String]
+    var defaults: [ExprNode?] = []
+    var frameSize = 0
+    var boxedParams: [Int] = []
+    var captures: [CaptureSource] = []
+    var bodyExpr: ExprNode?
+    var bodyBlock: StmtNode?
+    let range: SourceRange
+
+    init(name: String, paramNames: [String], range: SourceRange) {
+        self.name = name
+        self.paramNames = paramNames
+        self.range = range
+    }
+}
+
+public final class Closure: Callable {
+    let proto: FunctionProto
+    let captures: ContiguousArray<Cell>
+    init(_ proto: FunctionProto, _ captures: ContiguousArray<Cell>) {
+        self.proto = proto
+        self.captures = captures
+        super.init(isClosure: true)
+    }
+    public override var name: String { proto.name }
+    public override var parameterNames: [String] { proto.paramNames }
+}
+
+final class FunctionNode: ExprNode {
+    let proto: FunctionProto
+    init(_ p: FunctionProto, _ r: SourceRange) {
+        proto = p
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        var cells = ContiguousArray<Cell>()
+        cells.reserveCapacity(proto.captures.count)
+        for c in proto.captures {
+            switch c {
+            case .local(let slot): cells.append(cell(fp[slot]))
+            case .upvalue(let i): cells.append(ip.currentClosure!.captures[i])
+            }
+        }
+        return .function(Closure(proto, cells))
+    }
+}
+
+// MARK: - Calls, indexing, fields
+
+final class CallNode: ExprNode {
+    let callee: ExprNode
+    let args: [ExprNode]
+    /// Labels of named arguments, aligned with `args` (nil for positional ones).
+    let labels: [String?]
+    let positionalCount: Int
+    init(_ callee: ExprNode, _ args: [ExprNode], _ labels: [String?], _ r: SourceRange) {
+        self.callee = callee
+        self.args = args
+        self.labels = labels
+        positionalCount = labels.firstIndex(where: { $0 != nil }) ?? labels.count
+        super.init(r)
+    }
+
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let f = try callee.eval(ip, fp)
+        guard case .function(let fn) = f else { return try callOther(f, ip, fp) }
+        if fn.isClosure {
+            let c = unsafeDowncast(fn, to: Closure.self)
+            let proto = c.proto
+            if positionalCount == args.count && args.count == proto.paramNames.count {
+                let size = proto.frameSize
+                let nfp = try ip.pushFrame(size, at: range)
+                defer { ip.popFrame(nfp, size) }
+                for i in 0..<args.count { nfp[i] = try args[i].eval(ip, fp) }
+                return try ip.invoke(c, nfp, callRange: range)
+            }
+            return try ip.callClosureGeneral(c, evaluateArguments(ip, fp), callRange: range)
+        }
+        return try ip.callBuiltin(unsafeDowncast(fn, to: Builtin.self), evaluateArguments(ip, fp), callRange: range)
+    }
+
+    func evaluateArguments(_ ip: Interpreter, _ fp: Frame) throws -> Arguments {
+        var a = Arguments(callRange: range)
+        a.positional.reserveCapacity(positionalCount)
+        for i in 0..<args.count {
+            let v = try args[i].eval(ip, fp)
+            if let l = labels[i] { a.named.append((l, v)) } else { a.positional.append(v) }
+            a.ranges.append(args[i].range)
+        }
+        return a
+    }
+
+    private func callOther(_ f: Value, _ ip: Interpreter, _ fp: Frame) throws -> Value {
+        if case .object(let o) = f {
+            let a = try evaluateArguments(ip, fp)
+            if a.named.isEmpty, let r = try o.call(a.positional, ip) { return r }
+        }
+        let what: String
+        if let n = callee as? GlobalGet { what = " ('\(n.name)' is \(article(f.typeName)))" } else { what = "" }
+        throw RuntimeError("cannot call \(article(f.typeName))\(what)", at: callee.range)
+    }
+}
+
+func article(_ noun: String) -> String {
+    if noun == "nil" { return "nil" }
+    return (["a", "e", "i", "o", "u"].contains(noun.first.map(String.init) ?? "") ? "an " : "a ") + noun
+}
+
+final class IndexNode: ExprNode {
+    let target: ExprNode
+    let indices: [ExprNode]
+    init(_ t: ExprNode, _ idx: [ExprNode], _ r: SourceRange) {
+        target = t
+        indices = idx
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let v = try target.eval(ip, fp)
+        if indices.count == 1 {
+            let i = try indices[0].eval(ip, fp)
+            // The hot case: a vector read at a whole-number index.
+            if case .tensor(let t) = v, t.rank == 1, case .number(let x) = i {
+                let n = t.count
+                if x >= 0 && x < Double(n), let k = Int(exactly: x) { return .number(t.data[k]) }
+            }
+            return try Indexing.get(v, [i], self, ip)
+        }
+        var keys = [Value]()
+        for n in indices { keys.append(try n.eval(ip, fp)) }
+        return try Indexing.get(v, keys, self, ip)
+    }
+}
+
+final class FieldNode: ExprNode {
+    let target: ExprNode
+    let name: String
+    init(_ t: ExprNode, _ name: String, _ r: SourceRange) {
+        target = t
+        self.name = name
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let v = try target.eval(ip, fp)
+        return try Indexing.field(v, name, range)
+    }
+}
+
+// MARK: - Statements
+
+final class ExprStmt: StmtNode {
+    let expr: ExprNode
+    /// The REPL echoes the value of a final expression statement.
+    let keep: Bool
+    init(_ e: ExprNode, keep: Bool) {
+        expr = e
+        self.keep = keep
+        super.init(e.range)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let v = try expr.eval(ip, fp)
+        if keep { ip.lastValue = v }
+        return .normal
+    }
+}
+
+/// Where a variable lives, for declarations and assignments.
+enum Slot {
+    case local(Int)
+    case cell(Int)
+    case upvalue(Int)
+    case global(Int)
+}
+
+final class StoreNode: StmtNode {
+    let slot: Slot
+    let value: ExprNode
+    /// A `let` of a captured variable makes a fresh cell, so closures made in different loop
+    /// iterations keep their own value.
+    let declaresCell: Bool
+    init(_ slot: Slot, _ value: ExprNode, declaresCell: Bool, _ r: SourceRange) {
+        self.slot = slot
+        self.value = value
+        self.declaresCell = declaresCell
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let v = try value.eval(ip, fp)
+        switch slot {
+        case .local(let s): fp[s] = v
+        case .cell(let s):
+            if declaresCell { fp[s] = .object(Cell(v)) } else { cell(fp[s]).value = v }
+        case .upvalue(let i): ip.currentClosure!.captures[i].value = v
+        case .global(let g): ip.globals[g] = v
+        }
+        return .normal
+    }
+}
+
+/// `v[i] = x`, `m[i, j] = x`, `r.f = x`, `a[0].f[2] = x`: the target path is applied to the
+/// variable's value in place (it is moved out of the slot so copy-on-write does not copy).
+final class StorePathNode: StmtNode {
+    let slot: Slot
+    let name: String
+    let path: [PathStep]
+    let value: ExprNode
+    enum PathStep {
+        case index([ExprNode], SourceRange)
+        case field(String, SourceRange)
+    }
+    init(_ slot: Slot, name: String, path: [PathStep], value: ExprNode, _ r: SourceRange) {
+        self.slot = slot
+        self.name = name
+        self.path = path
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let v = try value.eval(ip, fp)
+        var keys: [[Value]] = []
+        keys.reserveCapacity(path.count)
+        for step in path {
+            if case .index(let idx, _) = step {
+                var k: [Value] = []
+                for n in idx { k.append(try n.eval(ip, fp)) }
+                keys.append(k)
+            } else {
+                keys.append([])
+            }
+        }
+        switch slot {
+        case .local(let s):
+            var base = fp[s]
+            fp[s] = .none
+            defer { fp[s] = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        case .cell(let s):
+            let c = cell(fp[s])
+            var base = c.value
+            c.value = .none
+            defer { c.value = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        case .upvalue(let i):
+            let c = ip.currentClosure!.captures[i]
+            var base = c.value
+            c.value = .none
+            defer { c.value = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        case .global(let g):
+            guard var base = ip.globals[g] else { throw RuntimeError("'\(name)' is used before it is defined", at: range) }
+            ip.globals[g] = Value.none
+            defer { ip.globals[g] = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        }
+        return .normal
+    }
+}
+
+final class BlockNode: StmtNode {
+    let body: ContiguousArray<StmtNode>
+    init(_ body: [StmtNode], _ r: SourceRange) {
+        self.body = ContiguousArray(body)
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        for s in body {
+            let f = try s.exec(ip, fp)
+            if f != .normal { return f }
+        }
+        return .normal
+    }
+}
+
+final class IfNode: StmtNode {
+    let cond: ExprNode
+    let then: StmtNode
+    let otherwise: StmtNode?
+    init(_ c: ExprNode, _ t: StmtNode, _ e: StmtNode?, _ r: SourceRange) {
+        cond = c
+        then = t
+        otherwise = e
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        if try cond.evalBool(ip, fp) { return try then.exec(ip, fp) }
+        if let e = otherwise { return try e.exec(ip, fp) }
+        return .normal
+    }
+}
+
+final class WhileNode: StmtNode {
+    let cond: ExprNode
+    let body: StmtNode
+    init(_ c: ExprNode, _ b: StmtNode, _ r: SourceRange) {
+        cond = c
+        body = b
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        while try cond.evalBool(ip, fp) {
+            if Interrupt.isRequested { throw Interrupted() }
+            switch try body.exec(ip, fp) {
+            case .normal, .continueLoop: continue
+            case .breakLoop: return .normal
+            case .returnValue: return .returnValue
+            }
+        }
+        return .normal
+    }
+}
+
+/// `for x in e`: counts through a range without allocating; walks vectors (elements),
+/// matrices (rows), lists, strings (characters).
+final class ForNode: StmtNode {
+    let variable: Slot
+    let boxed: Bool
+    let iterable: ExprNode
+    let body: StmtNode
+    init(_ v: Slot, boxed: Bool, _ it: ExprNode, _ b: StmtNode, _ r: SourceRange) {
+        variable = v
+        self.boxed = boxed
+        iterable = it
+        body = b
+        super.init(r)
+    }
+
+    @inline(__always)
+    private func bind(_ v: Value, _ ip: Interpreter, _ fp: Frame) {
+        switch variable {
+        case .local(let s): fp[s] = v
+        case .cell(let s): fp[s] = .object(Cell(v))
+        case .global(let g): ip.globals[g] = v
+        case .upvalue(let i): ip.currentClosure!.captures[i].value = v
+        }
+    }
+
+    /// Runs the body once; nil to go on, a flow to leave the loop with.
+    @inline(__always)
+    private func step(_ ip: Interpreter, _ fp: Frame) throws -> Flow? {
+        if Interrupt.isRequested { throw Interrupted() }
+        switch try body.exec(ip, fp) {
+        case .normal, .continueLoop: return nil
+        case .breakLoop: return .normal
+        case .returnValue: return .returnValue
+        }
+    }
+
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let it = try iterable.eval(ip, fp)
+        switch it {
+        case .range(let lo, let hi):
+            var x = lo
+            while x < hi {
+                bind(.number(x), ip, fp)
+                if let f = try step(ip, fp) { return f }
+                x += 1
+            }
+        case .tensor(let t):
+            if t.rank <= 1 {
+                for x in t.data {
+                    bind(.number(x), ip, fp)
+                    if let f = try step(ip, fp) { return f }
+                }
+            } else {
+                for i in 0..<t.shape[0] {
+                    bind(.tensor(t.row(i)), ip, fp)
+                    if let f = try step(ip, fp) { return f }
+                }
+            }
+        case .list(let items):
+            for v in items {
+                bind(v, ip, fp)
+                if let f = try step(ip, fp) { return f }
+            }
+        case .string(let s):
+            for ch in s {
+                bind(.string(String(ch)), ip, fp)
+                if let f = try step(ip, fp) { return f }
+            }
+        default:
+            throw RuntimeError("cannot loop over \(article(it.typeName))", at: iterable.range,
+                               notes: [Diagnostic.Note("'for' walks a range (0..n), a vector, a matrix's rows, a list or a string")])
+        }
+        return .normal
+    }
+}
+
+final class BreakNode: StmtNode {
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow { .breakLoop }
+}
+
+final class ContinueNode: StmtNode {
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow { .continueLoop }
+}
+
+final class ReturnNode: StmtNode {
+    let value: ExprNode?
+    init(_ v: ExprNode?, _ r: SourceRange) {
+        value = v
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        ip.returnValue = try value?.eval(ip, fp) ?? .none
+        return .returnValue
+    }
+}
+
+/// Ctrl-C reached a running program: unwinds to the prompt (or ends the script with 130).
+public struct Interrupted: Error {}

@@ -1,0 +1,146 @@
+import Foundation
+import PsearchCore
+
+/// Operators on values other than two plain numbers (the nodes handle that case inline):
+/// tensors element-wise with scalar broadcasting, strings and lists, and the error messages.
+enum Ops {
+    static func arithmetic(_ op: BinaryOp, _ a: Value, _ b: Value, _ ip: Interpreter) throws -> Value {
+        switch (a, b) {
+        case (.number(let x), .number(let y)):
+            return .number(scalar(op, x, y))
+        case (.tensor(let t), .number(let y)):
+            return .tensor(t.map { scalar(op, $0, y) })
+        case (.number(let x), .tensor(let t)):
+            return .tensor(t.map { scalar(op, x, $0) })
+        case (.tensor(let s), .tensor(let t)):
+            if op == .matmul { return try matmul(s, t, ip) }
+            do {
+                switch op {
+                case .add: return .tensor(try Tensor.zip(s, t, op: "+", +))
+                case .sub: return .tensor(try Tensor.zip(s, t, op: "-", -))
+                case .mul: return .tensor(try Tensor.zip(s, t, op: "*", *))
+                case .div: return .tensor(try Tensor.zip(s, t, op: "/", /))
+                default: return .tensor(try Tensor.zip(s, t, op: op.rawValue) { scalar(op, $0, $1) })
+                }
+            } catch {
+                throw RuntimeError(error.description)
+            }
+        case (.range, _), (_, .range):
+            return try arithmetic(op, try ip.materialize(a), try ip.materialize(b), ip)
+        case (.string(let x), .string(let y)) where op == .add:
+            return .string(x + y)
+        case (.list(let x), .list(let y)) where op == .add:
+            return .list(x + y)
+        default:
+            if op == .add, case .string = a {
+                throw RuntimeError("cannot add string and \(b.typeName)", notes: [Diagnostic.Note("convert with str(...) first: \"a\" + str(1)")])
+            }
+            throw RuntimeError("cannot apply '\(op.rawValue)' to \(a.typeName) and \(b.typeName)")
+        }
+    }
+
+    @inline(__always)
+    static func scalar(_ op: BinaryOp, _ x: Double, _ y: Double) -> Double {
+        switch op {
+        case .add: return x + y
+        case .sub: return x - y
+        case .mul: return x * y
+        case .div: return x / y
+        case .mod: return floorMod(x, y)
+        case .pow: return power(x, y)
+        case .matmul: return x * y
+        default: return .nan
+        }
+    }
+
+    /// `%` follows the divisor's sign, as Python and numpy do: `-7 % 3` is 2.
+    @inline(__always)
+    static func floorMod(_ x: Double, _ y: Double) -> Double {
+        let r = fmod(x, y)
+        return (r != 0 && (r < 0) != (y < 0)) ? r + y : r
+    }
+
+    @inline(__always)
+    static func power(_ x: Double, _ y: Double) -> Double {
+        if y == 2 { return x * x }
+        return pow(x, y)
+    }
+
+    static func matmul(_ a: Tensor, _ b: Tensor, _ ip: Interpreter) throws -> Value {
+        switch (a.rank, b.rank) {
+        case (1, 1):
+            do { return .number(try Tensor.dot(a, b)) } catch { throw RuntimeError(error.description) }
+        case (2, 1), (1, 2), (2, 2):
+            let (m, k) = a.rank == 2 ? (a.shape[0], a.shape[1]) : (1, a.shape[0])
+            let (k2, n) = b.rank == 2 ? (b.shape[0], b.shape[1]) : (b.shape[0], 1)
+            guard k == k2 else { throw RuntimeError(TensorError.shapeMismatch(op: "@", a.shape, b.shape).description) }
+            let (count, overflow) = m.multipliedReportingOverflow(by: n)
+            guard !overflow, count <= ip.limits.maxElements else {
+                throw RuntimeError("'@' would make \(m) x \(n) elements, over the tensor size limit of \(ip.limits.maxElements)")
+            }
+            let c = a.matmul(b, m: m, k: k, n: n)
+            let shape: [Int] = a.rank == 1 ? [n] : b.rank == 1 ? [m] : [m, n]
+            return .tensor(Tensor(shape: shape, data: c))
+        default:
+            throw RuntimeError("'@' needs vectors or matrices, got shapes \(Tensor.describe(shape: a.shape)) and \(Tensor.describe(shape: b.shape))")
+        }
+    }
+
+    static func negate(_ a: Value, _ ip: Interpreter) throws -> Value {
+        switch a {
+        case .number(let x): return .number(-x)
+        case .tensor(let t): return .tensor(t.map { -$0 })
+        case .range: return try negate(try ip.materialize(a), ip)
+        default: throw RuntimeError("cannot negate \(a.typeName)")
+        }
+    }
+
+    /// `< <= > >=` on numbers and strings.
+    static func compare(_ op: BinaryOp, _ a: Value, _ b: Value) throws -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return compareNumbers(op, x, y)
+        case (.string(let x), .string(let y)):
+            switch op {
+            case .lt: return x < y
+            case .le: return x <= y
+            case .gt: return x > y
+            default: return x >= y
+            }
+        default:
+            throw RuntimeError("cannot compare \(a.typeName) and \(b.typeName) with '\(op.rawValue)'")
+        }
+    }
+
+    @inline(__always)
+    static func compareNumbers(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool {
+        switch op {
+        case .lt: return x < y
+        case .le: return x <= y
+        case .gt: return x > y
+        case .ge: return x >= y
+        case .eq: return x == y
+        default: return x != y
+        }
+    }
+}
+
+extension Tensor {
+    /// Row-major product of an m x k and a k x n operand (vectors count as 1 x k or k x 1).
+    func matmul(_ b: Tensor, m: Int, k: Int, n: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    for i in 0..<m {
+                        for p in 0..<k {
+                            let av = pa[i * k + p]
+                            if av == 0 { continue }
+                            for j in 0..<n { pc[i * n + j] += av * pb[p * n + j] }
+                        }
+                    }
+                }
+            }
+        }
+        return c
+    }
+}

@@ -1,0 +1,83 @@
+/// A program text with its name ("demo.ps", "<repl>", "-e"), kept as UTF-8 bytes.
+///
+/// Tokens and nodes carry byte offsets; lines and columns are computed only when a diagnostic
+/// is shown, as swift-syntax does.
+public final class Source: Sendable {
+    public let name: String
+    public let bytes: [UInt8]
+    /// Offsets at which each line starts; line 1 starts at 0.
+    let lineStarts: [Int]
+    /// Registry index, so a range can name its source in 4 bytes.
+    public let id: Int32
+
+    init(name: String, bytes: [UInt8], id: Int32) {
+        self.name = name
+        self.bytes = bytes
+        self.id = id
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        lineStarts = starts
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    public func location(of offset: Int) -> (line: Int, column: Int) {
+        let offset = max(0, min(offset, bytes.count))
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        let start = lineStarts[lo]
+        let prefix = String(decoding: bytes[start..<offset], as: UTF8.self)
+        return (lo + 1, prefix.count + 1)
+    }
+
+    /// The text of a 1-based line, without its newline.
+    public func line(_ n: Int) -> String {
+        guard n >= 1 && n <= lineStarts.count else { return "" }
+        let start = lineStarts[n - 1]
+        var end = n < lineStarts.count ? lineStarts[n] - 1 : bytes.count
+        if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+}
+
+/// Half-open byte range `start..<end` in one source.
+public struct SourceRange: Sendable, Equatable {
+    public var source: Int32
+    public var start: Int32
+    public var end: Int32
+
+    public init(source: Int32, start: Int, end: Int) {
+        self.source = source
+        self.start = Int32(clamping: start)
+        self.end = Int32(clamping: end)
+    }
+
+    /// A range for values made by the system rather than read from a file.
+    public static let none = SourceRange(source: -1, start: 0, end: 0)
+
+    public func to(_ other: SourceRange) -> SourceRange {
+        guard other.source == source else { return self }
+        return SourceRange(source: source, start: Int(min(start, other.start)), end: Int(max(end, other.end)))
+    }
+}
+
+/// All sources a session has read, so diagnostics of functions defined earlier still show text.
+public final class SourceRegistry: @unchecked Sendable {
+    private(set) var sources: [Source] = []
+
+    public init() {}
+
+    public func add(name: String, bytes: [UInt8]) -> Source {
+        let s = Source(name: name, bytes: bytes, id: Int32(sources.count))
+        sources.append(s)
+        return s
+    }
+
+    public subscript(id: Int32) -> Source? {
+        id >= 0 && Int(id) < sources.count ? sources[Int(id)] : nil
+    }
+}

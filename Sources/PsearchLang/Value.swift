@@ -1,0 +1,259 @@
+import PsearchCore
+
+/// A psearch value. Numbers are unboxed; tensors, lists and records are values with
+/// copy-on-write, so `b = a; b[0] = 9` leaves `a` alone.
+public enum Value {
+    case number(Double)
+    case bool(Bool)
+    case string(String)
+    case none
+    case tensor(Tensor)
+    case list([Value])
+    case record(Record)
+    /// `a..b`: a half-open range of numbers stepping by 1, iterated without allocating.
+    case range(Double, Double)
+    case function(Callable)
+    /// A value owned by a built-in family: a model, a figure, a dataset handle.
+    case object(NativeObject)
+
+    /// The name `type(x)` returns and messages use.
+    public var typeName: String {
+        switch self {
+        case .number: return "number"
+        case .bool: return "bool"
+        case .string: return "string"
+        case .none: return "nil"
+        case .tensor(let t): return t.rank == 1 ? "vector" : t.rank == 2 ? "matrix" : "tensor"
+        case .list: return "list"
+        case .record: return "record"
+        case .range: return "range"
+        case .function: return "function"
+        case .object(let o): return o.typeName
+        }
+    }
+}
+
+// Moving a payload out of an enum: `switch` on an inout value keeps a second reference alive
+// for the whole case body, so mutating the payload would copy the storage every time. These
+// helpers leave `.none` behind and return the only reference, so copy-on-write stays in place.
+extension Value {
+    mutating func takeTensor() -> Tensor? {
+        guard case .tensor(let t) = self else { return nil }
+        self = .none
+        return t
+    }
+
+    mutating func takeList() -> [Value]? {
+        guard case .list(let l) = self else { return nil }
+        self = .none
+        return l
+    }
+
+    mutating func takeRecord() -> Record? {
+        guard case .record(let r) = self else { return nil }
+        self = .none
+        return r
+    }
+}
+
+/// Fields in the order they were written, read with `.name`.
+public struct Record {
+    public var names: [String]
+    public var values: [Value]
+
+    public init(_ fields: [(String, Value)] = []) {
+        names = fields.map(\.0)
+        values = fields.map(\.1)
+    }
+
+    public subscript(name: String) -> Value? {
+        get { names.firstIndex(of: name).map { values[$0] } }
+        set {
+            if let i = names.firstIndex(of: name) {
+                if let v = newValue { values[i] = v } else {
+                    names.remove(at: i)
+                    values.remove(at: i)
+                }
+            } else if let v = newValue {
+                names.append(name)
+                values.append(v)
+            }
+        }
+    }
+}
+
+/// Anything that can be called: a psearch function (closure) or a built-in.
+public class Callable {
+    /// Set once at creation so calls can branch without a dynamic cast.
+    let isClosure: Bool
+    init(isClosure: Bool) { self.isClosure = isClosure }
+    public var name: String { "fn" }
+    /// Parameter names, for named arguments, `:help` and completion.
+    public var parameterNames: [String] { [] }
+}
+
+/// A value with native state owned by a built-in family (models, datasets, …).
+open class NativeObject {
+    public init() {}
+    open var typeName: String { "object" }
+    open var description: String { "<\(typeName)>" }
+    /// `obj.name`; nil when there is no such field.
+    open func field(_ name: String) -> Value? { nil }
+    open var fieldNames: [String] { [] }
+    /// Objects that map inputs to outputs (models) can be called like functions.
+    open func call(_ args: [Value], _ interp: Interpreter) throws -> Value? { nil }
+}
+
+// MARK: - Text
+
+/// Shortest text that reads back to the same Double; integers without ".0".
+public func formatNumber(_ v: Double) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+    if v == v.rounded(), abs(v) < 1e16 {
+        if v == 0 { return v.sign == .minus ? "-0" : "0" }
+        return String(Int64(v))
+    }
+    return v.description
+}
+
+/// A string as psearch source would write it.
+public func quote(_ s: String) -> String {
+    var out = "\""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        case "\0": out += "\\0"
+        default: out.unicodeScalars.append(ch)
+        }
+    }
+    return out + "\""
+}
+
+extension Value {
+    /// How `print` shows a value: strings bare, everything else as `repr`.
+    public var display: String {
+        if case .string(let s) = self { return s }
+        return repr
+    }
+
+    /// How the REPL echoes a value and containers show their elements: strings quoted.
+    public var repr: String {
+        switch self {
+        case .number(let v): return formatNumber(v)
+        case .bool(let b): return b ? "true" : "false"
+        case .string(let s): return quote(s)
+        case .none: return "nil"
+        case .tensor(let t): return formatTensor(t)
+        case .list(let items): return "[" + items.map(\.repr).joined(separator: ", ") + "]"
+        case .record(let r):
+            return "{" + zip(r.names, r.values).map { "\($0): \($1.repr)" }.joined(separator: ", ") + "}"
+        case .range(let a, let b): return "\(formatNumber(a))..\(formatNumber(b))"
+        case .function(let f):
+            if let c = f as? Closure { return "<fn \(c.proto.name)(\(c.proto.paramNames.joined(separator: ", ")))>" }
+            return "<built-in \(f.name)>"
+        case .object(let o): return o.description
+        }
+    }
+}
+
+/// Tensors print as nested brackets; past `summaryThreshold` elements each axis shows its
+/// first and last three entries around "…", as numpy does.
+func formatTensor(_ t: Tensor) -> String {
+    let summaryThreshold = 1000
+    let summarize = t.count > summaryThreshold
+    if t.rank == 0 { return t.count == 1 ? formatNumber(t.data[0]) : "[]" }
+    var strides = [Int](repeating: 1, count: t.rank)
+    for k in stride(from: t.rank - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * t.shape[k + 1] }
+    func go(_ axis: Int, _ offset: Int) -> String {
+        let n = t.shape[axis]
+        var idx = Array(0..<n)
+        var gap = false
+        if summarize && n > 6 {
+            idx = [0, 1, 2, n - 3, n - 2, n - 1]
+            gap = true
+        }
+        var parts: [String] = []
+        for (k, i) in idx.enumerated() {
+            if gap && k == 3 { parts.append("…") }
+            if axis == t.rank - 1 {
+                parts.append(formatNumber(t.data[offset + i]))
+            } else {
+                parts.append(go(axis + 1, offset + i * strides[axis]))
+            }
+        }
+        return "[" + parts.joined(separator: ", ") + "]"
+    }
+    let body = go(0, 0)
+    return summarize ? body + " (shape \(Tensor.describe(shape: t.shape)))" : body
+}
+
+// MARK: - Equality
+
+extension Value {
+    /// Structural equality for `==`: numbers by IEEE (nan != nan), containers element-wise.
+    public static func equal(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.none, .none): return true
+        case (.tensor(let x), .tensor(let y)): return x.shape == y.shape && x.data == y.data
+        case (.list(let x), .list(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case (.record(let x), .record(let y)):
+            return x.names == y.names && zip(x.values, y.values).allSatisfy { equal($0, $1) }
+        case (.range(let a1, let b1), .range(let a2, let b2)): return a1 == a2 && b1 == b2
+        case (.function(let f), .function(let g)): return f === g
+        case (.object(let o), .object(let p)): return o === p
+        case (.tensor(let t), .range), (.range, .tensor(let t)):
+            guard t.rank == 1, let r = (a.asRangeTensor ?? b.asRangeTensor) else { return false }
+            return r.data == t.data
+        default: return false
+        }
+    }
+
+    private var asRangeTensor: Tensor? {
+        if case .range(let lo, let hi) = self { return try? rangeTensor(lo, hi, limit: Int.max) }
+        return nil
+    }
+}
+
+/// The elements of `lo..hi`: lo, lo+1, … while < hi.
+func rangeCount(_ lo: Double, _ hi: Double) -> Double {
+    guard lo.isFinite, hi.isFinite, hi > lo else { return hi.isNaN || lo.isNaN ? .nan : (hi > lo ? .infinity : 0) }
+    return (hi - lo).rounded(.up)
+}
+
+func rangeTensor(_ lo: Double, _ hi: Double, limit: Int) throws(RuntimeError) -> Tensor {
+    let n = rangeCount(lo, hi)
+    guard n.isFinite else { throw RuntimeError("range \(formatNumber(lo))..\(formatNumber(hi)) has no finite length") }
+    guard n <= Double(limit) else {
+        throw RuntimeError("range \(formatNumber(lo))..\(formatNumber(hi)) has \(formatNumber(n)) elements, over the tensor size limit of \(limit)")
+    }
+    let count = Int(n)
+    var data = [Double](repeating: 0, count: count)
+    for i in 0..<count { data[i] = lo + Double(i) }
+    return Tensor(data)
+}
+
+/// A runtime error before it is placed: built-ins throw it without a range and the
+/// interpreter attaches the range of the call or argument that failed.
+public struct RuntimeError: Error {
+    public var message: String
+    public var range: SourceRange?
+    public var notes: [Diagnostic.Note]
+    /// The argument position the error is about, so the caret can point at it.
+    public var argument: Int?
+
+    public init(_ message: String, at range: SourceRange? = nil, argument: Int? = nil, notes: [Diagnostic.Note] = []) {
+        self.message = message
+        self.range = range
+        self.argument = argument
+        self.notes = notes
+    }
+}

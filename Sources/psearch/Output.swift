@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PsearchLang
+
+/// Writing failed (closed pipe, full disk): the run ends with exit code 74, never silently.
+struct OutputError: Error {
+    let reason: String
+}
+
+/// Standard output through a buffer, written with write(2) so every failure is seen.
+/// Line-buffered on a terminal (a learner sees each line as it is printed), block-buffered
+/// otherwise.
+final class StdoutSink: OutputSink {
+    private var buffer: [UInt8] = []
+    private let lineBuffered: Bool
+    private let fd: Int32
+
+    init(fd: Int32 = 1) {
+        self.fd = fd
+        lineBuffered = isatty(fd) == 1
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 || (lineBuffered && buffer.last == UInt8(ascii: "\n")) { try flush() }
+    }
+
+    func flush() throws {
+        var off = 0
+        defer { buffer.removeAll(keepingCapacity: true) }
+        while off < buffer.count {
+            let n = buffer.withUnsafeBytes { p in Glibc.write(fd, p.baseAddress! + off, p.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw OutputError(reason: String(cString: strerror(errno)))
+            }
+            off += n
+        }
+    }
+}
+
+/// Writes to standard error, ignoring failures (there is nowhere left to report them).
+func writeStderr(_ text: String) {
+    var bytes = Array(text.utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { p in Glibc.write(2, p.baseAddress! + off, p.count - off) }
+        if n <= 0 {
+            if n < 0 && errno == EINTR { continue }
+            return
+        }
+        off += n
+    }
+}
+
+/// Runs `body` on a thread with a large stack and waits for it. Deep recursion in psearch
+/// code is stopped by the interpreter's call-depth limit; this stack is sized so that limit
+/// is reached first even in a debug build.
+func onLargeStack<T>(_ body: @escaping () -> T) -> T {
+    var result: T?
+    let box = ThreadBody()
+    box.body = { result = body() }
+    var attr = pthread_attr_t()
+    pthread_attr_init(&attr)
+    pthread_attr_setstacksize(&attr, 1 << 30)
+    var thread = pthread_t()
+    let unmanaged = Unmanaged.passRetained(box)
+    let rc = pthread_create(&thread, &attr, { arg in
+        let b = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
+        b.body!()
+        return nil
+    }, unmanaged.toOpaque())
+    pthread_attr_destroy(&attr)
+    if rc != 0 {
+        unmanaged.release()
+        return body()
+    }
+    pthread_join(thread, nil)
+    return result!
+}
+
+/// The closure a new thread runs; handed over once, before the thread starts.
+private final class ThreadBody: @unchecked Sendable {
+    var body: (() -> Void)?
+}

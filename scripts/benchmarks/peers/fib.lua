@@ -1,0 +1,7 @@
+-- (a) fib27: naive recursive Fibonacci on integers; prints fib(27) = 196418.
+local function fib(n)
+  if n < 2 then return n end
+  return fib(n - 1) + fib(n - 2)
+end
+
+print(fib(27))
