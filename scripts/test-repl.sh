@@ -29,6 +29,8 @@ socket() { echo "psearch-e2e-$$-$sessions"; }
 tmx() { tmux -L "$(socket)" -f "$scratch/tmux.conf" "$@"; }
 cleanup() {
     for ((n = 0; n <= sessions; n++)); do tmux -L "psearch-e2e-$$-$n" kill-server 2>/dev/null || true; done
+    # tmux leaves the socket files of servers that ended with their last pane.
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/psearch-e2e-$$-"*
     rm -rf "$scratch"
 }
 trap cleanup EXIT
