@@ -24,13 +24,16 @@ let package = Package(
             swiftSettings: fast),
         .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
         .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchPlot"], swiftSettings: fast),
+        .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
         .executableTarget(
             name: "psearch",
             dependencies: [
                 "PsearchLang",
+                "CLibEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "psearchTests", dependencies: ["psearch"]),
     ]
 )

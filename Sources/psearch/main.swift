@@ -65,7 +65,7 @@ struct Driver {
             return cmd.dumpAST ? dump(Array(code.utf8), name: "-e") : runScript(Array(code.utf8), name: "-e")
         }
         guard let path = cmd.file else {
-            if isatty(0) == 1 { return PlainREPL(limits: limits, quiet: cmd.quiet).run() }
+            if isatty(0) == 1 { return runREPL(engine: LangEngine(limits: limits), quiet: cmd.quiet) }
             return readAll(fd: 0).map { runScript($0, name: "<stdin>") } ?? Exit.noInput
         }
         let text: [UInt8]

@@ -1,0 +1,135 @@
+#include "CLibEdit.h"
+
+#include <langinfo.h>
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+int ps_locale_init(void) {
+    const char *loc = setlocale(LC_CTYPE, "");
+    // A bare "C" locale makes libedit treat every byte as a character, which breaks
+    // multibyte (Korean) input; C.UTF-8 is always present on Debian.
+    if (loc == NULL || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0) {
+        if (setlocale(LC_CTYPE, "C.UTF-8") == NULL) setlocale(LC_CTYPE, "C.utf8");
+    }
+    const char *cs = nl_langinfo(CODESET);
+    return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+EditLine *ps_el_init(const char *prog) { return el_init(prog, stdin, stdout, stderr); }
+void ps_el_end(EditLine *el) { el_end(el); }
+
+// One REPL per process, so one prompt buffer is enough; libedit calls back for the prompt
+// on every redraw, so it must outlive the call that sets it.
+static char prompt_text[64];
+static char *prompt_func(EditLine *el) { (void)el; return prompt_text; }
+
+int ps_el_set_prompt(EditLine *el, const char *prompt) {
+    strncpy(prompt_text, prompt, sizeof prompt_text - 1);
+    prompt_text[sizeof prompt_text - 1] = '\0';
+    return el_set(el, EL_PROMPT, prompt_func);
+}
+
+int ps_el_set_editor(EditLine *el, const char *mode) { return el_set(el, EL_EDITOR, mode); }
+int ps_el_set_signal(EditLine *el, int on) { return el_set(el, EL_SIGNAL, on); }
+int ps_el_set_clientdata(EditLine *el, void *data) { return el_set(el, EL_CLIENTDATA, data); }
+
+void *ps_el_get_clientdata(EditLine *el) {
+    void *data = NULL;
+    if (el_get(el, EL_CLIENTDATA, &data) != 0) return NULL;
+    return data;
+}
+
+int ps_el_add_function(EditLine *el, const char *name, const char *help, ps_el_func_t fn) {
+    return el_set(el, EL_ADDFN, name, help, fn);
+}
+
+int ps_el_bind(EditLine *el, const char *key, const char *command) {
+    return el_set(el, EL_BIND, key, command, (const char *)NULL);
+}
+
+int ps_el_set_history(EditLine *el, History *h) { return el_set(el, EL_HIST, history, h); }
+int ps_el_source(EditLine *el, const char *path) { return el_source(el, path); }
+void ps_el_reset(EditLine *el) { el_reset(el); }
+
+const char *ps_el_gets(EditLine *el, int *count) { return el_gets(el, count); }
+
+const char *ps_el_line(EditLine *el, int *cursor, int *length) {
+    const LineInfo *li = el_line(el);
+    *cursor = (int)(li->cursor - li->buffer);
+    *length = (int)(li->lastchar - li->buffer);
+    return li->buffer;
+}
+
+int ps_el_insert(EditLine *el, const char *text) { return el_insertstr(el, text); }
+void ps_el_delete(EditLine *el, int chars) { el_deletestr(el, chars); }
+
+History *ps_history_init(int size) {
+    History *h = history_init();
+    if (h == NULL) return NULL;
+    HistEvent ev;
+    history(h, &ev, H_SETSIZE, size);
+    history(h, &ev, H_SETUNIQUE, 1);
+    return h;
+}
+
+void ps_history_end(History *h) { history_end(h); }
+
+int ps_history_enter(History *h, const char *line) {
+    HistEvent ev;
+    return history(h, &ev, H_ENTER, line);
+}
+
+void ps_write_stdout(const char *text) {
+    fputs(text, stdout);
+    fflush(stdout);
+}
+
+void ps_write_stderr(const char *text) {
+    fflush(stdout);
+    fputs(text, stderr);
+    fflush(stderr);
+}
+
+// Kept in C so the signal handler below touches only plain memory and tcsetattr, which is
+// async-signal-safe.
+static struct termios saved_tty;
+static int saved_tty_fd = -1;
+
+int ps_tty_save(int fd) {
+    if (tcgetattr(fd, &saved_tty) != 0) return -1;
+    saved_tty_fd = fd;
+    return 0;
+}
+
+void ps_tty_between_reads(int fd) {
+    if (saved_tty_fd != fd) return;
+    struct termios quiet = saved_tty;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ICANON);
+    quiet.c_lflag |= ISIG;
+    quiet.c_cc[VMIN] = 1;
+    quiet.c_cc[VTIME] = 0;
+    tcsetattr(fd, TCSANOW, &quiet);
+}
+
+void ps_tty_restore(int fd) {
+    if (saved_tty_fd == fd) tcsetattr(fd, TCSANOW, &saved_tty);
+}
+
+static void restore_and_die(int sig) {
+    if (saved_tty_fd >= 0) tcsetattr(saved_tty_fd, TCSANOW, &saved_tty);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void ps_tty_restore_on_termination(void) {
+    struct sigaction action;
+    action.sa_handler = restore_and_die;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+}

@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PsearchCore
+import PsearchLang
+
+/// The REPL's view of PsearchLang: one interpreter whose globals live for the session.
+final class LangEngine: ReplEngine {
+    private let output = StdoutSink()
+    private let interpreter: Interpreter
+    private let limits: Limits
+    private let color = isatty(2) == 1 && getenv("NO_COLOR") == nil
+    /// The lexer's keyword table is internal to PsearchLang; completion only needs the words.
+    private static let keywords = ["let", "fn", "return", "if", "else", "while", "for", "in", "break",
+                                   "continue", "and", "or", "not", "true", "false", "nil"]
+
+    init(limits: Limits) {
+        self.limits = limits
+        interpreter = Interpreter(output: output, limits: limits)
+    }
+
+    func completeness(of source: String) -> InputCompleteness {
+        switch Interpreter.completeness(of: source) {
+        case .complete: return .complete
+        case .incomplete: return .incomplete
+        case .invalid: return .invalid
+        }
+    }
+
+    func run(_ input: String) -> ReplResult {
+        execute { try interpreter.run(input, name: "<repl>", repl: true) }
+    }
+
+    private func execute(_ body: () throws -> Value?) -> ReplResult {
+        do {
+            let value = try body()
+            try output.flush()
+            guard let value else { return .silent }
+            interpreter.setGlobal("_", value)
+            if case .none = value { return .silent }
+            return .value(value.repr)
+        } catch let e as DiagnosticList {
+            try? output.flush()
+            return .error(e.render(interpreter.sources, color: color))
+        } catch let e as Diagnostic {
+            try? output.flush()
+            return .error(e.render(interpreter.sources, color: color))
+        } catch is Interrupted {
+            try? output.flush()
+            _ = Interrupt.take()
+            return .error("interrupted")
+        } catch let e as OutputError {
+            return .error("error: cannot write output: \(e.reason)")
+        } catch {
+            return .error("error: \(error)")
+        }
+    }
+
+    func completions(line: String, cursor: Int) -> [String] {
+        let before = Array(line.utf8.prefix(cursor))
+        var quotes = 0
+        var escaped = false
+        var lastQuote = -1
+        for (i, byte) in before.enumerated() {
+            if escaped { escaped = false; continue }
+            if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { quotes += 1; lastQuote = i }
+        }
+        if quotes % 2 == 1 {
+            return pathCandidates(String(decoding: before[(lastQuote + 1)...], as: UTF8.self))
+        }
+        let isWord: (UInt8) -> Bool = { $0 >= 0x80 || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) }
+        var start = before.count
+        while start > 0 && isWord(before[start - 1]) { start -= 1 }
+        let word = String(decoding: before[start...], as: UTF8.self)
+        if start > 0 && before[start - 1] == UInt8(ascii: ".") {
+            var nameStart = start - 1
+            while nameStart > 0 && isWord(before[nameStart - 1]) { nameStart -= 1 }
+            let name = String(decoding: before[nameStart..<(start - 1)], as: UTF8.self)
+            guard case .record(let record)? = interpreter.global(name) else { return [] }
+            return record.names.filter { $0.hasPrefix(word) }
+        }
+        var names = Self.keywords + Builtins.all.map(\.spec.name) + interpreter.variables.map(\.name)
+        if let callee = enclosingCall(before[..<start]) {
+            let parameters = Builtins.named(callee)?.spec.params
+                ?? { if case .function(let f)? = interpreter.global(callee) { return f.parameterNames } else { return [] } }()
+            names = parameters.map { $0 + ":" } + names
+        }
+        var seen = Set<String>()
+        return names.filter { $0.hasPrefix(word) && seen.insert($0).inserted }
+    }
+
+    /// The name before the innermost unclosed `(`.
+    private func enclosingCall(_ bytes: ArraySlice<UInt8>) -> String? {
+        var depth = 0
+        var i = bytes.endIndex
+        while i > bytes.startIndex {
+            i -= 1
+            switch bytes[i] {
+            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"): depth += 1
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
+                if depth == 0 {
+                    guard bytes[i] == UInt8(ascii: "(") else { return nil }
+                    var start = i
+                    while start > bytes.startIndex, bytes[start - 1] >= 0x80 || bytes[start - 1] == UInt8(ascii: "_")
+                        || (0x30...0x39).contains(bytes[start - 1]) || (0x41...0x5a).contains(bytes[start - 1])
+                        || (0x61...0x7a).contains(bytes[start - 1]) { start -= 1 }
+                    return start < i ? String(decoding: bytes[start..<i], as: UTF8.self) : nil
+                }
+                depth -= 1
+            default: break
+            }
+        }
+        return nil
+    }
+
+    private func pathCandidates(_ fragment: String) -> [String] {
+        let slash = fragment.lastIndex(of: "/")
+        let folder = slash.map { String(fragment[...$0]) } ?? ""
+        let prefix = slash.map { String(fragment[fragment.index(after: $0)...]) } ?? fragment
+        guard let dir = opendir(folder.isEmpty ? "." : folder) else { return [] }
+        defer { closedir(dir) }
+        var result: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name != ".", name != "..", name.hasPrefix(prefix), !name.hasPrefix(".") || prefix.hasPrefix(".") else { continue }
+            let isDir = entry.pointee.d_type == UInt8(DT_DIR)
+            result.append(folder + name + (isDir ? "/" : ""))
+        }
+        return result.sorted()
+    }
+
+    func help(_ name: String?) -> String {
+        guard let name else {
+            let names = Builtins.all.map(\.spec.name).sorted().joined(separator: " ")
+            return "built-ins (:help NAME for one): \(names)"
+        }
+        if let builtin = Builtins.named(name) {
+            return "\(builtin.spec.signature)\n  \(builtin.spec.summary)\n  example: \(builtin.spec.example)"
+        }
+        if let value = interpreter.global(name) { return "\(name): \(value.typeName)" }
+        return "no built-in or variable named '\(name)'"
+    }
+
+    func vars() -> String {
+        interpreter.variables.filter { $0.name != "_" }.map { name, value in
+            if case .tensor(let t) = value { return "\(name): \(value.typeName) \(t.shape)" }
+            return "\(name): \(value.typeName)"
+        }.joined(separator: "\n")
+    }
+
+    func reset() { interpreter.reset() }
+
+    func load(path: String) -> ReplResult {
+        switch readFile(path) {
+        case .success(let bytes): return execute { try interpreter.run(bytes: bytes, name: path); return nil }
+        case .failure(let e): return .error("error: cannot read '\(path)': \(e.reason)")
+        }
+    }
+
+    func ast(_ source: String) -> ReplResult {
+        let parsed = Interpreter.parseOnly(Array(source.utf8), name: "<ast>")
+        if let d = parsed.diagnostics { return .error(d.render(parsed.sources, color: color)) }
+        return .value(parsed.ast)
+    }
+
+    func runScript(_ source: String, name: String) -> Int32 {
+        Driver(limits: limits).runScript(Array(source.utf8), name: name)
+    }
+}

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# End-to-end test of the interactive REPL: drives the real binary in a detached tmux session
+# (send-keys in, capture-pane out) and fails on the first step that misbehaves.
+#
+#   scripts/test-repl.sh              builds the debug binary, then tests it
+#   PSEARCH_BIN=path scripts/test-repl.sh
+#
+# The user's own files never leak in: temporary HOME, EDITRC=/dev/null, a private tmux
+# server per session. The steps assume only what the psearch language does (integers, `let`,
+# `fn ... { return ... }`, strings, len, `while true {}` stopped by Ctrl-C, built-ins sqrt and
+# sum), so they hold for the stand-in engine and the real one alike.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+if ! command -v tmux >/dev/null; then
+    echo "installing tmux" >&2
+    apt-get install -y tmux >/dev/null || { apt-get update >/dev/null && apt-get install -y tmux >/dev/null; }
+fi
+if [[ -z "${PSEARCH_BIN:-}" ]]; then
+    (cd "$root" && swift build --product psearch >/dev/null)
+    PSEARCH_BIN=$(cd "$root" && swift build --show-bin-path)/psearch
+fi
+
+scratch=$(mktemp -d)
+# A fresh tmux server per session: reusing one socket right after kill-server races with the
+# old server's shutdown.
+sessions=0
+socket() { echo "psearch-e2e-$$-$sessions"; }
+tmx() { tmux -L "$(socket)" -f "$scratch/tmux.conf" "$@"; }
+cleanup() {
+    for ((n = 0; n <= sessions; n++)); do tmux -L "psearch-e2e-$$-$n" kill-server 2>/dev/null || true; done
+    # tmux leaves the socket files of servers that ended with their last pane.
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/psearch-e2e-$$-"*
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+# remain-on-exit keeps the screen of a finished session for the failure report.
+printf 'set -g remain-on-exit on\nset -g history-limit 5000\n' >"$scratch/tmux.conf"
+mkdir -p "$scratch/home"
+steps=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    echo "----- screen -----" >&2
+    tmx capture-pane -p -t e2e -S -60 | sed "/^$/d" | tail -n 25 >&2 2>/dev/null || true
+    echo "------------------" >&2
+    exit 1
+}
+ok() { steps=$((steps + 1)); echo "ok $steps - $*"; }
+screen() { tmx capture-pane -p -t e2e -S -200; }
+now_ms() { date +%s%3N; }
+
+# Waits until the screen contains the fixed string $1 (within $2 seconds, default 5).
+wait_for() {
+    local deadline=$(( $(now_ms) + ${2:-5} * 1000 ))
+    while (( $(now_ms) < deadline )); do
+        if screen | grep -qF -- "$1"; then return 0; fi
+        sleep 0.02
+    done
+    fail "timed out waiting for: $1"
+}
+# The last non-empty line of the screen equals $1.
+last_line_is() {
+    local deadline=$(( $(now_ms) + 3000 )) last=""
+    while (( $(now_ms) < deadline )); do
+        last=$(screen | sed '/^[[:space:]]*$/d' | tail -n 1)
+        [[ "$last" == "$1" ]] && return 0
+        sleep 0.02
+    done
+    fail "last line is '$last', expected '$1'"
+}
+count_of() { screen | grep -cF -- "$1" || true; }
+# Types text literally (no key-name lookup), then optional named keys.
+type_text() { tmx send-keys -t e2e -l -- "$1"; }
+keys() { tmx send-keys -t e2e "$@"; }
+# Runs a command in a new tmux server's only pane and records its exit status.
+launch() {
+    rm -f "$scratch/status"
+    tmx new-session -d -s e2e -x 100 -y 50 \
+        bash -c 'trap "" INT; stty -g >"$0.tty"; "$@"; code=$?; [[ $(stty -g) == $(cat "$0.tty") ]] || code="$code, terminal settings not restored"; echo "$code" >"$0"' \
+        "$scratch/status" "$@"
+}
+# Starts psearch in a fresh pane with a clean environment; arguments before `--` are extra
+# VAR=value settings, after it arguments to psearch.
+start() {
+    local env_extra=() args=()
+    while (( $# )) && [[ "$1" != "--" ]]; do env_extra+=("$1"); shift; done
+    (( $# )) && shift
+    args=("$@")
+    tmx kill-server 2>/dev/null || true
+    sessions=$((sessions + 1))
+    launch env -i PATH=/usr/bin:/bin HOME="$scratch/home" TERM=xterm-256color LANG=C.UTF-8 \
+        EDITRC=/dev/null "${env_extra[@]}" "$PSEARCH_BIN" "${args[@]}"
+}
+# The exit status of the last psearch run. tmux's own #{pane_dead_status} is unreliable (the
+# child can stay an unreaped zombie), so a wrapper shell records it; the wrapper ignores
+# SIGINT, which psearch must override with its own handler anyway.
+exit_status() {
+    local deadline=$(( $(now_ms) + 5000 ))
+    while (( $(now_ms) < deadline )); do
+        if [[ -s "$scratch/status" ]]; then cat "$scratch/status"; rm -f "$scratch/status"; return; fi
+        sleep 0.02
+    done
+    fail "psearch did not exit"
+}
+
+history_file="$scratch/home/.local/state/psearch/history"
+
+# --- session 1 -------------------------------------------------------------------------------
+t0=$(now_ms)
+start
+last_line_is "ps>"
+startup=$(( $(now_ms) - t0 ))
+screen | head -n 1 | grep -q "^psearch .*:help" || fail "banner with version and :help"
+ok "banner and first prompt (${startup} ms including tmux polling)"
+
+type_text "2 + 3"; keys C-a; type_text "1"; keys C-e; type_text "0"; keys Enter
+wait_for "ps> 12 + 30"; wait_for "42"
+ok "Ctrl-A / Ctrl-E edit the line"
+
+type_text "let y = 7 + 999"; keys Left Left Left Left Left Left C-k Enter
+type_text "y * 6"; keys Enter
+last_line_is "ps>"
+[[ $(screen | grep -c "^42$") == 2 ]] || fail "Ctrl-K should leave y = 7"
+ok "arrows and Ctrl-K"
+
+type_text "1 + 1"; keys Home; type_text "4"; keys End BSpace; type_text "2"; keys Enter
+wait_for "ps> 41 + 2"; wait_for "43"
+ok "Home / End / Backspace"
+
+type_text "sq"; keys Tab
+last_line_is "ps> sqrt"
+keys C-u
+type_text "let learning_rate = 3"; keys Enter
+type_text "learn"; keys Tab
+last_line_is "ps> learning_rate"
+keys Enter
+last_line_is "ps>"
+screen | grep -qx "3" || fail "completed variable should evaluate to 3"
+ok "Tab completes a built-in and a variable"
+
+type_text "s"; keys Tab
+wait_for "sqrt"; wait_for "sum"
+keys C-u
+ok "Tab lists several candidates"
+
+type_text "fn double(n) {"; keys Enter
+last_line_is "..>"
+type_text "  return n * 2"; keys Enter
+type_text "}"; keys Enter
+last_line_is "ps>"
+[[ $(count_of "..> ") == 2 ]] || fail "two continuation prompts expected"
+type_text "double(50)"; keys Enter
+wait_for "100"
+ok "multi-line fn across continuation prompts"
+
+type_text "while true {}"; keys Enter
+sleep 0.3
+last_line_is "ps> while true {}"
+t1=$(now_ms)
+keys C-c
+wait_for "interrupted"
+interrupt_ms=$(( $(now_ms) - t1 ))
+last_line_is "ps>"
+type_text "y + learning_rate"; keys Enter
+last_line_is "ps>"
+screen | grep -qx "10" || fail "y + learning_rate should still be 10"
+ok "Ctrl-C stops a running loop (${interrupt_ms} ms to the message) and variables survive"
+
+type_text "this line is abandoned"; keys C-c
+last_line_is "ps>"
+type_text "5"; keys Enter
+wait_for "ps> 5"
+[[ $(screen | grep -A1 -F "ps> this line is abandoned" | tail -n 1) == "ps> 5" ]] \
+    || fail "Ctrl-C at the prompt must discard the line without running it"
+ok "Ctrl-C at the prompt clears the line"
+
+type_text 'let greeting = "안녕하세요"'; keys Enter
+type_text 'greeting'; keys Enter
+wait_for '"안녕하세요"'
+type_text 'len("안녕하세요")'; keys Left Left Left BSpace Enter
+wait_for 'ps> len("안녕하요")'
+last_line_is "ps>"
+screen | grep -qx "4" || fail "the edited Korean string should have 4 characters"
+ok "Korean text edits as characters"
+
+type_text ":hlep"; keys Enter
+wait_for "did you mean ':help'?"
+ok "unknown command suggests the closest"
+
+type_text ":vars"; keys Enter
+wait_for "greeting"
+type_text ":history 2"; keys Enter
+wait_for ":vars"
+screen | grep -qE '^ +[0-9]+  :history 2$' || fail ":history should list the last two entries"
+ok ":vars and :history"
+
+keys C-d
+status=$(exit_status)
+[[ $status == 0 ]] || fail "Ctrl-D should exit 0, got $status"
+[[ -f "$history_file" ]] || fail "history file not written at $history_file"
+grep -qx 'let learning_rate = 3' "$history_file" || fail "history lacks an entered line"
+grep -qx 'let greeting = "안녕하세요"' "$history_file" || fail "history lacks the Korean line"
+grep -q "abandoned" "$history_file" && fail "an interrupted line must not enter history"
+ok "Ctrl-D exits 0 with the history file written ($(wc -l <"$history_file") entries)"
+
+# --- session 2: history from session 1, paste, quiet ----------------------------------------
+start -- --quiet
+last_line_is "ps>"
+screen | grep -q "^psearch " && fail "--quiet must hide the banner"
+keys Up
+last_line_is "ps> :history 2"
+keys Up Up Up
+last_line_is "ps> len(\"안녕하요\")"
+keys C-u
+ok "Up recalls lines from the previous session"
+
+keys C-r; type_text "let learn"
+wait_for "let learning_rate = 3"
+keys Enter
+type_text "learning_rate * 5"; keys Enter
+wait_for "15"
+ok "Ctrl-R finds a line from the previous session"
+
+tmx set-buffer -b paste -- $'fn triple(n) {\n  return n * 3\n}\ntriple(7)\n'
+tmx paste-buffer -b paste -t e2e
+wait_for "21"
+ok "a pasted multi-line block runs"
+
+type_text ":quit"; keys Enter
+status=$(exit_status)
+[[ $status == 0 ]] || fail ":quit should exit 0, got $status"
+grep -qx 'learning_rate \* 5' "$history_file" || fail "session 2 did not append to history"
+ok ":quit exits 0 and session 2 appended to the history"
+
+# --- vi mode from the user's editrc ---------------------------------------------------------
+printf 'bind -v\n' >"$scratch/editrc"
+start EDITRC="$scratch/editrc" -- --quiet
+last_line_is "ps>"
+type_text "23 + 1"; keys Escape; type_text "0i1"; keys Enter
+wait_for "ps> 123 + 1"; wait_for "124"
+keys C-d
+status=$(exit_status)
+[[ $status == 0 ]] || fail "exit 0 expected, got $status"
+ok "vi mode through EDITRC (Esc 0 i inserts at the start)"
+
+# --- a parent that left SIGINT blocked ------------------------------------------------------
+sessions=$((sessions + 1))
+launch perl -MPOSIX -e 'sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGINT)) or die; exec @ARGV or die' \
+    env -i PATH=/usr/bin:/bin HOME="$scratch/home" TERM=xterm-256color LANG=C.UTF-8 EDITRC=/dev/null \
+    "$PSEARCH_BIN" --quiet
+last_line_is "ps>"
+type_text "while true {}"; keys Enter
+sleep 0.2
+keys C-c
+wait_for "interrupted"
+last_line_is "ps>"
+keys C-d
+status=$(exit_status)
+[[ $status == 0 ]] || fail "exit 0 expected, got $status"
+ok "Ctrl-C works when the parent started psearch with SIGINT blocked"
+
+# --- degraded environments -------------------------------------------------------------------
+start PSEARCH_HISTORY="$scratch/home/.local/state/psearch/history/not-a-folder" -- --quiet
+last_line_is "ps>"
+wait_for "warning: "
+type_text "1 + 1"; keys Enter
+type_text "2 + 2"; keys Enter
+wait_for "4"
+[[ $(count_of "warning: ") == 1 ]] || fail "an unusable history file should warn exactly once"
+keys C-d
+status=$(exit_status)
+[[ $status == 0 ]] || fail "exit 0 without history, got $status"
+ok "unusable history path: one warning, session carries on"
+
+tmx kill-server 2>/dev/null || true
+sessions=$((sessions + 1))
+launch env -i PATH=/usr/bin:/bin TERM=dumb LANG=C.UTF-8 "$PSEARCH_BIN"
+last_line_is "ps>"
+wait_for "HOME is not set"
+type_text "6 * 7"; keys Enter
+wait_for "42"
+keys C-d
+[[ $(exit_status) == 0 ]] || fail "TERM=dumb session should exit 0"
+ok "TERM=dumb and no HOME: plain prompt, warning, still works"
+
+out=$(printf '1 + 2\n' | env -i PATH=/usr/bin:/bin HOME="$scratch/home" "$PSEARCH_BIN"; echo "status $?")
+[[ "$out" == "status 0" ]] || fail "piped stdin: expected no banner, no prompt, exit 0; got: $out"
+ok "piped stdin runs as a script without prompt or banner"
+
+echo "all $steps REPL steps passed"
