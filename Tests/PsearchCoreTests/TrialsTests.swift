@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 @testable import PsearchCore
 
-@Suite struct SearchTests {
+@Suite struct TrialsTests {
     let space = SearchSpace([
         .init("lr", .logRange(1e-3, 1)),
         .init("hidden", .choices([.number(4), .number(8), .number(16)])),
@@ -35,8 +35,8 @@ import Synchronization
         o1.maxBudget = 27
         var o2 = o1
         o2.workers = 2
-        let a = try Trials.search(space: space, options: o1, shouldStop: { false }, objective: SearchTests.objective)
-        let b = try Trials.search(space: space, options: o2, shouldStop: { false }, objective: SearchTests.objective)
+        let a = try Trials.search(space: space, options: o1, shouldStop: { false }, objective: TrialsTests.objective)
+        let b = try Trials.search(space: space, options: o2, shouldStop: { false }, objective: TrialsTests.objective)
         same(a, b)
         #expect(a.method == method)
         #expect(a.best["hidden"] == .number(8))
@@ -44,7 +44,7 @@ import Synchronization
     }
 
     @Test func gridCoversEveryCombinationInOrder() throws {
-        let r = try Trials.search(space: space, options: SearchOptions(method: .grid, workers: 2), shouldStop: { false }, objective: SearchTests.objective)
+        let r = try Trials.search(space: space, options: SearchOptions(method: .grid, workers: 2), shouldStop: { false }, objective: TrialsTests.objective)
         #expect(r.trials.count == 5 * 3 * 2)
         #expect(r.trials[0].params == ["lr": .number(1e-3), "hidden": .number(4), "act": .string("tanh")])
         #expect(r.trials[1].params["act"] == .string("relu"))
@@ -60,7 +60,7 @@ import Synchronization
         #expect(Trials.halvingSchedule(candidates: 1, factor: 3, minBudget: nil, maxBudget: 10) == [10])
         var o = SearchOptions(method: .halving, trials: 30, seed: 3, workers: 2)
         o.maxBudget = 27
-        let r = try Trials.search(space: space, options: o, shouldStop: { false }, objective: SearchTests.objective)
+        let r = try Trials.search(space: space, options: o, shouldStop: { false }, objective: TrialsTests.objective)
         let perRound = Dictionary(grouping: r.trials, by: \.round).mapValues(\.count)
         #expect(perRound == [0: 30, 1: 10, 2: 4, 3: 2])
         #expect(r.trials.filter { $0.round == 3 }.allSatisfy { $0.budget == 27 })
@@ -96,11 +96,11 @@ import Synchronization
     }
 
     @Test func badSpacesAreErrors() {
-        #expect(throws: SearchError.self) { try Trials.search(space: SearchSpace([]), options: SearchOptions(), objective: { _ in 0 }) }
-        #expect(throws: SearchError.badArgument("logrange of 'lr' needs 0 < lo <= hi, got 0.0...1.0")) {
+        #expect(throws: TrialError.self) { try Trials.search(space: SearchSpace([]), options: SearchOptions(), objective: { _ in 0 }) }
+        #expect(throws: TrialError.badArgument("logrange of 'lr' needs 0 < lo <= hi, got 0.0...1.0")) {
             try Trials.search(space: SearchSpace([.init("lr", .logRange(0, 1))]), options: SearchOptions(), objective: { _ in 0 })
         }
-        #expect(throws: SearchError.self) {
+        #expect(throws: TrialError.self) {
             try Trials.search(space: space, options: SearchOptions(trials: 0), objective: { _ in 0 })
         }
     }

@@ -95,10 +95,10 @@ public enum AutoML {
         var stop = shouldStop
         switch options.budget {
         case .trials(let n):
-            guard n >= 1 else { throw SearchError.badArgument("automl budget must be at least 1 trial, got \(n)") }
+            guard n >= 1 else { throw TrialError.badArgument("automl budget must be at least 1 trial, got \(n)") }
             search.trials = n
         case .seconds(let s):
-            guard s > 0 else { throw SearchError.badArgument("automl budget must be positive seconds, got \(s)") }
+            guard s > 0 else { throw TrialError.badArgument("automl budget must be positive seconds, got \(s)") }
             search.trials = 81
             let deadline = ContinuousClock.now + .milliseconds(Int(s * 1000))
             stop = { shouldStop() || ContinuousClock.now >= deadline }
@@ -140,7 +140,7 @@ public enum AutoML {
             return LeaderboardEntry(model: label(m), params: t.params, epochs: t.budget ?? options.maxEpochs,
                                     valLoss: t.loss, valAccuracy: acc, seconds: t.seconds)
         }
-        guard let winner = ordered.first, let best = models[winner.index]?.0 else { throw SearchError.noTrials }
+        guard let winner = ordered.first, let best = models[winner.index]?.0 else { throw TrialError.noTrials }
         var note = result.note
         if case .seconds = options.budget, result.interrupted, !shouldStop() {
             note = "time budget used up after \(result.trials.count) trials"

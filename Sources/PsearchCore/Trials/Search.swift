@@ -120,7 +120,7 @@ public struct SearchResult: Sendable {
     public var note: String?
 }
 
-public enum SearchError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum TrialError: Error, Equatable, Sendable, CustomStringConvertible {
     case badArgument(String)
     case noTrials
 
@@ -167,7 +167,7 @@ public enum Trials {
         }
     }
 
-    private static func validate(_ space: SearchSpace, _ o: SearchOptions) throws(SearchError) {
+    private static func validate(_ space: SearchSpace, _ o: SearchOptions) throws(TrialError) {
         guard !space.dimensions.isEmpty else { throw .badArgument("search space is empty") }
         var seen = Set<String>()
         for d in space.dimensions {
@@ -219,7 +219,7 @@ public enum Trials {
     }
 
     /// Every combination, the last dimension varying fastest.
-    static func grid(_ space: SearchSpace, points: Int) throws(SearchError) -> [[String: ParamValue]] {
+    static func grid(_ space: SearchSpace, points: Int) throws(TrialError) -> [[String: ParamValue]] {
         let axes = space.dimensions.map { gridValues($0.domain, points: points) }
         let total = axes.reduce(1.0) { $0 * Double($1.count) }
         guard total <= 100_000 else { throw .badArgument("grid of \(Int(total)) combinations is too large (at most 100,000)") }
@@ -289,7 +289,7 @@ public enum Trials {
 
     private static func finish(_ round: Round, _ space: SearchSpace, _ o: SearchOptions, lastRound: [TrialRecord]?) throws -> SearchResult {
         let pool = lastRound ?? round.records
-        guard let best = ranked(pool).first else { throw SearchError.noTrials }
+        guard let best = ranked(pool).first else { throw TrialError.noTrials }
         return SearchResult(
             best: best.params, bestLoss: best.loss, trials: round.records, method: o.method, names: space.names,
             interrupted: round.interrupted,
