@@ -35,7 +35,16 @@ struct Parser {
         // An unterminated string reaches the end of input: more lines can complete it.
         if lexer.diagnostics.contains(where: { $0.message == "unterminated string" }) { parser.incomplete = true }
         let stmts = parser.program()
-        return Result(statements: stmts, diagnostics: parser.diagnostics, incomplete: parser.incomplete)
+        var diagnostics = parser.diagnostics
+        if parser.incomplete, lexer.diagnostics.contains(where: { $0.message == "unterminated string" }) {
+            // The open string swallowed the rest of the input, so "never closed" and "end of
+            // input" errors after it only repeat the string's own error.
+            let lexed = lexer.diagnostics.count
+            diagnostics = Array(diagnostics[..<lexed]) + diagnostics[lexed...].filter {
+                !$0.message.hasSuffix("was never closed") && !$0.message.contains("end of input")
+            }
+        }
+        return Result(statements: stmts, diagnostics: diagnostics, incomplete: parser.incomplete)
     }
 
     private init(src: Source, tokens: [Token]) {
