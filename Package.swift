@@ -26,5 +26,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
+        // The .ps cases are read from the source tree (#filePath), so editing one needs no rebuild.
+        .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
+        // Depends on the executable only so `swift test` builds the binary these tests run.
+        .testTarget(name: "psearchTests", dependencies: ["psearch"]),
     ]
 )

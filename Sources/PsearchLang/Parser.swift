@@ -44,7 +44,11 @@ struct Parser {
                 !$0.message.hasSuffix("was never closed") && !$0.message.contains("end of input")
             }
         }
-        return Result(statements: stmts, diagnostics: diagnostics, incomplete: parser.incomplete)
+        // Lexical and syntax errors interleave in source order, as a reader meets them.
+        let ordered = diagnostics.enumerated().sorted { a, b in
+            (a.element.range.start, a.offset) < (b.element.range.start, b.offset)
+        }.map(\.element)
+        return Result(statements: stmts, diagnostics: ordered, incomplete: parser.incomplete)
     }
 
     private init(src: Source, tokens: [Token]) {
@@ -149,7 +153,7 @@ struct Parser {
 
     /// A statement and its terminator; on error, records it and skips to the next statement.
     private mutating func statementOrRecover() -> Stmt? {
-        let depth = newlineInsensitive.count, savedNesting = nesting
+        let depth = newlineInsensitive.count, savedNesting = nesting, start = p
         do {
             let s = try statement()
             try terminator()
@@ -157,7 +161,17 @@ struct Parser {
         } catch {
             newlineInsensitive.removeLast(newlineInsensitive.count - depth)
             nesting = savedNesting
-            synchronize()
+            // Brackets the broken statement opened are still open: their closers are not
+            // the end of the enclosing block (`{a: 1, a: 2}` must not leave a stray '}').
+            var open = 0
+            for t in tokens[start..<p] {
+                switch t.kind {
+                case .lparen, .lbracket, .lbrace: open += 1
+                case .rparen, .rbracket, .rbrace: open = max(0, open - 1)
+                default: break
+                }
+            }
+            synchronize(open: open)
             return nil
         }
     }
@@ -172,9 +186,10 @@ struct Parser {
     }
 
     /// Skips to the end of the broken statement: a newline or ";" outside brackets, or the "}"
-    /// that closes the enclosing block.
-    private mutating func synchronize() {
-        var depth = 0
+    /// that closes the enclosing block. `open` brackets of the statement were opened before
+    /// the error: a closer on the way closes one of them, not the enclosing block.
+    private mutating func synchronize(open: Int) {
+        var depth = 0, open = open
         while true {
             let k = tokens[p].kind
             switch k {
@@ -186,10 +201,15 @@ struct Parser {
                 }
             case .lparen, .lbracket, .lbrace: depth += 1
             case .rparen, .rbracket:
-                if depth > 0 { depth -= 1 }
+                if depth > 0 { depth -= 1 } else if open > 0 { open -= 1 }
             case .rbrace:
-                if depth == 0 { return }
-                depth -= 1
+                if depth > 0 {
+                    depth -= 1
+                } else if open > 0 {
+                    open -= 1
+                } else {
+                    return
+                }
             default: break
             }
             p += 1
