@@ -26,6 +26,7 @@ struct Parser {
     /// One entry per open bracket: true where newlines are insignificant (`(`, `[`, record `{`).
     private var newlineInsensitive: [Bool] = [false]
     private var nesting = 0
+    private var unclosedReported = false
 
     static func parse(_ source: Source) -> Result {
         var lexer = Lexer(source)
@@ -322,6 +323,9 @@ struct Parser {
             if k == .eof {
                 newlineInsensitive.removeLast()
                 incomplete = true
+                // Every enclosing block is unclosed too; one error (the innermost) says it.
+                if unclosedReported { throw Failure() }
+                unclosedReported = true
                 throw fail("'{' was never closed", at: open.range)
             }
             if let s = statementOrRecover() { out.append(s) }
