@@ -218,6 +218,7 @@ struct Parser {
     }
 
     /// stmt → letStmt | fnDecl | ifStmt | whileStmt | forStmt | "break" | "continue" | returnStmt | exprStmt
+    /// returnStmt → "return" expr?
     private mutating func statement() throws(Failure) -> Stmt {
         let t = peek
         switch t.kind {
@@ -270,6 +271,7 @@ struct Parser {
     }
 
     /// The part after the name: "(" params ")" ("=" expr | block)
+    /// params → (param ("," param)* ","?)?      param → IDENT ("=" expr)?; defaults come last
     private mutating func functionRest(name: String?, start: Token) throws(Failure) -> FunctionDecl {
         let open = try consume(.lparen, name.map { "'(' after 'fn \($0)'" } ?? "'(' after 'fn'")
         newlineInsensitive.append(true)
@@ -385,7 +387,7 @@ struct Parser {
         return Stmt(kind: .forStmt(name: name, nameRange: nameTok.range, iterable: iterable, body: body), range: kw.range.to(r))
     }
 
-    /// exprStmt → expr ("=" expr)?
+    /// exprStmt → expr ("=" expr)?                 target: IDENT, postfix index v[i] or field r.name
     private mutating func expressionStatement() throws(Failure) -> Stmt {
         let e = try expression()
         if check(.assign) {
@@ -632,6 +634,7 @@ struct Parser {
 
     /// primary → NUMBER | STRING | "true" | "false" | "nil" | IDENT | "(" expr ")"
     ///         | "[" elements "]" | "{" fields "}" | "fn" "(" params ")" ("=" expr | block)
+    /// elements → (expr ("," expr)* ","?)?      fields → (IDENT ":" expr ("," IDENT ":" expr)* ","?)?
     private mutating func primary() throws(Failure) -> Expr {
         let t = peek
         switch t.kind {
