@@ -18,17 +18,16 @@ struct PsearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "psearch",
         abstract: "A small language and REPL for learning parameter search.",
-        discussion: """
-            With no arguments, starts the interactive prompt (or, when standard input is not a
-            terminal, runs it as a script). Exit codes: 0 ok, 64 usage, 65 syntax error,
-            66 missing input, 70 runtime error, 74 output error, 130 interrupted.
-            """,
+        // One paragraph without hard line breaks: the help formatter wraps it to the terminal.
+        discussion: "With no arguments, starts the interactive prompt (or, when standard input is not a "
+            + "terminal, runs it as a script). Exit codes: 0 ok, 64 usage, 65 syntax error, "
+            + "66 missing input, 70 runtime error, 74 output error, 130 interrupted.",
         version: psearchVersion)
 
     @ArgumentParser.Argument(help: "A script to run ('-' reads standard input).")
     var file: String?
 
-    @Option(name: .customShort("e"), help: "Run this text as a script.")
+    @Option(name: .customShort("e"), help: ArgumentHelp("Run this text as a script.", valueName: "code"))
     var code: String?
 
     @Flag(name: .customLong("dump-ast"), help: "Print the parse of FILE as S-expressions instead of running it.")
