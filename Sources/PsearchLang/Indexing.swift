@@ -41,10 +41,10 @@ enum Indexing {
         }
         var out: [Key] = []
         for (axis, k) in keys.enumerated() {
+            let name = shape.count == 1 ? what : "axis \(axis)"
             if case .range(let lo, let hi) = k {
-                out.append(.span(try slice(lo, hi, count: shape[axis], of: "axis \(axis)")))
+                out.append(.span(try slice(lo, hi, count: shape[axis], of: name)))
             } else {
-                let name = shape.count == 1 ? what : "axis \(axis)"
                 out.append(.at(try index(k, count: shape[axis], of: name)))
             }
         }
@@ -166,8 +166,13 @@ enum Indexing {
             do {
                 if var t = base.takeTensor() {
                     defer { base = .tensor(t) }
-                    guard rest.isEmpty else { throw RuntimeError("a tensor element holds a number: nothing to index further") }
-                    try store(&t, k, value)
+                    // `m[i][j] = x` is `m[i, j] = x`: later index steps add axes.
+                    var all = k
+                    for (step, more) in zip(rest, restKeys) {
+                        guard case .index = step else { throw RuntimeError("a tensor has no fields") }
+                        all += more
+                    }
+                    try store(&t, all, value)
                 } else if var items = base.takeList() {
                     defer { base = .list(items) }
                     guard k.count == 1 else { throw RuntimeError("a list takes one index, got \(k.count)") }

@@ -31,6 +31,12 @@ enum Ops {
             return .string(x + y)
         case (.list(let x), .list(let y)) where op == .add:
             return .list(x + y)
+        // `[]` reads as an empty vector; joining a vector and a list makes a list, so lists
+        // can be grown from `[]`.
+        case (.tensor(let t), .list(let y)) where op == .add && t.rank == 1:
+            return .list(t.data.map { .number($0) } + y)
+        case (.list(let x), .tensor(let t)) where op == .add && t.rank == 1:
+            return .list(x + t.data.map { .number($0) })
         default:
             if op == .add, case .string = a {
                 throw RuntimeError("cannot add string and \(b.typeName)", notes: [Diagnostic.Note("convert with str(...) first: \"a\" + str(1)")])

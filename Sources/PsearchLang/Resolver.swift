@@ -54,6 +54,7 @@ struct Resolver {
     var scope: FunctionScope
     /// Globals first referenced from a function body before any declaration was seen.
     var lateGlobals: [(name: String, range: SourceRange)] = []
+    var reportedUnknown: Set<String> = []
 
     init(interp: Interpreter, mode: Mode, captured: Set<Int64>, emitting: Bool) {
         self.interp = interp
@@ -113,7 +114,7 @@ struct Resolver {
     mutating func checkLateGlobals() {
         guard mode == .script else { return }
         for (name, range) in lateGlobals where interp.globalIndex[name]?.value == nil {
-            if !interp.declaredInThisChunk.contains(name) {
+            if !interp.declaredInThisChunk.contains(name) && reportedUnknown.insert(name).inserted {
                 diagnostics.append(unknownName(name, range))
             }
         }
@@ -184,7 +185,8 @@ struct Resolver {
             lateGlobals.append((name, range))
             return GlobalGet(g, fallback: nil, range)
         }
-        diagnostics.append(unknownName(name, range))
+        // One error per unknown name: a misspelt name used ten times is one mistake.
+        if reportedUnknown.insert(name).inserted { diagnostics.append(unknownName(name, range)) }
         return ConstNode(.none, range)
     }
 
