@@ -185,7 +185,9 @@ public final class Interpreter {
         if depth > limits.maxCallDepth { throw stackOverflow(callRange) }
         if Interrupt.isRequested { throw Interrupted() }
         let proto = c.proto
-        for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }
+        if !proto.boxedParams.isEmpty {
+            for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }
+        }
         // Only a function with captures reads `currentClosure`; others skip the bookkeeping.
         if proto.captures.isEmpty { return try runBody(proto, fp) }
         let saved = currentClosure

@@ -414,9 +414,16 @@ final class CallNode: ExprNode {
             return try ip.callClosureGeneral(c, evaluateArguments(ip, fp), callRange: range)
         }
         let b = unsafeDowncast(fn, to: Builtin.self)
-        if let f = b.unary, args.count == 1, positionalCount == 1 {
+        if args.count == 1, positionalCount == 1, b.unary != nil || b.single != nil {
+            // One positional argument: try the built-in's direct form before building an
+            // argument list (calls like floor(x) and len(v) sit in inner loops).
             let x = try args[0].eval(ip, fp)
-            if case .number(let v) = x { return .number(f(v)) }
+            if case .number(let v) = x, let f = b.unary { return .number(f(v)) }
+            if let f = b.single, let r = f(x) { return r }
+            var a = Arguments(callRange: range)
+            a.positional = [x]
+            a.ranges = [args[0].range]
+            return try ip.callBuiltin(b, a, callRange: range)
         }
         return try ip.callBuiltin(b, evaluateArguments(ip, fp), callRange: range)
     }
