@@ -97,7 +97,11 @@ public final class Interpreter {
 
     /// A runtime error placed in the source, ready to render.
     func diagnostic(_ e: RuntimeError) -> Diagnostic {
-        Diagnostic(.runtime, e.message, at: e.range ?? .none, notes: e.notes)
+        var e = e
+        e.finishTrace()
+        var notes = e.notes
+        if e.hiddenCalls > 0 { notes.append(Diagnostic.Note("… and \(e.hiddenCalls) calls further out")) }
+        return Diagnostic(.runtime, e.message, at: e.range ?? .none, notes: notes)
     }
 
     public static func parseOnly(_ bytes: [UInt8], name: String) -> (ast: String, diagnostics: DiagnosticList?, sources: SourceRegistry) {
@@ -189,22 +193,27 @@ public final class Interpreter {
             for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }
         }
         // Only a function with captures reads `currentClosure`; others skip the bookkeeping.
-        if proto.captures.isEmpty { return try runBody(proto, fp) }
+        if proto.captures.isEmpty { return try runBody(proto, fp, callRange: callRange) }
         let saved = currentClosure
         currentClosure = c
         defer { currentClosure = saved }
-        return try runBody(proto, fp)
+        return try runBody(proto, fp, callRange: callRange)
     }
 
     @inline(__always)
-    private func runBody(_ proto: FunctionProto, _ fp: Frame) throws -> Value {
-        if let e = proto.bodyExpr { return try e.eval(self, fp) }
-        if try proto.bodyBlock!.exec(self, fp) == .returnValue {
-            let v = returnValue
-            returnValue = .none
-            return v
+    private func runBody(_ proto: FunctionProto, _ fp: Frame, callRange: SourceRange) throws -> Value {
+        do {
+            if let e = proto.bodyExpr { return try e.eval(self, fp) }
+            if try proto.bodyBlock!.exec(self, fp) == .returnValue {
+                let v = returnValue
+                returnValue = .none
+                return v
+            }
+            return .none
+        } catch var e as RuntimeError {
+            e.addCaller(proto.name, callRange)
+            throw e
         }
-        return .none
     }
 
     /// A call with named arguments, defaults or a count that differs from the parameters.
