@@ -32,6 +32,7 @@ enum Ops {
         case (.list(let x), .list(let y)) where op == .add:
             return .list(x + y)
         default:
+            if let r = try Traced.arithmetic(op, a, b, ip) { return r }
             if op == .add, case .string = a {
                 throw RuntimeError("cannot add string and \(b.typeName)", notes: [Diagnostic.Note("convert with str(...) first: \"a\" + str(1)")])
             }
@@ -91,7 +92,9 @@ enum Ops {
         case .number(let x): return .number(-x)
         case .tensor(let t): return .tensor(t.map { -$0 })
         case .range: return try negate(try ip.materialize(a), ip)
-        default: throw RuntimeError("cannot negate \(a.typeName)")
+        default:
+            if let r = try Traced.negate(a) { return r }
+            throw RuntimeError("cannot negate \(a.typeName)")
         }
     }
 
