@@ -149,9 +149,7 @@ private func record(_ f: Value, _ layout: InputLayout, _ tape: Tape, _ x: [Doubl
 }
 
 private func notANumber(_ f: Value, _ got: String) -> RuntimeError {
-    var name = "the function"
-    if case .function(let fn) = f { name = "'\(fn.name)'" }
-    return RuntimeError("\(name) must return a number to be differentiated, got \(got)")
+    return RuntimeError("\(functionName(f)) must return a number to be differentiated, got \(got)")
 }
 
 extension Interpreter {
@@ -263,4 +261,10 @@ extension Builtins {
         case .tensor(let s): return .tensor(Tensor(shape: s, data: g))
         }
     }
+}
+
+/// How messages name a function value: 'f', or "the function" for an anonymous one.
+func functionName(_ f: Value) -> String {
+    if case .function(let fn) = f, fn.name != "fn" { return "'\(fn.name)'" }
+    return "the function"
 }

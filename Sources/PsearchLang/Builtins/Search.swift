@@ -126,9 +126,7 @@ extension Builtins {
         let evaluate: (Double) throws -> Double = { x in
             let v = try interp.call(f, Arguments([.number(x)]), callRange: range)
             guard case .number(let y) = v else {
-                var name = "the function"
-                if case .function(let fn) = f { name = "'\(fn.name)'" }
-                throw RuntimeError("\(name) must return a number, got \(article(v.typeName)) at x = \(formatNumber(x))")
+                throw RuntimeError("\(functionName(f)) must return a number, got \(article(v.typeName)) at x = \(formatNumber(x))")
             }
             return y
         }
@@ -136,6 +134,9 @@ extension Builtins {
         do {
             r = try IntervalSearch.run(method, evaluate, lo: lo, hi: hi, tol: tol, n: n)
         } catch let e as SearchError {
+            if case .sameSign(let a, let b, let fa, let fb) = e {
+                throw RuntimeError("bisection needs a sign change: f(\(formatNumber(a))) = \(formatNumber(fa)) and f(\(formatNumber(b))) = \(formatNumber(fb)) have the same sign")
+            }
             throw RuntimeError(e.description)
         }
         var trace: [Double] = []
