@@ -34,6 +34,7 @@ let package = Package(
             ]),
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
         .testTarget(name: "psearchTests", dependencies: ["psearch"]),
     ]
 )
