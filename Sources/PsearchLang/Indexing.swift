@@ -87,6 +87,7 @@ enum Indexing {
             guard let f = r[name] else { throw missingField(name, r.names, "record") }
             return f
         default:
+            if let r = try Traced.index(v, keys) { return r }
             throw RuntimeError("cannot index \(article(v.typeName))")
         }
     }
@@ -269,6 +270,9 @@ enum Indexing {
             }
             for (i, p) in positions.enumerated() { t.data[p] = src.data[i] }
         default:
+            if Traced.of(value) != nil {
+                throw RuntimeError("cannot differentiate through an element assignment: build the vector from its elements instead, e.g. [a, b]")
+            }
             throw RuntimeError("a tensor holds numbers, cannot store \(article(value.typeName))")
         }
     }

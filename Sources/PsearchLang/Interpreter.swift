@@ -45,6 +45,11 @@ public final class Interpreter {
     var returnValue: Value = .none
     /// The value of the last expression statement of a REPL input.
     var lastValue: Value?
+    /// The recording `grad`/`descend` are making of a function, if any: built-in calls go
+    /// through it while it is set (Builtins/Traced.swift).
+    var tracer: Tracer?
+    /// Caches of the search and autodiff built-ins for this session (Builtins/Autodiff.swift).
+    lazy var optimizer = OptimizerSession()
 
     public init(output: OutputSink, limits: Limits = Limits()) {
         self.output = output
@@ -270,6 +275,7 @@ public final class Interpreter {
         }
         var call = Call(spec: spec, args: args, interp: self)
         do {
+            if let t = tracer { return try t.callBuiltin(b, &call) }
             return try b.body(&call)
         } catch var e as RuntimeError {
             if e.range == nil {
