@@ -1,5 +1,29 @@
 import CBLAS
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// OpenBLAS, loaded on first use (see Sources/CBLAS/shim.h for why it is not linked).
+/// nil when the library is missing: products then use the plain loops.
+private struct OpenBLAS: @unchecked Sendable {
+    let dgemm: psearch_dgemm_fn
+    let dgemv: psearch_dgemv_fn
+
+    static let shared: OpenBLAS? = {
+        guard let h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_LOCAL),
+              let gemm = dlsym(h, "cblas_dgemm"), let gemv = dlsym(h, "cblas_dgemv")
+        else { return nil }
+        // One thread: the trials executor supplies the parallelism, and results must not
+        // depend on the machine's core count.
+        if let set = dlsym(h, "openblas_set_num_threads") {
+            unsafeBitCast(set, to: psearch_set_threads_fn.self)(1)
+        }
+        return OpenBLAS(dgemm: unsafeBitCast(gemm, to: psearch_dgemm_fn.self),
+                        dgemv: unsafeBitCast(gemv, to: psearch_dgemv_fn.self))
+    }()
+}
+
 /// Matrix products for the core: one entry point that picks plain Swift loops or OpenBLAS by size.
 ///
 /// Plain loops win for the small products of minibatch training (no call overhead, no
@@ -14,15 +38,8 @@ public enum Linalg {
     /// 0.12; 8x8@8x8: 0.31 vs 0.13), where the call overhead dominates.
     public static let blasThreshold = 256
 
-    /// Set once, before the first BLAS call: OpenBLAS's own thread pool stays at one thread.
-    private static let singleThreaded: Bool = {
-        openblas_set_num_threads(1)
-        return true
-    }()
-
-    /// Makes sure OpenBLAS is single-threaded; cheap after the first call.
-    @inline(__always)
-    public static func prepare() { _ = singleThreaded }
+    /// Whether OpenBLAS could be loaded (products fall back to plain loops when not).
+    public static var hasBLAS: Bool { OpenBLAS.shared != nil }
 
     /// C[m x n] = alpha · op(A) · op(B) + beta · C, row-major; op(X) is X or Xᵀ.
     ///
@@ -35,16 +52,15 @@ public enum Linalg {
         beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
-        if m * n * k >= blasThreshold {
-            prepare()
+        if m * n * k >= blasThreshold, let blas = OpenBLAS.shared {
             if n == 1 {
                 // A matrix-vector product: dgemv streams A once, dgemm would pack it first.
                 let (rowsA, colsA) = transA ? (k, m) : (m, k)
-                cblas_dgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(rowsA), Int32(colsA), alpha,
-                            a, Int32(lda), b, Int32(transB ? 1 : ldb), beta, c, Int32(ldc))
+                blas.dgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(rowsA), Int32(colsA), alpha,
+                           a, Int32(lda), b, Int32(transB ? 1 : ldb), beta, c, Int32(ldc))
                 return
             }
-            cblas_dgemm(
+            blas.dgemm(
                 CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
@@ -126,8 +142,12 @@ public enum Linalg {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        prepare()
-        cblas_dgemm(
+        guard let blas = OpenBLAS.shared else {
+            naiveGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        blas.dgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
