@@ -71,7 +71,7 @@ extension Builtins {
         },
         Builtin(BuiltinSpec("load", "load(file, label:)",
                             "a dataset from a CSV file with a header row: numeric columns are features, the label column the classes",
-                            example: "load(\"iris.csv\", label: \"species\")", params: ["file", "label"])) { c in
+                            example: "load(\"Tests/PsearchLangTests/cases/data/pets.csv\", label: \"species\")", params: ["file", "label"])) { c in
             let path = try c.string("file")
             let label = try c.string("label")
             return try dataValue(origin: path) { () throws(DataError) in try CSVLoader.load(path: path, label: label) }
