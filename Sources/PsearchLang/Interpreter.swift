@@ -24,13 +24,29 @@ public struct Limits: Sendable {
     public init() {}
 }
 
+/// What long-running built-ins (train) report for the terminal; the executable draws it on
+/// stderr, a library never prints.
+public enum ProgressEvent: Sendable {
+    /// Replace the status line with this text.
+    case update(String)
+    /// Clear the status line: the work is over.
+    case done
+    /// A one-line remark worth a line of its own ("interrupted in epoch 3: ...").
+    case note(String)
+}
+
 /// A tree-walking interpreter: one per session. It runs on one thread at a time.
 public final class Interpreter {
-    public let sources = SourceRegistry()
+    public let sources: SourceRegistry
     public var output: OutputSink
     public var limits: Limits
     /// The session's random generator; `seed(n)` replaces it.
     public var random = Random()
+    /// Where progress of long built-ins goes; nil (the default, and in workers) shows nothing.
+    public var progress: ((ProgressEvent) -> Void)?
+    /// True for the interpreters `makeWorker` makes: they run beside others on shared globals,
+    /// so assigning a global there is refused instead of racing.
+    public private(set) var isWorker = false
 
     // Globals: variables declared at the top level, in declaration order.
     var globals: [GlobalCell] = []
@@ -52,6 +68,31 @@ public final class Interpreter {
     lazy var optimizer = OptimizerSession()
 
     public init(output: OutputSink, limits: Limits = Limits()) {
+        sources = SourceRegistry()
+        self.output = output
+        self.limits = limits
+        stack = UnsafeMutablePointer<Value>.allocate(capacity: limits.stackSlots)
+    }
+
+    /// An interpreter for another thread (a search trial): it shares this one's globals (the
+    /// cells themselves, so closures resolved here run there) and sources, and has its own
+    /// stack, frames, random generator and output. Globals are read-only there.
+    /// `maxCallDepth` must fit the thread's stack.
+    public func makeWorker(output: OutputSink, maxCallDepth: Int) -> Interpreter {
+        var l = limits
+        l.maxCallDepth = min(limits.maxCallDepth, maxCallDepth)
+        // A trial's frames are shallow next to a session's; a smaller stack of slots keeps
+        // each worker's memory modest.
+        l.stackSlots = min(limits.stackSlots, 1 << 16)
+        let w = Interpreter(sources: sources, output: output, limits: l)
+        w.globals = globals
+        w.globalIndex = globalIndex
+        w.isWorker = true
+        return w
+    }
+
+    private init(sources: SourceRegistry, output: OutputSink, limits: Limits) {
+        self.sources = sources
         self.output = output
         self.limits = limits
         stack = UnsafeMutablePointer<Value>.allocate(capacity: limits.stackSlots)

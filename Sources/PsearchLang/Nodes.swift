@@ -449,7 +449,12 @@ final class CallNode: ExprNode {
     private func callOther(_ f: Value, _ ip: Interpreter, _ fp: Frame) throws -> Value {
         if case .object(let o) = f {
             let a = try evaluateArguments(ip, fp)
-            if a.named.isEmpty, let r = try o.call(a.positional, ip) { return r }
+            do {
+                if a.named.isEmpty, let r = try o.call(a.positional, ip) { return r }
+            } catch var e as RuntimeError where e.range == nil {
+                e.range = range
+                throw e
+            }
         }
         let what: String
         if let n = callee as? GlobalGet { what = " ('\(n.name)' is \(article(f.typeName)))" } else { what = "" }
@@ -589,6 +594,7 @@ final class StoreGlobal: StmtNode {
         super.init(r)
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        if ip.isWorker { throw globalWriteInWorker(global.name, range) }
         global.value = try value.eval(ip, fp)
         return .normal
     }
@@ -625,6 +631,12 @@ final class StoreUpvalue: StmtNode {
         ip.currentClosure!.captures[index].value = try value.eval(ip, fp)
         return .normal
     }
+}
+
+/// Trials run in parallel on shared globals: a write there would race with the other trials.
+func globalWriteInWorker(_ name: String, _ range: SourceRange) -> RuntimeError {
+    RuntimeError("cannot assign the global '\(name)' inside a parallel search trial", at: range,
+                 notes: [Diagnostic.Note("trials run at the same time; keep state in local variables, or pass workers: 1")])
 }
 
 /// Where a variable lives, for declarations and assignments.
@@ -664,6 +676,7 @@ final class StorePathNode: StmtNode {
         super.init(r)
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        if ip.isWorker, case .global(let g) = slot { throw globalWriteInWorker(g.name, range) }
         let v = try value.eval(ip, fp)
         // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
         if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1, case .number(let x) = v {

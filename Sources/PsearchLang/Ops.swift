@@ -85,9 +85,7 @@ enum Ops {
             guard !overflow, count <= ip.limits.maxElements else {
                 throw RuntimeError("'@' would make \(m) x \(n) elements, over the tensor size limit of \(ip.limits.maxElements)")
             }
-            let c = a.matmul(b, m: m, k: k, n: n)
-            let shape: [Int] = a.rank == 1 ? [n] : b.rank == 1 ? [m] : [m, n]
-            return .tensor(Tensor(shape: shape, data: c))
+            do { return .tensor(try Tensor.matmul(a, b)) } catch { throw RuntimeError(error.description) }
         default:
             throw RuntimeError("'@' needs vectors or matrices, got shapes \(Tensor.describe(shape: a.shape)) and \(Tensor.describe(shape: b.shape))")
         }
@@ -130,26 +128,5 @@ enum Ops {
         case .eq: return x == y
         default: return x != y
         }
-    }
-}
-
-extension Tensor {
-    /// Row-major product of an m x k and a k x n operand (vectors count as 1 x k or k x 1).
-    func matmul(_ b: Tensor, m: Int, k: Int, n: Int) -> [Double] {
-        var c = [Double](repeating: 0, count: m * n)
-        data.withUnsafeBufferPointer { pa in
-            b.data.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    for i in 0..<m {
-                        for p in 0..<k {
-                            let av = pa[i * k + p]
-                            if av == 0 { continue }
-                            for j in 0..<n { pc[i * n + j] += av * pb[p * n + j] }
-                        }
-                    }
-                }
-            }
-        }
-        return c
     }
 }

@@ -127,6 +127,7 @@ struct Driver {
     func runScript(_ text: [UInt8], name: String) -> Int32 {
         let out = StdoutSink()
         let interp = Interpreter(output: out, limits: limits)
+        interp.progress = terminalProgress()
         installInterruptHandler()
         var status = Exit.ok
         do {

@@ -85,6 +85,16 @@ import Testing
         #expect(r.note?.contains("stopped early") == true)
     }
 
+    /// The first epoch counts as an improvement on the (infinite) loss before training, so a
+    /// run that gets worse from epoch 2 on keeps epoch 1, never the untrained weights.
+    @Test func earlyStoppingFromTheFirstEpoch() throws {
+        let r = try Training.train(try Model.softmax(d: 2, k: 3), on: blobs,
+                                   options: TrainOptions(lr: 0.5, epochs: 20, optimizer: .momentum, patience: 1, seed: 1))
+        #expect(r.bestEpoch >= 1)
+        #expect(r.epochsRun >= 2)
+        #expect(r.model.params == r.path[r.bestEpoch])
+    }
+
     @Test func stopRequestEndsAtTheBatch() throws {
         var polls = 0
         let m = try Model.mlp(sizes: [2, 8, 3], seed: 1)

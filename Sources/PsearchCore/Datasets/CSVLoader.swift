@@ -30,21 +30,38 @@ public enum CSVLoader {
         return try parse(text: text, name: path, label: label, header: header, kind: kind)
     }
 
+    @inline(__always)
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+
+    private static func needsTrim(_ s: String) -> Bool {
+        guard let first = s.utf8.first, let last = s.utf8.last else { return false }
+        return isSpace(first) || isSpace(last)
+    }
+
+    private static func trimmed(_ s: String) -> String {
+        let u = s.utf8
+        guard let start = u.firstIndex(where: { !isSpace($0) }), let end = u.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(s[start...end])
+    }
+
     /// Parses CSV text; `name` is the file name used in error messages.
     public static func parse(
         text: String, name: String, label: String, header: Bool = true, kind: Dataset.Kind? = nil
     ) throws(DataError) -> Dataset {
         let reader: CSVReader
         do {
-            reader = try CSVReader(string: text, hasHeaderRow: false, trimFields: true)
+            // The reader's own trimming goes through NSString and took 60% of loading 100,000
+            // rows; fields are trimmed below, and only those with spaces at an end.
+            reader = try CSVReader(string: text, hasHeaderRow: false, trimFields: false)
         } catch {
             throw .csv(path: name, line: 1, column: nil, message: "cannot parse: \(error)")
         }
         var line = 0
         var columns: [String]? = nil
         var rows: [(line: Int, fields: [String])] = []
-        while let fields = reader.next() {
+        while var fields = reader.next() {
             line += 1
+            for i in fields.indices where needsTrim(fields[i]) { fields[i] = trimmed(fields[i]) }
             if fields.count == 1 && fields[0].isEmpty { continue }
             if columns == nil {
                 if header {

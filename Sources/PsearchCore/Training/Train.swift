@@ -249,7 +249,9 @@ public enum Training {
                                     valAccuracy: vAcc, elapsed: elapsed()))
             if let patience = o.patience {
                 // An improvement must beat the best by a hair, so float noise does not reset patience.
-                if monitored < best.loss - 1e-9 * max(1, abs(best.loss)) {
+                // (Before the first epoch the best is infinite: inf - inf would be nan and never beaten.)
+                let margin = best.loss.isFinite ? 1e-9 * max(1, abs(best.loss)) : 0
+                if monitored < best.loss - margin {
                     best = (monitored, epoch, w)
                     sinceBest = 0
                 } else {

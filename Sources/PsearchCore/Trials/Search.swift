@@ -71,6 +71,9 @@ public struct SearchOptions: Sendable, Equatable {
     public var gridPoints: Int = 5
     /// Successive halving keeps the best 1/factor of the candidates each round (3, as scikit-learn).
     public var factor: Int = 3
+    /// Stack size of each worker thread. Objectives that recurse deeply (an interpreter
+    /// running a script's function) need more than the default; untouched pages cost nothing.
+    public var threadStackSize: Int = 16 << 20
     /// Budget of a first-round halving trial (scikit-learn's min_resources); by default
     /// max(1, maxBudget / factor^(rounds - 1)), so the last round gets `maxBudget`.
     public var minBudget: Int?
@@ -260,7 +263,7 @@ public enum Trials {
         _ o: SearchOptions, _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
     ) throws -> Round {
         let root = Random(seed: o.seed)
-        let outcomes = Executor.run(count: candidates.count, workers: o.workers, shouldStop: shouldStop) { i in
+        let outcomes = Executor.run(count: candidates.count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { i in
             let input = TrialInput(index: firstIndex + i, params: candidates[i], budget: budget,
                                    random: root.stream(firstIndex + i))
             return try objective(input)
@@ -363,7 +366,7 @@ enum Executor {
     /// Results by index: nil for jobs never started because `shouldStop` fired or an earlier
     /// job failed; (value, seconds) or the job's error otherwise.
     static func run(
-        count: Int, workers: Int, shouldStop: @escaping @Sendable () -> Bool,
+        count: Int, workers: Int, stackSize: Int = 16 << 20, shouldStop: @escaping @Sendable () -> Bool,
         _ job: @escaping @Sendable (Int) throws -> Double
     ) -> [Result<(Double, Double), any Error>?] {
         let results = Mutex<[Result<(Double, Double), any Error>?]>(Array(repeating: nil, count: count))
@@ -398,7 +401,7 @@ enum Executor {
                     work()
                     group.leave()
                 }
-                t.stackSize = 16 << 20
+                t.stackSize = stackSize
                 t.start()
             }
             group.wait()

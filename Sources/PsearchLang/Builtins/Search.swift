@@ -74,7 +74,10 @@ extension Builtins {
         }
         switch first {
         case .function, .object:
+            // A record space, or no third bound: the hyper-parameter form (which explains a
+            // bad space); f, lo, hi: the interval form.
             if case .record? = argument(c, 1, ["space"]) { return try hyperSearch(&c) }
+            if argument(c, 2, ["hi"]) == nil { return try hyperSearch(&c) }
             return try intervalSearch(c, first)
         default:
             guard let t = try c.interp.asTensor(first), t.rank == 1 else {

@@ -1,0 +1,270 @@
+import Foundation
+import PsearchCore
+
+/// A continuous search dimension: what `logrange`, `uniform` and `intrange` return, read by
+/// the space of `search(objective, space, ...)`.
+public final class DomainObject: NativeObject {
+    public let domain: ParamDomain
+
+    public init(_ domain: ParamDomain) { self.domain = domain }
+
+    public override var typeName: String { "domain" }
+
+    public override var description: String {
+        switch domain {
+        case .logRange(let lo, let hi): return "logrange(\(formatNumber(lo)), \(formatNumber(hi)))"
+        case .range(let lo, let hi): return "uniform(\(formatNumber(lo)), \(formatNumber(hi)))"
+        case .intRange(let lo, let hi): return "intrange(\(lo), \(hi))"
+        case .choices(let c): return "choices(\(c.map(\.description).joined(separator: ", ")))"
+        }
+    }
+}
+
+extension Builtins {
+    /// Ranges for hyper-parameter search spaces.
+    static let hyperSpace: [Builtin] = [
+        Builtin(BuiltinSpec("logrange", "logrange(lo, hi)", "a search range sampled log-uniformly (learning rates): 0 < lo <= hi",
+                            example: "search(fn(p) = (log(p.lr) + 5) ^ 2, {lr: logrange(1e-4, 1)}, trials: 8, workers: 1).best",
+                            params: ["lo", "hi"])) { c in
+            let (lo, hi) = try bounds(c)
+            guard lo > 0 else { throw c.bad("lo", "must be positive for a log range, got \(formatNumber(lo))") }
+            return .object(DomainObject(.logRange(lo, hi)))
+        },
+        Builtin(BuiltinSpec("uniform", "uniform(lo, hi)", "a search range sampled uniformly between lo and hi",
+                            example: "uniform(0, 0.5)", params: ["lo", "hi"])) { c in
+            let (lo, hi) = try bounds(c)
+            return .object(DomainObject(.range(lo, hi)))
+        },
+        Builtin(BuiltinSpec("intrange", "intrange(lo, hi)", "a search range of the whole numbers lo ... hi, both included",
+                            example: "intrange(1, 3)", params: ["lo", "hi"])) { c in
+            let lo = try c.int("lo", min: -(1 << 40), max: 1 << 40), hi = try c.int("hi", min: -(1 << 40), max: 1 << 40)
+            guard lo <= hi else { throw c.bad("hi", "must be at least lo (\(lo)), got \(hi)") }
+            return .object(DomainObject(.intRange(lo, hi)))
+        },
+    ]
+
+    static func bounds(_ c: Call) throws(RuntimeError) -> (Double, Double) {
+        let lo = try c.number("lo"), hi = try c.number("hi")
+        guard lo.isFinite else { throw c.bad("lo", "must be a finite number, got \(formatNumber(lo))") }
+        guard hi.isFinite && hi >= lo else { throw c.bad("hi", "must be a finite number >= lo (\(formatNumber(lo))), got \(formatNumber(hi))") }
+        return (lo, hi)
+    }
+
+    /// `search(objective, space, method:, trials: 20, seed:, workers:)`: hyper-parameter search.
+    ///
+    /// Reads the objective and the space positionally (arguments 1 and 2) and `method`,
+    /// `trials`, `seed`, `workers` by name, so any `search` dispatcher can hand its call over.
+    /// Returns `{best, best_loss, trials, method}` (+ `note` when interrupted).
+    ///
+    /// Trials run on `workers` threads, each with its own interpreter (`makeWorker`) sharing
+    /// the session's globals read-only; a trial's `rand()` draws from its own stream and its
+    /// printed output is written in trial order, so results and output do not depend on the
+    /// worker count. With `workers: 1` trials run on the session's interpreter itself.
+    /// Named parameters of `search(objective, space, ...)`, added to `search`'s spec so
+    /// named-argument checks accept them.
+    static let hyperSearchParams: [String] = ["method", "trials", "seed", "workers"]
+
+    static func hyperSearch(_ c: inout Call) throws -> Value {
+        guard let f = c.value(0) else { throw RuntimeError("missing argument #1 to '\(c.spec.name)' (the objective)") }
+        switch f {
+        case .function, .object: break
+        default: throw c.bad(0, "function expected, got \(f.typeName)")
+        }
+        guard let sv = c.value(1) else { throw RuntimeError("missing argument #2 to '\(c.spec.name)' (the space)") }
+        guard case .record(let spaceRecord) = sv else {
+            throw c.bad(1, "search space expected: a record of choices or ranges like {lr: logrange(1e-4, 1), hidden: [4, 8, 16]}, got \(sv.typeName)")
+        }
+        let space = try readSpace(spaceRecord, c)
+        let defaultMethod = space.space.isDiscrete ? "grid" : "random"
+        let method = SearchMethod(rawValue: try c.choice("method", SearchMethod.allCases.map(\.rawValue), default: defaultMethod))!
+        var o = SearchOptions(method: method, trials: try c.int("trials", default: 20, min: 1, max: 100_000))
+        o.seed = try seedArgument(&c)
+        o.workers = try c.int("workers", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 256)
+        // Worker threads get a quarter of the session thread's 1 GB stack, and a call depth to match.
+        o.threadStackSize = 256 << 20
+        let budgeted = method == .halving
+        if budgeted { try checkTakesBudget(f, c) }
+
+        let runner = TrialRunner(parent: c.interp, objective: f, callRange: c.args.callRange, space: space,
+                                 workers: o.workers, budgeted: budgeted)
+        let result: SearchResult
+        do {
+            result = try Trials.search(space: space.space, options: o) { input in try runner.run(input) }
+        } catch let e as TrialError {
+            try runner.flush()
+            throw RuntimeError(e.description)
+        } catch {
+            try? runner.flush()
+            throw error
+        }
+        try runner.flush()
+        var fields: [(String, Value)] = [
+            ("best", .record(space.decode(result.best))),
+            ("best_loss", .number(result.bestLoss)),
+            ("trials", .list(result.trials.map { t in
+                var r: [(String, Value)] = [("params", .record(space.decode(t.params))), ("loss", .number(t.loss)),
+                                            ("seconds", .number(t.seconds))]
+                if let b = t.budget { r.append(("budget", .number(Double(b)))) }
+                return .record(Record(r))
+            })),
+            ("method", .string(method.rawValue)),
+        ]
+        if let n = result.note { fields.append(("note", .string(n))) }
+        return .record(Record(fields))
+    }
+
+    /// Halving hands each trial its budget: the objective needs a `budget` parameter (or a second one).
+    static func checkTakesBudget(_ f: Value, _ c: Call) throws(RuntimeError) {
+        guard case .function(let fn) = f else { return }
+        let names = fn.parameterNames
+        if fn is Closure && !names.contains("budget") && names.count < 2 {
+            throw c.bad(0, "method \"halving\" calls the objective with a budget: define it as fn(p, budget)")
+        }
+    }
+
+    /// The space as the core sees it: lists become choices by index (so any value can be a
+    /// choice: numbers, strings, lists of layer sizes), ranges stay ranges.
+    struct Space {
+        var space: SearchSpace
+        /// The values of each choice dimension, by name.
+        var choices: [String: [Value]]
+
+        func decode(_ p: [String: ParamValue]) -> Record {
+            Record(space.names.map { name in
+                let v = p[name]!
+                if let items = choices[name], let i = v.int { return (name, items[i]) }
+                return (name, paramValue(v))
+            })
+        }
+    }
+
+    static func readSpace(_ r: Record, _ c: Call) throws(RuntimeError) -> Space {
+        var dims: [SearchSpace.Dimension] = []
+        var choices: [String: [Value]] = [:]
+        guard !r.names.isEmpty else { throw c.bad(1, "the search space has no parameters") }
+        for (name, v) in zip(r.names, r.values) {
+            var items: [Value]? = nil
+            switch v {
+            case .list(let l): items = l
+            case .tensor(let t) where t.rank == 1: items = t.data.map { .number($0) }
+            case .range:
+                guard case .tensor(let t) = try c.interp.materialize(v) else { items = [] ; break }
+                items = t.data.map { .number($0) }
+            case .object(let o as DomainObject):
+                dims.append(.init(name, o.domain))
+            case .number, .string, .bool:
+                items = [v]
+            default:
+                throw c.bad(1, "parameter '\(name)' must be a list of choices or a range (logrange, uniform, intrange), got \(v.typeName)")
+            }
+            if let items {
+                guard !items.isEmpty else { throw c.bad(1, "parameter '\(name)' has no choices") }
+                choices[name] = items
+                dims.append(.init(name, .choices(items.indices.map { .number(Double($0)) })))
+            }
+        }
+        return Space(space: SearchSpace(dims), choices: choices)
+    }
+}
+
+/// Runs the psearch objective for `Trials.search`, on whichever thread the executor picks.
+///
+/// Marked unchecked-Sendable because it hands interpreters to threads: each interpreter is
+/// used by one trial at a time (taken from and returned to `pool` under `lock`), the parent
+/// only when there is a single worker (then everything runs on the calling thread).
+final class TrialRunner: @unchecked Sendable {
+    let parent: Interpreter
+    let objective: Value
+    let callRange: SourceRange
+    let space: Builtins.Space
+    let workers: Int
+    let budgeted: Bool
+    private let lock = NSLock()
+    private var pool: [Interpreter] = []
+    /// Trial outputs waiting for earlier trials, written in index order.
+    private var pending: [Int: String] = [:]
+    private var nextToWrite = 0
+    private var writeError: Error?
+
+    init(parent: Interpreter, objective: Value, callRange: SourceRange, space: Builtins.Space, workers: Int, budgeted: Bool) {
+        self.parent = parent
+        self.objective = objective
+        self.callRange = callRange
+        self.space = space
+        self.workers = workers
+        self.budgeted = budgeted
+    }
+
+    func run(_ input: TrialInput) throws -> Double {
+        let params = Value.record(space.decode(input.params))
+        var args = Arguments([params])
+        if budgeted, let b = input.budget {
+            if case .function(let fn) = objective, fn.parameterNames.contains("budget") {
+                args.named = [("budget", .number(Double(b)))]
+            } else {
+                args.positional.append(.number(Double(b)))
+            }
+        }
+        let result: Value
+        if workers == 1 {
+            // On the calling thread: the session's own interpreter, with the trial's stream.
+            let saved = parent.random
+            parent.random = input.random
+            defer { parent.random = saved }
+            result = try parent.call(objective, args, callRange: callRange)
+        } else {
+            let ip = take()
+            let out = BufferSink()
+            ip.output = out
+            ip.random = input.random
+            defer {
+                give(ip)
+                deliver(input.index, out.text)
+            }
+            result = try ip.call(objective, args, callRange: callRange)
+        }
+        guard case .number(let loss) = result else {
+            throw RuntimeError("the search objective must return a number (the loss), got \(result.typeName)", at: callRange)
+        }
+        return loss
+    }
+
+    private func take() -> Interpreter {
+        lock.lock()
+        defer { lock.unlock() }
+        if let ip = pool.popLast() { return ip }
+        // A worker thread's stack is a quarter of the session thread's: so is its call depth.
+        return parent.makeWorker(output: BufferSink(), maxCallDepth: parent.limits.maxCallDepth / 4)
+    }
+
+    private func give(_ ip: Interpreter) {
+        lock.lock()
+        pool.append(ip)
+        lock.unlock()
+    }
+
+    /// Writes trial `index`'s output once every earlier trial's is written.
+    private func deliver(_ index: Int, _ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending[index] = text
+        while let t = pending.removeValue(forKey: nextToWrite) {
+            write(t)
+            nextToWrite += 1
+        }
+    }
+
+    private func write(_ text: String) {
+        guard !text.isEmpty, writeError == nil else { return }
+        do { try parent.output.write(text) } catch { writeError = error }
+    }
+
+    /// Writes what is left (trials after a gap left by an interrupt or error), in index order.
+    func flush() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        for i in pending.keys.sorted() { write(pending[i]!) }
+        pending = [:]
+        if let e = writeError { throw e }
+    }
+}

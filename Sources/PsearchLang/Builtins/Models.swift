@@ -1,0 +1,273 @@
+import Foundation
+import PsearchCore
+
+/// A model as a psearch value: the core's `Model` (a map R^d -> R^k with a flat weight vector)
+/// plus, after `train`, how it got there. Callable: `m(x)` gives the outputs for one input.
+///
+/// Fields: `history` (record of `train_loss`, `val_loss`, `val_acc` vectors), `path` (matrix:
+/// row e is the flat weights after epoch e, row 0 the start), `note` (why training stopped
+/// early, or nil), `epochs`, `sizes`, `family`, `act`. Untrained models have nil history/path.
+public final class ModelObject: NativeObject {
+    public let model: Model
+    public let history: TrainHistory?
+    public let path: Tensor?
+    public let note: String?
+    public let epochsRun: Int
+
+    public init(_ model: Model, history: TrainHistory? = nil, path: Tensor? = nil, note: String? = nil, epochsRun: Int = 0) {
+        self.model = model
+        self.history = history
+        self.path = path
+        self.note = note
+        self.epochsRun = epochsRun
+    }
+
+    public override var typeName: String { "model" }
+    /// "mlp R^105 -> R^16 -> R^2 (1,730 weights)"
+    public override var description: String { model.description }
+
+    public override var fieldNames: [String] { ["history", "path", "note", "epochs", "sizes", "family", "act"] }
+
+    public override func field(_ name: String) -> Value? {
+        switch name {
+        case "history":
+            guard let h = history else { return Value.none }
+            return .record(Record([("train_loss", .tensor(Tensor(h.trainLoss))), ("val_loss", .tensor(Tensor(h.valLoss))),
+                                   ("val_acc", .tensor(Tensor(h.valAccuracy)))]))
+        case "path": return path.map { .tensor($0) } ?? Value.none
+        case "note": return note.map { .string($0) } ?? Value.none
+        case "epochs": return .number(Double(epochsRun))
+        case "sizes": return .tensor(Tensor(model.sizes.map(Double.init)))
+        case "family": return .string(model.family.rawValue)
+        case "act": return .string(model.activation.rawValue)
+        default: return nil
+        }
+    }
+
+    /// `m(x)`: the outputs for one input of d numbers (any shape: an image is flattened), or
+    /// for every row of an n x d matrix.
+    public override func call(_ args: [Value], _ interp: Interpreter) throws -> Value? {
+        guard args.count == 1 else { throw RuntimeError("a model takes 1 argument (an input), got \(args.count)") }
+        guard let x = try interp.asTensor(args[0]) else { throw RuntimeError("a model maps numbers, got \(args[0].typeName)") }
+        return try Builtins.outputs(model, x)
+    }
+}
+
+extension Builtins {
+    /// Models as maps: the four families, evaluation, weights, training and automl.
+    static let models: [Builtin] = [
+        Builtin(BuiltinSpec("linear", "linear(d, k: 1)", "a linear regression model R^d -> R^k (squared error), weights 0",
+                            example: "linear(3)", params: ["d", "k"], min: 1)) { c in
+            let d = try c.int("d", min: 1, max: 1_000_000), k = try c.int("k", default: 1, min: 1, max: 1_000_000)
+            return try modelValue { () throws(ModelError) in try .linear(d: d, k: k) }
+        },
+        Builtin(BuiltinSpec("logistic", "logistic(d)", "logistic regression R^d -> probability of class 1, weights 0",
+                            example: "logistic(2)", params: ["d"])) { c in
+            let d = try c.int("d", min: 1, max: 1_000_000)
+            return try modelValue { () throws(ModelError) in try .logistic(d: d) }
+        },
+        Builtin(BuiltinSpec("softmax", "softmax(d, k)", "multinomial logistic regression R^d -> k class probabilities, weights 0",
+                            example: "softmax(64, 10)", params: ["d", "k"])) { c in
+            let d = try c.int("d", min: 1, max: 1_000_000), k = try c.int("k", min: 2, max: 1_000_000)
+            return try modelValue { () throws(ModelError) in try .softmax(d: d, k: k) }
+        },
+        Builtin(BuiltinSpec("mlp", "mlp(sizes, act: \"relu\", seed:)",
+                            "a multi-layer perceptron with layer widths [d, h1, ..., k] (Glorot-uniform weights)",
+                            example: "mlp([105, 16, 2], act: \"tanh\", seed: 1)", params: ["sizes", "act", "seed"], min: 1)) { c in
+            let t = try c.vector("sizes")
+            guard t.count >= 2 else { throw c.bad("sizes", "at least [inputs, outputs] expected, got \(t.count) size\(t.count == 1 ? "" : "s")") }
+            var sizes: [Int] = []
+            for x in t.data {
+                sizes.append(try checkedInt(x, min: 1, max: 1_000_000) { m throws(RuntimeError) in throw c.bad("sizes", "layer size: \(m)") })
+            }
+            guard Double(Model.parameterCount(sizes: sizes)) <= Double(c.interp.limits.maxElements) else {
+                throw c.bad("sizes", "\(Model.parameterCount(sizes: sizes)) weights are over the tensor size limit")
+            }
+            let act = try c.choice("act", Activation.allCases.map(\.rawValue), default: "relu")
+            let seed = try seedArgument(&c)
+            return try modelValue { () throws(ModelError) in try .mlp(sizes: sizes, activation: Activation(rawValue: act)!, seed: seed) }
+        },
+        Builtin(BuiltinSpec("predict", "predict(m, X)", "the model's outputs for every row of X (a matrix or a dataset): n x k, or n for one output",
+                            example: "predict(logistic(2), [[0, 1], [1, 0]])", params: ["m", "X"])) { c in
+            let m = try modelArgument(c, "m")
+            let v = try c.required("X")
+            if let (d, _) = try? dataset(from: v) { return try outputs(m, d.X) }
+            return try outputs(m, try c.tensor("X"))
+        },
+        Builtin(BuiltinSpec("params", "params(m)", "all weights of a model as one flat vector: a point in weight space",
+                            example: "len(params(mlp([2, 3, 1], seed: 1)))", params: ["m"])) { c in
+            .tensor(Tensor(try modelArgument(c, "m").params))
+        },
+        Builtin(BuiltinSpec("with_params", "with_params(m, w)", "the same model with the flat weight vector w",
+                            example: "with_params(logistic(2), [1, -1, 0])", params: ["m", "w"])) { c in
+            let m = try modelArgument(c, "m")
+            let w = try c.vector("w")
+            do throws(ModelError) { return .object(ModelObject(try m.withParams(w.data))) } catch { throw c.bad("w", error.description) }
+        },
+        Builtin(BuiltinSpec("accuracy", "accuracy(m, data)", "the fraction of rows the model classifies correctly",
+                            example: "accuracy(logistic(2), dataset(\"moons\", seed: 1))", params: ["m", "data"])) { c in
+            let (m, d) = try modelAndData(c)
+            return .number(try modelCall { () throws(ModelError) in try m.accuracy(on: d) })
+        },
+        Builtin(BuiltinSpec("loss", "loss(m, data)", "the mean loss on the data: cross-entropy for classifiers, squared error for linear",
+                            example: "loss(logistic(2), dataset(\"moons\", seed: 1))", params: ["m", "data"])) { c in
+            let (m, d) = try modelAndData(c)
+            return .number(try modelCall { () throws(ModelError) in try m.loss(on: d) })
+        },
+        Builtin(BuiltinSpec("confusion", "confusion(m, data)", "k x k counts: row = true class, column = predicted class",
+                            example: "confusion(logistic(2), dataset(\"moons\", seed: 1))", params: ["m", "data"])) { c in
+            let (m, d) = try modelAndData(c)
+            return .tensor(try modelCall { () throws(ModelError) in try m.confusion(on: d) })
+        },
+        Builtin(BuiltinSpec("train", "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"sgd\", val: 0.2, l2: 0, patience:, seed:)",
+                            "a trained copy of the model (minibatch gradient descent) with its history and path through weight space",
+                            example: "train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5).history.train_loss",
+                            params: ["m", "data", "lr", "epochs", "batch", "optimizer", "val", "l2", "patience", "seed"], min: 2)) { c in
+            try train(&c)
+        },
+        Builtin(BuiltinSpec("automl", "automl(data, budget: 27, seconds:, seed:, workers:)",
+                            "the machine designs the model: races softmax and MLP designs by successive halving; {model, leaderboard, trials}",
+                            example: "automl(dataset(\"moons\", seed: 1), budget: 3).model",
+                            params: ["data", "budget", "seconds", "seed", "workers"], min: 1)) { c in
+            try automl(&c)
+        },
+    ]
+
+    static func modelValue(_ make: () throws(ModelError) -> Model) throws(RuntimeError) -> Value {
+        .object(ModelObject(try modelCall(make)))
+    }
+
+    static func modelCall<T>(_ body: () throws(ModelError) -> T) throws(RuntimeError) -> T {
+        do { return try body() } catch { throw RuntimeError(error.description) }
+    }
+
+    static func modelArgument(_ c: Call, _ name: String) throws(RuntimeError) -> Model {
+        let v = try c.required(name)
+        guard case .object(let o as ModelObject) = v else {
+            throw c.bad(name, "model expected (from linear, logistic, softmax, mlp or train), got \(v.typeName)")
+        }
+        return o.model
+    }
+
+    static func modelAndData(_ c: Call) throws(RuntimeError) -> (Model, Dataset) {
+        (try modelArgument(c, "m"), try datasetArgument(c, "data").0)
+    }
+
+    /// One input (any shape with d elements) -> a vector of k outputs; an n x d matrix -> n x k
+    /// (n for a single output).
+    static func outputs(_ m: Model, _ x: Tensor) throws(RuntimeError) -> Value {
+        if x.rank == 2 && x.shape[1] == m.inputSize && !(x.shape[0] == 1 && x.rank == 1) {
+            let p = try modelCall { () throws(ModelError) in try m.predict(x) }
+            return .tensor(m.outputSize == 1 ? Tensor(p.data) : p)
+        }
+        return .tensor(try modelCall { () throws(ModelError) in try m(x) })
+    }
+
+    // MARK: - train
+
+    static func train(_ c: inout Call) throws -> Value {
+        let m = try modelArgument(c, "m")
+        let (data, _) = try datasetArgument(c, "data")
+        var o = TrainOptions()
+        o.lr = try c.number("lr", default: 0.1)
+        guard o.lr > 0 && o.lr.isFinite else { throw c.bad("lr", "must be a positive number, got \(formatNumber(o.lr))") }
+        o.epochs = try c.int("epochs", default: 100, min: 1, max: 10_000_000)
+        o.batch = try c.int("batch", default: 32, min: 1)
+        o.optimizer = Optimizer(rawValue: try c.choice("optimizer", Optimizer.allCases.map(\.rawValue), default: "sgd"))!
+        o.validation = try c.number("val", default: 0.2)
+        guard o.validation >= 0 && o.validation < 1 else {
+            throw c.bad("val", "must be a fraction in [0, 1), got \(formatNumber(o.validation))")
+        }
+        o.l2 = try c.number("l2", default: 0)
+        guard o.l2 >= 0 && o.l2.isFinite else { throw c.bad("l2", "must be a number >= 0, got \(formatNumber(o.l2))") }
+        if c.value("patience") != nil { o.patience = try c.int("patience", min: 1) }
+        o.seed = try seedArgument(&c)
+        // The path costs (epochs + 1) x weights doubles: past this many it is not kept.
+        let pathLimit = min(c.interp.limits.maxElements, 20_000_000)
+        let pathCount = Double(o.epochs + 2) * Double(m.parameterCount)
+        o.recordPath = pathCount <= Double(pathLimit)
+
+        let report = c.interp.progress
+        var shown = false
+        var lastShown = -1.0
+        let progress: ((TrainProgress) -> Void)? = report.map { report in
+            { p in
+                // Only training that lasts shows a line, at most ten updates a second.
+                guard p.elapsed >= 0.5, p.elapsed - lastShown >= 0.1 || p.epoch == p.epochs else { return }
+                lastShown = p.elapsed
+                shown = true
+                report(.update(progressLine(p)))
+            }
+        }
+        let r: TrainResult
+        do {
+            r = try Training.train(m, on: data, options: o, progress: progress)
+        } catch {
+            if shown { report?(.done) }
+            throw RuntimeError(error.description)
+        }
+        if shown { report?(.done) }
+        var note = r.note
+        if !o.recordPath {
+            let skipped = "path not kept: \(o.epochs + 1) x \(m.parameterCount) weights is over \(pathLimit) numbers"
+            note = note.map { $0 + "; " + skipped } ?? skipped
+        }
+        if let n = r.note { report?(.note(n)) }
+        var path: Tensor? = nil
+        if o.recordPath, let w = r.path.first?.count {
+            var flat = [Double]()
+            flat.reserveCapacity(r.path.count * w)
+            for row in r.path { flat.append(contentsOf: row) }
+            path = Tensor(shape: [r.path.count, w], data: flat)
+        }
+        return .object(ModelObject(r.model, history: r.history, path: path, note: note, epochsRun: r.epochsRun))
+    }
+
+    /// "epoch 12/100  loss 0.3421  val acc 0.953  3 s left"
+    static func progressLine(_ p: TrainProgress) -> String {
+        var s = "epoch \(p.epoch)/\(p.epochs)  loss \(String(format: "%.4g", p.trainLoss))"
+        if let a = p.valAccuracy { s += "  val acc \(String(format: "%.3f", a))" } else if let l = p.valLoss { s += "  val loss \(String(format: "%.4g", l))" }
+        let left = p.remaining
+        if left.isFinite { s += left >= 90 ? "  \(Int((left / 60).rounded())) min left" : "  \(Int(left.rounded(.up))) s left" }
+        return s
+    }
+
+    // MARK: - automl
+
+    static func automl(_ c: inout Call) throws -> Value {
+        let (data, _) = try datasetArgument(c, "data")
+        var o = AutoMLOptions(budget: .trials(try c.int("budget", default: 27, min: 1, max: 100_000)))
+        if c.value("seconds") != nil {
+            let s = try c.number("seconds")
+            guard s > 0 && s.isFinite else { throw c.bad("seconds", "must be a positive number of seconds, got \(formatNumber(s))") }
+            o.budget = .seconds(s)
+        }
+        o.seed = try seedArgument(&c)
+        o.workers = try c.int("workers", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
+        let r: AutoMLResult
+        do {
+            r = try AutoML.run(data, options: o)
+        } catch let e as RuntimeError {
+            throw e
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        if let n = r.note { c.interp.progress?(.note(n)) }
+        let board: [Value] = r.leaderboard.map { e in
+            let names = e.params.keys.sorted()
+            let params = Record(names.map { ($0, paramValue(e.params[$0]!)) })
+            return .record(Record([("model", .string(e.model)), ("params", .record(params)), ("epochs", .number(Double(e.epochs))),
+                                   ("val_loss", .number(e.valLoss)), ("val_acc", .number(e.valAccuracy)), ("seconds", .number(e.seconds))]))
+        }
+        return .record(Record([("model", .object(ModelObject(r.model, note: r.note))), ("leaderboard", .list(board)),
+                               ("trials", .number(Double(r.trials)))]))
+    }
+
+    static func paramValue(_ p: ParamValue) -> Value {
+        switch p {
+        case .number(let x): return .number(x)
+        case .string(let s): return .string(s)
+        case .bool(let b): return .bool(b)
+        }
+    }
+}
