@@ -17,6 +17,7 @@ final class LangEngine: ReplEngine {
     init(limits: Limits) {
         self.limits = limits
         interpreter = Interpreter(output: output, limits: limits)
+        configurePlots(interpreter)
     }
 
     func completeness(of source: String) -> InputCompleteness {

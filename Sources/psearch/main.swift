@@ -103,6 +103,7 @@ struct Driver {
     func runScript(_ text: [UInt8], name: String) -> Int32 {
         let out = StdoutSink()
         let interp = Interpreter(output: out, limits: limits)
+        configurePlots(interp)
         installInterruptHandler()
         var status = Exit.ok
         do {
