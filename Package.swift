@@ -35,5 +35,6 @@ let package = Package(
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
         .testTarget(name: "psearchTests", dependencies: ["psearch"]),
+        .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
     ]
 )

@@ -61,6 +61,7 @@ struct PlotCall {
             return .none
         }
         let size = try terminalSize()
+        figure = enlargedImages(figure, width: size.width, height: size.height)
         try interp.write(PsearchPlot.render(figure, width: size.width, height: size.height, style: interp.plotStyle))
         return .none
     }
@@ -91,7 +92,7 @@ struct PlotCall {
             // Files do not follow the terminal: the same script writes the same bytes anywhere.
             let w = try c.int("width", default: Self.defaultCells.width, min: 24, max: 1000)
             let h = try c.int("height", default: Self.defaultCells.height, min: 8, max: 1000)
-            text = PsearchPlot.render(figure, width: w, height: h, style: .plain)
+            text = PsearchPlot.render(enlargedImages(figure, width: w, height: h), width: w, height: h, style: .plain)
         case "":
             throw c.bad("file", "'\(path)' has no extension: use .svg for a picture or .txt for terminal text")
         default:
@@ -102,6 +103,37 @@ struct PlotCall {
         } catch {
             throw RuntimeError(error.description, argument: c.position("file"))
         }
+    }
+
+    /// Small images (a 7 x 5 picture is 5 characters wide) enlarged by the largest whole
+    /// factor, up to 8, at which the grid still fits; the renderer only ever shrinks.
+    private func enlargedImages(_ figure: Figure, width: Int, height: Int) -> Figure {
+        guard case .images(var grid)? = figure.series.first, !grid.images.isEmpty else { return figure }
+        let maxW = grid.images.map { $0.shape[1] }.max()!, maxH = grid.images.map { $0.shape[0] }.max()!
+        func fits(_ f: Int) -> Bool {
+            let cellW = maxW * f
+            let perRow = min(grid.columns ?? Int.max, (width + 1) / (cellW + 1), grid.images.count)
+            guard perRow >= 1 else { return false }
+            let groups = (grid.images.count + perRow - 1) / perRow
+            let lines = (figure.title == nil ? 0 : 1) + groups * ((maxH * f + 1) / 2 + (grid.labels == nil ? 0 : 1))
+            return lines <= height
+        }
+        var f = 1
+        while f < 8 && fits(f + 1) { f += 1 }
+        guard f > 1 else { return figure }
+        grid.images = grid.images.map { t in
+            let h = t.shape[0], w = t.shape[1], ch = t.rank == 3 ? t.shape[2] : 1
+            var data = [Double](repeating: 0, count: h * f * w * f * ch)
+            for y in 0..<(h * f) {
+                for x in 0..<(w * f) {
+                    for k in 0..<ch { data[(y * w * f + x) * ch + k] = t.data[((y / f) * w + x / f) * ch + k] }
+                }
+            }
+            return Tensor(shape: t.rank == 3 ? [h * f, w * f, ch] : [h * f, w * f], data: data)
+        }
+        var out = figure
+        out.series = [.images(grid)]
+        return out
     }
 
     // MARK: - Reading values

@@ -83,7 +83,7 @@ extension PlotCall {
             return try columnsFigure(xs: xs, ys, xLabel: "x")
         }
         guard ys.rank <= 1 else { throw c.bad("data", "ys: vector expected, got a tensor of shape \(Tensor.describe(shape: ys.shape))") }
-        guard ys.count == xs.count else { throw c.bad("data", "ys has \(ys.count) numbers but xs has \(xs.count)") }
+        guard ys.count == xs.count else { throw c.bad("data", "ys has \(ys.count) number\(ys.count == 1 ? "" : "s") but xs has \(xs.count)") }
         return Figure(x: Axis(label: "x"), y: Axis(label: "y"), series: [.line(Line(xs: xs, ys: ys.data))])
     }
 
@@ -105,7 +105,7 @@ extension PlotCall {
 
     /// A callable's name for titles ("fn" for anonymous ones).
     private func name(of f: Value) -> String {
-        if case .function(let fn) = f { return fn.name }
+        if case .function(let fn) = f, fn.name != "fn" { return fn.name }
         return "f"
     }
 
@@ -136,7 +136,7 @@ extension PlotCall {
             throw RuntimeError("plot of a function needs a range: plot(\(fname), -3..3) or x: [lo, hi]; add y: [lo, hi] for a function of two numbers",
                                argument: 0)
         }
-        if takesTwoNumbers(f) { throw c.bad("x", "'\(fname)' takes two numbers: give y: [lo, hi] as well") }
+        if takesTwoNumbers(f) { throw c.bad(data == nil ? "x" : "data", "'\(fname)' takes two numbers: give x: [lo, hi] and y: [lo, hi]") }
         let line = try Line(sampling: { x in
             try scalar(try c.call(f, [.number(x)]), from: fname, at: "x = \(formatNumber(x))")
         }, over: xr, label: fname)
@@ -431,7 +431,7 @@ extension PlotCall {
         guard rowsX.allSatisfy({ $0.count == d }) else { throw c.bad(arg, "X: rows differ in length") }
         if case .tensor(let t) = xv, t.rank == 1 { throw c.bad(arg, "X: an n x d matrix expected, got a vector") }
         let y = try numbers(yv, "y", arg: arg)
-        guard y.count == rowsX.count else { throw c.bad(arg, "y has \(y.count) labels but X has \(rowsX.count) rows") }
+        guard y.count == rowsX.count else { throw c.bad(arg, "y has \(plural(y.count, "label")) but X has \(plural(rowsX.count, "row"))") }
         var names: [String]?
         if case .list(let items)? = field(v, "classes") { names = items.map(\.display) }
         return DatasetView(X: Tensor(shape: [rowsX.count, d], data: rowsX.flatMap { $0 }), y: y, classNames: names)
@@ -526,12 +526,12 @@ extension PlotCall {
         let xs = try numbers(v, "xs", arg: "xs")
         guard let yv = c.value("ys") else { throw RuntimeError("missing argument 'ys' to 'scatter'", notes: [Diagnostic.Note("usage: \(c.spec.signature)")]) }
         let ys = try numbers(yv, "ys", arg: "ys")
-        guard ys.count == xs.count else { throw c.bad("ys", "ys has \(ys.count) numbers but xs has \(xs.count)") }
+        guard ys.count == xs.count else { throw c.bad("ys", "ys has \(ys.count) number\(ys.count == 1 ? "" : "s") but xs has \(xs.count)") }
         guard !xs.isEmpty else { throw c.bad("xs", "nothing to plot: the vectors are empty") }
         var classes: [Int]?
         if let cv = c.value("classes") {
             let ids = try numbers(cv, "classes", arg: "classes")
-            guard ids.count == xs.count else { throw c.bad("classes", "\(ids.count) class ids for \(xs.count) points") }
+            guard ids.count == xs.count else { throw c.bad("classes", "\(plural(ids.count, "class id")) for \(plural(xs.count, "point"))") }
             classes = []
             for id in ids {
                 guard id == id.rounded(), id >= 0, id < 256 else { throw c.bad("classes", "class ids are whole numbers 0 to 255, got \(formatNumber(id))") }
@@ -565,7 +565,7 @@ extension PlotCall {
     }
 
     private func checkLabels(_ g: ImageGrid) throws(RuntimeError) {
-        if let l = g.labels, l.count != g.images.count { throw c.bad("labels", "\(l.count) labels for \(g.images.count) images") }
+        if let l = g.labels, l.count != g.images.count { throw c.bad("labels", "\(plural(l.count, "label")) for \(plural(g.images.count, "image"))") }
     }
 
     /// An image (h x w x 3, h x w x 1, h x w), a batch (n x h x w x c) or a list of images.
@@ -580,6 +580,11 @@ extension PlotCall {
             images.append(t)
         }
         switch v {
+        case .tensor(let t) where t.rank == 3 && t.shape[2] != 3 && t.shape[2] != 1:
+            // n x h x w: a batch of grey images (digits), as a list of matrices becomes.
+            let n = t.shape[0], per = t.shape[1] * t.shape[2]
+            guard n >= 1 else { throw c.bad(arg, "nothing to show: the batch is empty") }
+            for k in 0..<n { try check(Tensor(shape: [t.shape[1], t.shape[2]], data: Array(t.data[(k * per)..<((k + 1) * per)]))) }
         case .tensor(let t) where t.rank == 4:
             let n = t.shape[0], per = t.shape[1] * t.shape[2] * t.shape[3]
             guard n >= 1 else { throw c.bad(arg, "nothing to show: the batch is empty") }
@@ -605,3 +610,6 @@ func short(_ x: Double) -> String {
     let s = String(format: "%.4g", x)
     return s
 }
+
+/// "1 label", "2 labels".
+func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
