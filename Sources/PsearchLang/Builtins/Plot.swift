@@ -162,12 +162,13 @@ struct PlotCall {
     }
 
     /// A number from a function's result (a number or a one-element tensor).
-    func scalar(_ v: Value, from name: String, at point: String) throws(RuntimeError) -> Double {
+    /// `point` is only formatted for the error: it is built 40,000 times for a heatmap otherwise.
+    func scalar(_ v: Value, from name: @autoclosure () -> String, at point: @autoclosure () -> String) throws(RuntimeError) -> Double {
         switch v {
         case .number(let x): return x
         case .bool(let b): return b ? 1 : 0
         case .tensor(let t) where t.count == 1: return t.data[0]
-        default: throw RuntimeError("'\(name)' returned \(article(v.typeName)) at \(point), a number was expected for plotting")
+        default: throw RuntimeError("'\(name())' returned \(article(v.typeName)) at \(point()), a number was expected for plotting")
         }
     }
 }
@@ -186,5 +187,26 @@ func fieldNames(_ v: Value) -> [String] {
     case .record(let r): return r.names
     case .object(let o): return o.fieldNames
     default: return []
+    }
+}
+
+extension PlotCall {
+    /// Calls `f` with one or two numbers, skipping the general call's argument list when f is
+    /// a psearch function of exactly that many parameters: a 200 x 200 heatmap makes 40,000
+    /// calls, and the general path's allocations were most of its time.
+    func callNumbers(_ f: Value, _ a: Double, _ b: Double? = nil) throws -> Value {
+        let n = b == nil ? 1 : 2
+        if case .function(let fn) = f, fn.isClosure {
+            let closure = unsafeDowncast(fn, to: Closure.self)
+            if closure.proto.paramNames.count == n {
+                let size = closure.proto.frameSize
+                let fp = try interp.pushFrame(size, at: c.args.callRange)
+                defer { interp.popFrame(fp, size) }
+                fp[0] = .number(a)
+                if let b { fp[1] = .number(b) }
+                return try interp.invoke(closure, fp, callRange: c.args.callRange)
+            }
+        }
+        return try c.call(f, b.map { [.number(a), .number($0)] } ?? [.number(a)])
     }
 }

@@ -117,7 +117,7 @@ extension PlotCall {
 
     /// f at (x, y), with either calling convention.
     private func evaluate2(_ f: Value, _ twoNumbers: Bool, _ x: Double, _ y: Double) throws -> Double {
-        let r = twoNumbers ? try c.call(f, [.number(x), .number(y)]) : try c.call(f, [.tensor(Tensor([x, y]))])
+        let r = twoNumbers ? try callNumbers(f, x, y) : try c.call(f, [.tensor(Tensor([x, y]))])
         return try scalar(r, from: name(of: f), at: "(\(formatNumber(x)), \(formatNumber(y)))")
     }
 
@@ -138,7 +138,7 @@ extension PlotCall {
         }
         if takesTwoNumbers(f) { throw c.bad(data == nil ? "x" : "data", "'\(fname)' takes two numbers: give x: [lo, hi] and y: [lo, hi]") }
         let line = try Line(sampling: { x in
-            try scalar(try c.call(f, [.number(x)]), from: fname, at: "x = \(formatNumber(x))")
+            try scalar(try callNumbers(f, x), from: fname, at: "x = \(formatNumber(x))")
         }, over: xr, label: fname)
         return Figure(title: "\(fname)(x)", x: Axis(label: "x"), series: [.line(line)])
     }
