@@ -94,7 +94,7 @@ private final class FakeDataset: NativeObject {
         ("plot(ls)", ["line search: x = 0.7 after 3 steps, 5 evaluations", "bracket"]),
         ("plot(t2)", ["search (grid): 3 trials", "log10 lr", "best third", "best"]),
         ("plot(t1)", ["search (random): 2 trials", "trial", "best so far"]),
-        ("plot(hist)", ["epoch", "train loss", "validation loss", "validation accuracy"]),
+        ("plot(hist)", ["training: 3 epochs, val loss 0.4, val acc 0.9", "epoch", "train loss", "validation loss", "validation accuracy"]),
         ("plot(data)", ["6 points, 2 classes", "cat", "dog", "feature 0"]),
         ("scatter(data)", ["cat", "dog"]),
         ("scatter([1, 2, 3], [3, 1, 2], classes: [0, 1, 1])", ["class 0", "class 1"]),

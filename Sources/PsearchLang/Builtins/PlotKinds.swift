@@ -208,6 +208,11 @@ extension PlotCall {
 
     // MARK: descend
 
+    /// A descend result (x, loss, path: one row per point, losses) or a multi-start one (runs,
+    /// minima {x, loss, count}, best). The contours need the function: the convention is that
+    /// descend results carry it in a field `f`; without one, `f:` supplies it, and with
+    /// neither the path is drawn alone. `x:`/`y:` override the window (default: the points'
+    /// extent plus 15%). Paths that are not 2-d are drawn as their loss per step.
     private func descentFigure(_ v: Value) throws -> Figure {
         var paths = [[[Double]]]()
         var minima = [(point: [Double], count: Int)]()
@@ -409,13 +414,21 @@ extension PlotCall {
         }
         let curves = [("train_loss", "train loss"), ("val_loss", "validation loss"), ("val_acc", "validation accuracy")]
         var series = [Series]()
+        var epochs = 0
+        var last = [String: Double]()
         for (key, label) in curves {
             let ys = try curve(key)
             guard !ys.isEmpty else { continue }
+            epochs = max(epochs, ys.count)
+            last[key] = ys[ys.count - 1]
             series.append(.line(Line(xs: ys.indices.map { Double($0 + 1) }, ys: ys, label: label)))
         }
         guard !series.isEmpty else { throw c.bad("value", "nothing to plot: the history has no epochs") }
-        return Figure(title: "training", x: Axis(label: "epoch"), y: Axis(label: "loss / accuracy"), series: series)
+        var title = "training: \(plural(epochs, "epoch"))"
+        // The last epoch's numbers, short enough to fit a 50-column title.
+        if let l = last["val_loss"] ?? last["train_loss"] { title += ", \(last["val_loss"] == nil ? "train" : "val") loss \(short(l))" }
+        if let a = last["val_acc"] { title += ", val acc \(short(a))" }
+        return Figure(title: title, x: Axis(label: "epoch"), y: Axis(label: "loss / accuracy"), series: series)
     }
 
     // MARK: - Datasets and models
