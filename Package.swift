@@ -34,6 +34,9 @@ let package = Package(
             ]),
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
+        // The .ps cases are read from the source tree (#filePath), so editing one needs no rebuild.
+        .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
+        // Depends on the executable only so `swift test` builds the binary these tests run.
         .testTarget(name: "psearchTests", dependencies: ["psearch"]),
         .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
     ]

@@ -38,15 +38,26 @@ public struct Diagnostic: Error, Sendable {
         var out = "\(red)error\(reset)\(bold): \(message)\(reset)\n"
         if let src = sources[range.source] {
             let (line, col) = src.location(of: Int(range.start))
-            let text = src.line(line).replacingTabs()
+            var text = src.line(line).replacingTabs()
             let gutter = String(line)
             let pad = String(repeating: " ", count: gutter.count)
             out += "\(pad)\(blue)-->\(reset) \(src.name):\(line):\(col)\n"
-            out += "\(blue)\(gutter) |\(reset) \(text)\n"
             // Underline to the end of the range when it stays on this line, at least one caret.
             let (endLine, endCol) = src.location(of: Int(range.end))
-            let width = endLine == line ? max(1, endCol - col) : 1
-            let caretPad = String(repeating: " ", count: col - 1)
+            var width = endLine == line ? max(1, endCol - col) : 1
+            var caretColumn = col
+            // A very long line (generated or adversarial input) shows a window around the caret.
+            let window = 120
+            if text.count > window {
+                let chars = Array(text)
+                let start = max(0, min(col - 1 - window / 2, chars.count - window))
+                let end = min(chars.count, start + window)
+                text = (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
+                caretColumn = col - start + (start > 0 ? 1 : 0)
+                width = max(1, min(width, end - (col - 1)))
+            }
+            out += "\(blue)\(gutter) |\(reset) \(text)\n"
+            let caretPad = String(repeating: " ", count: caretColumn - 1)
             out += "\(pad) \(blue)|\(reset) \(caretPad)\(red)\(String(repeating: "^", count: width))\(reset)\n"
         }
         for note in notes {

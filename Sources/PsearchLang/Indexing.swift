@@ -41,10 +41,10 @@ enum Indexing {
         }
         var out: [Key] = []
         for (axis, k) in keys.enumerated() {
+            let name = shape.count == 1 ? what : "axis \(axis)"
             if case .range(let lo, let hi) = k {
-                out.append(.span(try slice(lo, hi, count: shape[axis], of: "axis \(axis)")))
+                out.append(.span(try slice(lo, hi, count: shape[axis], of: name)))
             } else {
-                let name = shape.count == 1 ? what : "axis \(axis)"
                 out.append(.at(try index(k, count: shape[axis], of: name)))
             }
         }
@@ -87,6 +87,7 @@ enum Indexing {
             guard let f = r[name] else { throw missingField(name, r.names, "record") }
             return f
         default:
+            if let r = try Traced.index(v, keys) { return r }
             throw RuntimeError("cannot index \(article(v.typeName))")
         }
     }
@@ -166,8 +167,13 @@ enum Indexing {
             do {
                 if var t = base.takeTensor() {
                     defer { base = .tensor(t) }
-                    guard rest.isEmpty else { throw RuntimeError("a tensor element holds a number: nothing to index further") }
-                    try store(&t, k, value)
+                    // `m[i][j] = x` is `m[i, j] = x`: later index steps add axes.
+                    var all = k
+                    for (step, more) in zip(rest, restKeys) {
+                        guard case .index = step else { throw RuntimeError("a tensor has no fields") }
+                        all += more
+                    }
+                    try store(&t, all, value)
                 } else if var items = base.takeList() {
                     defer { base = .list(items) }
                     guard k.count == 1 else { throw RuntimeError("a list takes one index, got \(k.count)") }
@@ -264,6 +270,9 @@ enum Indexing {
             }
             for (i, p) in positions.enumerated() { t.data[p] = src.data[i] }
         default:
+            if Traced.of(value) != nil {
+                throw RuntimeError("cannot differentiate through an element assignment: build the vector from its elements instead, e.g. [a, b]")
+            }
             throw RuntimeError("a tensor holds numbers, cannot store \(article(value.typeName))")
         }
     }

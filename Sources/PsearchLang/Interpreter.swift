@@ -51,6 +51,11 @@ public final class Interpreter {
     var returnValue: Value = .none
     /// The value of the last expression statement of a REPL input.
     var lastValue: Value?
+    /// The recording `grad`/`descend` are making of a function, if any: built-in calls go
+    /// through it while it is set (Builtins/Traced.swift).
+    var tracer: Tracer?
+    /// Caches of the search and autodiff built-ins for this session (Builtins/Autodiff.swift).
+    lazy var optimizer = OptimizerSession()
 
     public init(output: OutputSink, limits: Limits = Limits()) {
         self.output = output
@@ -103,7 +108,11 @@ public final class Interpreter {
 
     /// A runtime error placed in the source, ready to render.
     func diagnostic(_ e: RuntimeError) -> Diagnostic {
-        Diagnostic(.runtime, e.message, at: e.range ?? .none, notes: e.notes)
+        var e = e
+        e.finishTrace()
+        var notes = e.notes
+        if e.hiddenCalls > 0 { notes.append(Diagnostic.Note("… and \(e.hiddenCalls) calls further out")) }
+        return Diagnostic(.runtime, e.message, at: e.range ?? .none, notes: notes)
     }
 
     public static func parseOnly(_ bytes: [UInt8], name: String) -> (ast: String, diagnostics: DiagnosticList?, sources: SourceRegistry) {
@@ -191,24 +200,31 @@ public final class Interpreter {
         if depth > limits.maxCallDepth { throw stackOverflow(callRange) }
         if Interrupt.isRequested { throw Interrupted() }
         let proto = c.proto
-        for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }
+        if !proto.boxedParams.isEmpty {
+            for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }
+        }
         // Only a function with captures reads `currentClosure`; others skip the bookkeeping.
-        if proto.captures.isEmpty { return try runBody(proto, fp) }
+        if proto.captures.isEmpty { return try runBody(proto, fp, callRange: callRange) }
         let saved = currentClosure
         currentClosure = c
         defer { currentClosure = saved }
-        return try runBody(proto, fp)
+        return try runBody(proto, fp, callRange: callRange)
     }
 
     @inline(__always)
-    private func runBody(_ proto: FunctionProto, _ fp: Frame) throws -> Value {
-        if let e = proto.bodyExpr { return try e.eval(self, fp) }
-        if try proto.bodyBlock!.exec(self, fp) == .returnValue {
-            let v = returnValue
-            returnValue = .none
-            return v
+    private func runBody(_ proto: FunctionProto, _ fp: Frame, callRange: SourceRange) throws -> Value {
+        do {
+            if let e = proto.bodyExpr { return try e.eval(self, fp) }
+            if try proto.bodyBlock!.exec(self, fp) == .returnValue {
+                let v = returnValue
+                returnValue = .none
+                return v
+            }
+            return .none
+        } catch var e as RuntimeError {
+            e.addCaller(proto.name, callRange)
+            throw e
         }
-        return .none
     }
 
     /// A call with named arguments, defaults or a count that differs from the parameters.
@@ -265,6 +281,7 @@ public final class Interpreter {
         }
         var call = Call(spec: spec, args: args, interp: self)
         do {
+            if let t = tracer { return try t.callBuiltin(b, &call) }
             return try b.body(&call)
         } catch var e as RuntimeError {
             if e.range == nil {

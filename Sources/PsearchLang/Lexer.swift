@@ -66,6 +66,9 @@ struct Lexer {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"):
                 while i < b.count && isIdent(b[i]) { i += 1 }
                 let word = String(decoding: b[start..<i], as: UTF8.self)
+                // `inf` and `nan` are how such numbers print, so they read back as numbers too.
+                if word == "inf" { return Token(kind: .number(.infinity), range: range(start, i)) }
+                if word == "nan" { return Token(kind: .number(.nan), range: range(start, i)) }
                 return Token(kind: TokenKind.keywords[word] ?? .identifier(word), range: range(start, i))
             default:
                 if let kind = punctuation(c) { return Token(kind: kind, range: range(start, i)) }
@@ -182,7 +185,7 @@ struct Lexer {
         return Token(kind: .number(Double(text) ?? .nan), range: range(start, i))
     }
 
-    /// string → '"' (char | escape)* '"'   escapes: \n \t \r \" \\ \0
+    /// string → '"' (char | escape)* '"'   escapes: \n \t \r \" \\ \0; a string may span lines
     private mutating func string() -> Token {
         let start = i
         i += 1
@@ -193,7 +196,6 @@ struct Lexer {
                 i += 1
                 return Token(kind: .string(String(decoding: out, as: UTF8.self)), range: range(start, i))
             }
-            if c == UInt8(ascii: "\n") { break }
             if c == UInt8(ascii: "\\") {
                 guard i + 1 < b.count else { break }
                 let e = b[i + 1]
@@ -230,7 +232,7 @@ struct Lexer {
             out.append(c)
             i += 1
         }
-        error("unterminated string", start, start + 1, notes: [Diagnostic.Note("a string must end with '\"' on the line it starts")])
+        error("unterminated string", start, start + 1, notes: [Diagnostic.Note("it runs to the end of the input; close it with '\"'")])
         return Token(kind: .string(String(decoding: out, as: UTF8.self)), range: range(start, i))
     }
 }

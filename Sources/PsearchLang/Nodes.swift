@@ -146,9 +146,12 @@ class BinaryNode: ExprNode {
     final func slow(_ a: Value, _ b: Value, _ ip: Interpreter) throws -> Value {
         do {
             switch op {
-            case .eq: return .bool(Value.equal(a, b))
-            case .ne: return .bool(!Value.equal(a, b))
-            case .lt, .le, .gt, .ge: return .bool(try Ops.compare(op, a, b))
+            case .eq, .ne, .lt, .le, .gt, .ge:
+                // A comparison of traced numbers is a branch: the tape records it as a guard.
+                if let r = try Traced.compare(op, a, b, ip) { return .bool(r) }
+                if op == .eq { return .bool(Value.equal(a, b)) }
+                if op == .ne { return .bool(!Value.equal(a, b)) }
+                return .bool(try Ops.compare(op, a, b))
             default: return try Ops.arithmetic(op, a, b, ip)
             }
         } catch var e as RuntimeError {
@@ -298,7 +301,7 @@ final class ArrayNode: ExprNode {
             switch v {
             case .tensor(let t): rows.append(t)
             case .range: if case .tensor(let t) = try ip.materialize(v) { rows.append(t) }
-            default: return .list(values)
+            default: return try Traced.stack(values, ip) ?? .list(values)
             }
         }
         guard let first = rows.first, rows.allSatisfy({ $0.shape == first.shape }) else { return .list(values) }
@@ -343,6 +346,10 @@ final class FunctionProto {
     var bodyExpr: ExprNode?
     var bodyBlock: StmtNode?
     let range: SourceRange
+    /// Globals the body (or a function defined in it) reads, and whether it assigns a global or
+    /// a captured variable: what grad needs to know to replay a recording of it safely.
+    var globalsRead: [GlobalCell] = []
+    var writesNonLocal = false
 
     init(name: String, paramNames: [String], range: SourceRange) {
         self.name = name
@@ -414,9 +421,16 @@ final class CallNode: ExprNode {
             return try ip.callClosureGeneral(c, evaluateArguments(ip, fp), callRange: range)
         }
         let b = unsafeDowncast(fn, to: Builtin.self)
-        if let f = b.unary, args.count == 1, positionalCount == 1 {
+        if args.count == 1, positionalCount == 1, b.unary != nil || b.single != nil {
+            // One positional argument: try the built-in's direct form before building an
+            // argument list (calls like floor(x) and len(v) sit in inner loops).
             let x = try args[0].eval(ip, fp)
-            if case .number(let v) = x { return .number(f(v)) }
+            if case .number(let v) = x, let f = b.unary { return .number(f(v)) }
+            if let f = b.single, let r = f(x) { return r }
+            var a = Arguments(callRange: range)
+            a.positional = [x]
+            a.ranges = [args[0].range]
+            return try ip.callBuiltin(b, a, callRange: range)
         }
         return try ip.callBuiltin(b, evaluateArguments(ip, fp), callRange: range)
     }
@@ -847,6 +861,13 @@ final class ForNode: StmtNode {
                 if let f = try step(ip, fp) { return f }
             }
         default:
+            if let items = try Traced.elements(it) {
+                for v in items {
+                    bind(v, ip, fp)
+                    if let f = try step(ip, fp) { return f }
+                }
+                return .normal
+            }
             throw RuntimeError("cannot loop over \(article(it.typeName))", at: iterable.range,
                                notes: [Diagnostic.Note("'for' walks a range (0..n), a vector, a matrix's rows, a list or a string")])
         }

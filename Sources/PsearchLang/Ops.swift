@@ -31,7 +31,14 @@ enum Ops {
             return .string(x + y)
         case (.list(let x), .list(let y)) where op == .add:
             return .list(x + y)
+        // `[]` reads as an empty vector; joining a vector and a list makes a list, so lists
+        // can be grown from `[]`.
+        case (.tensor(let t), .list(let y)) where op == .add && t.rank == 1:
+            return .list(t.data.map { .number($0) } + y)
+        case (.list(let x), .tensor(let t)) where op == .add && t.rank == 1:
+            return .list(x + t.data.map { .number($0) })
         default:
+            if let r = try Traced.arithmetic(op, a, b, ip) { return r }
             if op == .add, case .string = a {
                 throw RuntimeError("cannot add string and \(b.typeName)", notes: [Diagnostic.Note("convert with str(...) first: \"a\" + str(1)")])
             }
@@ -91,7 +98,9 @@ enum Ops {
         case .number(let x): return .number(-x)
         case .tensor(let t): return .tensor(t.map { -$0 })
         case .range: return try negate(try ip.materialize(a), ip)
-        default: throw RuntimeError("cannot negate \(a.typeName)")
+        default:
+            if let r = try Traced.negate(a) { return r }
+            throw RuntimeError("cannot negate \(a.typeName)")
         }
     }
 

@@ -26,6 +26,7 @@ struct Parser {
     /// One entry per open bracket: true where newlines are insignificant (`(`, `[`, record `{`).
     private var newlineInsensitive: [Bool] = [false]
     private var nesting = 0
+    private var unclosedReported = false
 
     static func parse(_ source: Source) -> Result {
         var lexer = Lexer(source)
@@ -35,7 +36,20 @@ struct Parser {
         // An unterminated string reaches the end of input: more lines can complete it.
         if lexer.diagnostics.contains(where: { $0.message == "unterminated string" }) { parser.incomplete = true }
         let stmts = parser.program()
-        return Result(statements: stmts, diagnostics: parser.diagnostics, incomplete: parser.incomplete)
+        var diagnostics = parser.diagnostics
+        if parser.incomplete, lexer.diagnostics.contains(where: { $0.message == "unterminated string" }) {
+            // The open string swallowed the rest of the input, so "never closed" and "end of
+            // input" errors after it only repeat the string's own error.
+            let lexed = lexer.diagnostics.count
+            diagnostics = Array(diagnostics[..<lexed]) + diagnostics[lexed...].filter {
+                !$0.message.hasSuffix("was never closed") && !$0.message.contains("end of input")
+            }
+        }
+        // Lexical and syntax errors interleave in source order, as a reader meets them.
+        let ordered = diagnostics.enumerated().sorted { a, b in
+            (a.element.range.start, a.offset) < (b.element.range.start, b.offset)
+        }.map(\.element)
+        return Result(statements: stmts, diagnostics: ordered, incomplete: parser.incomplete)
     }
 
     private init(src: Source, tokens: [Token]) {
@@ -140,7 +154,7 @@ struct Parser {
 
     /// A statement and its terminator; on error, records it and skips to the next statement.
     private mutating func statementOrRecover() -> Stmt? {
-        let depth = newlineInsensitive.count, savedNesting = nesting
+        let depth = newlineInsensitive.count, savedNesting = nesting, start = p
         do {
             let s = try statement()
             try terminator()
@@ -148,7 +162,17 @@ struct Parser {
         } catch {
             newlineInsensitive.removeLast(newlineInsensitive.count - depth)
             nesting = savedNesting
-            synchronize()
+            // Brackets the broken statement opened are still open: their closers are not
+            // the end of the enclosing block (`{a: 1, a: 2}` must not leave a stray '}').
+            var open = 0
+            for t in tokens[start..<p] {
+                switch t.kind {
+                case .lparen, .lbracket, .lbrace: open += 1
+                case .rparen, .rbracket, .rbrace: open = max(0, open - 1)
+                default: break
+                }
+            }
+            synchronize(open: open)
             return nil
         }
     }
@@ -163,9 +187,10 @@ struct Parser {
     }
 
     /// Skips to the end of the broken statement: a newline or ";" outside brackets, or the "}"
-    /// that closes the enclosing block.
-    private mutating func synchronize() {
-        var depth = 0
+    /// that closes the enclosing block. `open` brackets of the statement were opened before
+    /// the error: a closer on the way closes one of them, not the enclosing block.
+    private mutating func synchronize(open: Int) {
+        var depth = 0, open = open
         while true {
             let k = tokens[p].kind
             switch k {
@@ -177,10 +202,15 @@ struct Parser {
                 }
             case .lparen, .lbracket, .lbrace: depth += 1
             case .rparen, .rbracket:
-                if depth > 0 { depth -= 1 }
+                if depth > 0 { depth -= 1 } else if open > 0 { open -= 1 }
             case .rbrace:
-                if depth == 0 { return }
-                depth -= 1
+                if depth > 0 {
+                    depth -= 1
+                } else if open > 0 {
+                    open -= 1
+                } else {
+                    return
+                }
             default: break
             }
             p += 1
@@ -188,6 +218,7 @@ struct Parser {
     }
 
     /// stmt → letStmt | fnDecl | ifStmt | whileStmt | forStmt | "break" | "continue" | returnStmt | exprStmt
+    /// returnStmt → "return" expr?
     private mutating func statement() throws(Failure) -> Stmt {
         let t = peek
         switch t.kind {
@@ -240,6 +271,7 @@ struct Parser {
     }
 
     /// The part after the name: "(" params ")" ("=" expr | block)
+    /// params → (param ("," param)* ","?)?      param → IDENT ("=" expr)?; defaults come last
     private mutating func functionRest(name: String?, start: Token) throws(Failure) -> FunctionDecl {
         let open = try consume(.lparen, name.map { "'(' after 'fn \($0)'" } ?? "'(' after 'fn'")
         newlineInsensitive.append(true)
@@ -293,6 +325,9 @@ struct Parser {
             if k == .eof {
                 newlineInsensitive.removeLast()
                 incomplete = true
+                // Every enclosing block is unclosed too; one error (the innermost) says it.
+                if unclosedReported { throw Failure() }
+                unclosedReported = true
                 throw fail("'{' was never closed", at: open.range)
             }
             if let s = statementOrRecover() { out.append(s) }
@@ -352,7 +387,7 @@ struct Parser {
         return Stmt(kind: .forStmt(name: name, nameRange: nameTok.range, iterable: iterable, body: body), range: kw.range.to(r))
     }
 
-    /// exprStmt → expr ("=" expr)?
+    /// exprStmt → expr ("=" expr)?                 target: IDENT, postfix index v[i] or field r.name
     private mutating func expressionStatement() throws(Failure) -> Stmt {
         let e = try expression()
         if check(.assign) {
@@ -599,6 +634,7 @@ struct Parser {
 
     /// primary → NUMBER | STRING | "true" | "false" | "nil" | IDENT | "(" expr ")"
     ///         | "[" elements "]" | "{" fields "}" | "fn" "(" params ")" ("=" expr | block)
+    /// elements → (expr ("," expr)* ","?)?      fields → (IDENT ":" expr ("," IDENT ":" expr)* ","?)?
     private mutating func primary() throws(Failure) -> Expr {
         let t = peek
         switch t.kind {

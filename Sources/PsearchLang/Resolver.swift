@@ -20,6 +20,9 @@ struct Resolver {
         var slotKeys: [Int: Int64] = [:]
         let isTopLevel: Bool
         var loopDepth = 0
+        /// Globals read and non-local writes, for `FunctionProto.globalsRead`/`writesNonLocal`.
+        var globalsRead: [GlobalCell] = []
+        var writesNonLocal = false
 
         init(parent: FunctionScope?, isTopLevel: Bool) {
             self.parent = parent
@@ -54,6 +57,7 @@ struct Resolver {
     var scope: FunctionScope
     /// Globals first referenced from a function body before any declaration was seen.
     var lateGlobals: [(name: String, range: SourceRange)] = []
+    var reportedUnknown: Set<String> = []
 
     init(interp: Interpreter, mode: Mode, captured: Set<Int64>, emitting: Bool) {
         self.interp = interp
@@ -113,7 +117,7 @@ struct Resolver {
     mutating func checkLateGlobals() {
         guard mode == .script else { return }
         for (name, range) in lateGlobals where interp.globalIndex[name]?.value == nil {
-            if !interp.declaredInThisChunk.contains(name) {
+            if !interp.declaredInThisChunk.contains(name) && reportedUnknown.insert(name).inserted {
                 diagnostics.append(unknownName(name, range))
             }
         }
@@ -171,10 +175,13 @@ struct Resolver {
             case .local(let s): return LocalGet(s, range)
             case .cell(let s): return CellGet(s, range)
             case .upvalue(let i): return UpvalueGet(i, range)
-            case .global(let g): return GlobalGet(g, fallback: nil, range)
+            case .global(let g):
+                scope.globalsRead.append(g)
+                return GlobalGet(g, fallback: nil, range)
             }
         }
         if let g = interp.globalIndex[name] {
+            scope.globalsRead.append(g)
             return GlobalGet(g, fallback: Builtins.named(name).map { .function($0) }, range)
         }
         if let b = Builtins.named(name) { return ConstNode(.function(b), range) }
@@ -182,9 +189,11 @@ struct Resolver {
             // Inside a function a name may be defined later (in the REPL, by a later input).
             let g = interp.globalSlot(name)
             lateGlobals.append((name, range))
+            scope.globalsRead.append(g)
             return GlobalGet(g, fallback: nil, range)
         }
-        diagnostics.append(unknownName(name, range))
+        // One error per unknown name: a misspelt name used ten times is one mistake.
+        if reportedUnknown.insert(name).inserted { diagnostics.append(unknownName(name, range)) }
         return ConstNode(.none, range)
     }
 
@@ -314,6 +323,10 @@ struct Resolver {
                                           notes: [Diagnostic.Note("declare it first: let \(name) = …")]))
             return nil
         }
+        switch slot {
+        case .global, .upvalue: scope.writesNonLocal = true
+        case .local, .cell: break
+        }
         if path.isEmpty { return slot.store(v, declares: false, range) }
         return StorePathNode(slot, name: name, path: path, value: v, range)
     }
@@ -342,6 +355,12 @@ struct Resolver {
         proto.frameSize = fscope.maxSlots
         proto.boxedParams = boxed
         proto.captures = fscope.captures.map(\.source)
+        var seen = Set<ObjectIdentifier>()
+        proto.globalsRead = fscope.globalsRead.filter { seen.insert(ObjectIdentifier($0)).inserted }
+        proto.writesNonLocal = fscope.writesNonLocal
+        // The outer function may call this one, so what this one touches counts for it too.
+        outer.globalsRead += proto.globalsRead
+        outer.writesNonLocal = outer.writesNonLocal || fscope.writesNonLocal
         return FunctionNode(proto, d.range)
     }
 

@@ -250,6 +250,39 @@ public struct RuntimeError: Error {
     /// The argument position the error is about, so the caret can point at it.
     public var argument: Int?
 
+    /// The innermost calls are shown as notes; deeper traces (a runaway recursion) are summarised.
+    static let shownCallers = 6
+    private var shownCalls = 0
+    private var lastRepeats = 0
+    private var lastName = ""
+    /// Calls beyond the shown ones, reported as a count.
+    private(set) var hiddenCalls = 0
+
+    /// Records that the error left function `name`, called at `range`: a short traceback.
+    /// Consecutive calls from one site (a recursion) fold into one note with a count.
+    mutating func addCaller(_ name: String, _ range: SourceRange) {
+        let message = "in '\(name)', called"
+        if shownCalls > 0, hiddenCalls == 0, let last = notes.last, last.message == message, last.range == range {
+            lastRepeats += 1
+            return
+        }
+        finishTrace()
+        lastName = name
+        if shownCalls < RuntimeError.shownCallers {
+            notes.append(Diagnostic.Note(message, at: range))
+            shownCalls += 1
+        } else {
+            hiddenCalls += 1
+        }
+    }
+
+    /// Writes a pending repeat count into the last note.
+    mutating func finishTrace() {
+        guard lastRepeats > 0, let i = notes.indices.last else { return }
+        notes[i].message = "in '\(lastName)' (\(lastRepeats + 1) nested calls), called"
+        lastRepeats = 0
+    }
+
     public init(_ message: String, at range: SourceRange? = nil, argument: Int? = nil, notes: [Diagnostic.Note] = []) {
         self.message = message
         self.range = range

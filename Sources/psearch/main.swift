@@ -18,17 +18,16 @@ struct PsearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "psearch",
         abstract: "A small language and REPL for learning parameter search.",
-        discussion: """
-            With no arguments, starts the interactive prompt (or, when standard input is not a
-            terminal, runs it as a script). Exit codes: 0 ok, 64 usage, 65 syntax error,
-            66 missing input, 70 runtime error, 74 output error, 130 interrupted.
-            """,
+        // One paragraph without hard line breaks: the help formatter wraps it to the terminal.
+        discussion: "With no arguments, starts the interactive prompt (or, when standard input is not a "
+            + "terminal, runs it as a script). Exit codes: 0 ok, 64 usage, 65 syntax error, "
+            + "66 missing input, 70 runtime error, 74 output error, 130 interrupted.",
         version: psearchVersion)
 
     @ArgumentParser.Argument(help: "A script to run ('-' reads standard input).")
     var file: String?
 
-    @Option(name: .customShort("e"), help: "Run this text as a script.")
+    @Option(name: .customShort("e"), help: ArgumentHelp("Run this text as a script.", valueName: "code"))
     var code: String?
 
     @Flag(name: .customLong("dump-ast"), help: "Print the parse of FILE as S-expressions instead of running it.")
@@ -47,10 +46,35 @@ struct PsearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let options = Options(file: file, code: code, dumpAST: dumpAST, quiet: quiet, maxElements: maxElements)
+        throw ExitCode(options.run())
+    }
+}
+
+/// What the driver needs from the command line, however it was parsed.
+struct Options {
+    var file: String?
+    var code: String?
+    var dumpAST = false
+    var quiet = false
+    var maxElements = Limits().maxElements
+
+    /// The everyday invocations, `psearch`, `psearch FILE`, `psearch -` and `psearch -e CODE`,
+    /// read without swift-argument-parser: its reflection costs ~3 ms, a third of the start-up
+    /// budget. Anything else (flags, --help, mistakes) goes through it.
+    static func simple(_ args: [String]) -> Options? {
+        switch args.count {
+        case 0: return Options()
+        case 1 where args[0] == "-" || !args[0].hasPrefix("-"): return Options(file: args[0])
+        case 2 where args[0] == "-e": return Options(code: args[1])
+        default: return nil
+        }
+    }
+
+    func run() -> Int32 {
         var limits = Limits()
         limits.maxElements = maxElements
-        let status = onLargeStack { Driver(limits: limits).main(self) }
-        throw ExitCode(status)
+        return onLargeStack { Driver(limits: limits).main(self) }
     }
 }
 
@@ -59,7 +83,7 @@ struct Driver {
     let limits: Limits
     let color = isatty(2) == 1 && getenv("NO_COLOR") == nil
 
-    func main(_ cmd: PsearchCommand) -> Int32 {
+    func main(_ cmd: Options) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         if let code = cmd.code {
             return cmd.dumpAST ? dump(Array(code.utf8), name: "-e") : runScript(Array(code.utf8), name: "-e")
@@ -186,4 +210,7 @@ func readAll(fd: Int32) -> [UInt8]? {
     return bytes
 }
 
+if let options = Options.simple(Array(CommandLine.arguments.dropFirst())) {
+    exit(options.run())
+}
 PsearchCommand.main()

@@ -399,8 +399,9 @@ def build_psearch():
     swift = shutil.which("swift")
     if not swift:
         return None, "swift not found"
-    log("# building psearch: swift build -c release --product psearch")
-    p = subprocess.run([swift, "build", "-c", "release", "--product", "psearch"], cwd=ROOT,
+    # The same build as scripts/setup: a static standard library saves ~10 ms of start-up.
+    log("# building psearch: swift build -c release --static-swift-stdlib --product psearch")
+    p = subprocess.run([swift, "build", "-c", "release", "--static-swift-stdlib", "--product", "psearch"], cwd=ROOT,
                        capture_output=True, text=True)
     path = os.path.join(ROOT, ".build", "release", "psearch")
     if p.returncode != 0 or not os.access(path, os.X_OK):

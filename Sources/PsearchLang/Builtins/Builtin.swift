@@ -52,11 +52,16 @@ public final class Builtin: Callable, @unchecked Sendable {
     /// For element-wise functions of one number: called directly on a number argument,
     /// skipping the argument list (calls like `floor(x)` sit in inner loops).
     let unary: ((Double) -> Double)?
+    /// A direct form for one argument of any type; nil when it cannot handle the value, and
+    /// then the full body runs (with its argument checks and messages).
+    let single: ((Value) -> Value?)?
 
-    init(_ spec: BuiltinSpec, unary: ((Double) -> Double)? = nil, _ body: @escaping (inout Call) throws -> Value) {
+    init(_ spec: BuiltinSpec, unary: ((Double) -> Double)? = nil, single: ((Value) -> Value?)? = nil,
+         _ body: @escaping (inout Call) throws -> Value) {
         self.spec = spec
         self.body = body
         self.unary = unary
+        self.single = single
         super.init(isClosure: false)
     }
 
@@ -195,7 +200,8 @@ func checkedInt(_ x: Double, min lo: Int, max hi: Int, _ fail: (String) throws(R
 
 /// The table of every built-in, one family per file.
 public enum Builtins {
-    public static let all: [Builtin] = core + tensors + math + plots
+
+    public static let all: [Builtin] = core + tensors + math + search + autodiff + descent + plots
 
     static let byName: [String: Builtin] = Dictionary(all.map { ($0.spec.name, $0) }, uniquingKeysWith: { a, _ in a })
 

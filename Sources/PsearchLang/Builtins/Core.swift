@@ -16,16 +16,10 @@ extension Builtins {
             .string(try c.required("x").typeName)
         },
         Builtin(BuiltinSpec("len", "len(x)", "number of elements of a vector, list, string or range; rows of a matrix; fields of a record",
-                            example: "len([4, 5, 6])", params: ["x"])) { c in
+                            example: "len([4, 5, 6])", params: ["x"]), single: length) { c in
             let v = try c.required("x")
-            switch v {
-            case .tensor(let t): return .number(Double(t.rank == 0 ? 1 : t.shape[0]))
-            case .list(let l): return .number(Double(l.count))
-            case .string(let s): return .number(Double(s.count))
-            case .record(let r): return .number(Double(r.names.count))
-            case .range(let lo, let hi): return .number(rangeCount(lo, hi))
-            default: throw c.bad("x", "vector, list, string, record or range expected, got \(v.typeName)")
-            }
+            guard let n = length(v) else { throw c.bad("x", "vector, list, string, record or range expected, got \(v.typeName)") }
+            return n
         },
         Builtin(BuiltinSpec("shape", "shape(x)", "the dimensions of a tensor as a vector", example: "shape(zeros(7, 5, 3))", params: ["x"])) { c in
             let v = try c.required("x")
@@ -65,6 +59,17 @@ extension Builtins {
             try randomTensor(&c) { $0.normal() }
         },
     ]
+
+    static func length(_ v: Value) -> Value? {
+        switch v {
+        case .tensor(let t): return .number(Double(t.rank == 0 ? 1 : t.shape[0]))
+        case .list(let l): return .number(Double(l.count))
+        case .string(let s): return .number(Double(s.count))
+        case .record(let r): return .number(Double(r.names.count))
+        case .range(let lo, let hi): return .number(rangeCount(lo, hi))
+        default: return nil
+        }
+    }
 
     static func randomTensor(_ c: inout Call, _ draw: (inout Random) -> Double) throws -> Value {
         if c.count == 0 { return .number(draw(&c.interp.random)) }

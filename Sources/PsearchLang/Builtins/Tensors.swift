@@ -97,6 +97,8 @@ extension Builtins {
             if c.count == 1 {
                 let t = try c.tensor("xs")
                 guard let i = argmin ? t.argmin() : t.argmax() else { throw c.bad(0, "empty vector has no \(argmin ? "smallest" : "largest") element") }
+                // nan propagates here too, so min(v) agrees with min(a, b, ...) and numpy.
+                if t.data.contains(where: \.isNaN) { return .number(.nan) }
                 return .number(t.data[i])
             }
             var best: Double? = nil

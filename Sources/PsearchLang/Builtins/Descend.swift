@@ -1,0 +1,149 @@
+import PsearchCore
+
+extension Builtins {
+    /// Gradient descent and its family (torch.optim's rules), single or multi-start.
+    static let descent: [Builtin] = [
+        Builtin(BuiltinSpec("descend",
+                            "descend(f, start, lr: 0.01, steps: 1000, method: \"gd\", tol: 1e-8, line: false) or descend(f, starts: N, box: [[lo, hi], ...], seed: n)",
+                            "minimise f by gradient descent (gd, momentum, nesterov, adagrad, rmsprop, adam) from start, or from N random starts in a box; stops early when the gradient norm falls below tol",
+                            example: "descend(fn(p) = (p[0] - 3)^2 + p[1]^2, [0, 1], lr: 0.1).x",
+                            params: ["f", "start", "lr", "steps", "method", "tol", "line", "starts", "box", "seed"], min: 1)) { c in
+            try descend(&c)
+        },
+    ]
+
+    static func descend(_ c: inout Call) throws -> Value {
+        let f = try c.function("f")
+        var o = DescentOptions()
+        o.lr = try c.number("lr", default: 0.01)
+        guard o.lr > 0, o.lr.isFinite else { throw c.bad("lr", "must be a positive finite number, got \(formatNumber(o.lr))") }
+        o.steps = try c.int("steps", default: 1000)
+        let methods = DescentMethod.allCases.map(\.rawValue)
+        o.method = DescentMethod(rawValue: try c.choice("method", methods, default: "gd"))!
+        o.tol = try c.number("tol", default: 1e-8)
+        guard o.tol >= 0, !o.tol.isNaN else { throw c.bad("tol", "must not be negative, got \(formatNumber(o.tol))") }
+        o.line = try c.bool("line", default: false)
+
+        if c.value("starts") != nil || c.value("box") != nil {
+            return try multiStart(&c, f, o)
+        }
+        guard c.value("seed") == nil else { throw c.bad("seed", "seed is for multi-start: give starts: N and box:") }
+        let startValue = try c.required("start")
+        var start: [Double]
+        let scalarStart: Bool
+        if case .number(let x) = startValue {
+            start = [x]
+            scalarStart = true
+        } else {
+            guard let t = try c.interp.asTensor(startValue), t.rank == 1 else {
+                throw c.bad("start", "vector expected (or a number for a function of one number), got \(startValue.typeName)")
+            }
+            guard t.count > 0 else { throw c.bad("start", "the start point needs at least one number") }
+            start = t.data
+            scalarStart = false
+        }
+        for (i, v) in start.enumerated() where !v.isFinite {
+            throw c.bad("start", "element \(i) is \(formatNumber(v)); the start point must be finite")
+        }
+        let objective = try objective(c, f, layout: scalarStart ? .numbers(1) : .tensor([start.count]))
+        let (rec, note) = keepPath(c, o, dimension: start.count)
+        o.record = rec
+        let r = try run { () throws in try Descent.descend(objective, start: start, options: o) }
+        return record(r, scalarStart: scalarStart, note: note)
+    }
+
+    /// Whether the path fits under the tensor size limit, and what to say when it does not.
+    static func keepPath(_ c: Call, _ o: DescentOptions, dimension n: Int, runs: Int = 1) -> (Bool, String?) {
+        let rows = Double(o.steps + 1) * Double(runs)
+        if rows * Double(n) > Double(c.interp.limits.maxElements) {
+            return (false, "path and losses not kept: \(formatNumber(rows)) rows are over the tensor size limit")
+        }
+        return (true, nil)
+    }
+
+    /// The objective for f: a test function's own gradient, or f's recording on a tape (traced
+    /// once, replayed natively, retraced only when a branch goes the other way).
+    static func objective(_ c: Call, _ f: Value, layout: InputLayout) throws -> Descent.Objective {
+        if let tf = testFunction(f) {
+            guard tf.accepts(dimension: layout.count), case .tensor = layout else {
+                throw c.bad("start", TestFunctionBuiltins.dimensionMessage(tf, [layout.count]))
+            }
+            return tf.objective
+        }
+        // A fresh recording per call: descend never replays a recording made before it started.
+        let compiled = CompiledFunction(f, layout: layout, interp: c.interp, callRange: c.args.callRange)
+        return compiled.objective.objective
+    }
+
+    /// Runs a core optimiser, turning its errors into runtime errors.
+    static func run<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as DescentError {
+            throw RuntimeError(e.description)
+        } catch let e as AutoDiffError {
+            throw RuntimeError(e.description)
+        }
+    }
+
+    static func record(_ r: DescentResult, scalarStart: Bool, note: String? = nil) -> Value {
+        let x: Value = scalarStart ? .number(r.x[0]) : .tensor(Tensor(r.x))
+        return .record(Record([
+            ("x", x),
+            ("loss", .number(r.loss)),
+            ("steps", .number(Double(r.steps))),
+            ("evaluations", .number(Double(r.evaluations))),
+            ("converged", .bool(r.converged)),
+            ("diverged", .bool(r.diverged)),
+            ("message", .string(note.map { r.message + "; " + $0 } ?? r.message)),
+            ("path", .tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData))),
+            ("losses", .tensor(Tensor(r.losses))),
+        ]))
+    }
+
+    static func multiStart(_ c: inout Call, _ f: Value, _ o: DescentOptions) throws -> Value {
+        var o = o
+        guard c.value("start") == nil else {
+            throw c.bad("start", "give either a start point or starts: N with a box, not both")
+        }
+        guard c.value("box") != nil else { throw c.bad("starts", "multi-start needs box: [[lo, hi], ...], one row per dimension") }
+        let starts = try c.int("starts", default: 10, min: 1, max: 100_000)
+        let boxValue = try c.required("box")
+        guard let box = try c.interp.asTensor(boxValue), box.rank == 2, box.shape[1] == 2, box.shape[0] >= 1 else {
+            var got = boxValue.typeName
+            if case .tensor(let t) = boxValue { got = "shape \(Tensor.describe(shape: t.shape))" }
+            throw c.bad("box", "a matrix with one [lo, hi] row per dimension expected, got \(got)")
+        }
+        var bounds: [(lo: Double, hi: Double)] = []
+        for i in 0..<box.shape[0] {
+            let lo = box.data[2 * i], hi = box.data[2 * i + 1]
+            guard lo.isFinite, hi.isFinite, lo <= hi else {
+                throw c.bad("box", "row \(i) is [\(formatNumber(lo)), \(formatNumber(hi))]; need finite lo <= hi")
+            }
+            bounds.append((lo, hi))
+        }
+        let random: Random
+        if c.value("seed") != nil {
+            random = Random(seed: UInt64(try c.int("seed", max: Int(1 << 53))))
+        } else {
+            // Each call draws its own seed from the session generator, so calls differ but a
+            // script run is reproducible.
+            random = Random(seed: c.interp.random.next())
+        }
+        let objective = try objective(c, f, layout: .tensor([bounds.count]))
+        let (rec, note) = keepPath(c, o, dimension: bounds.count, runs: starts)
+        o.record = rec
+        let m = try run { () throws in try Descent.multiStart(objective, box: bounds, starts: starts, random: random, options: o) }
+        let runs = m.runs.map { record($0, scalarStart: false, note: note) }
+        let minima = m.minima.map { min in
+            Value.record(Record([("x", .tensor(Tensor(min.x))), ("loss", .number(min.loss)), ("count", .number(Double(min.count)))]))
+        }
+        let n = bounds.count
+        return .record(Record([
+            ("runs", .list(runs)),
+            ("minima", .list(minima)),
+            ("best", m.best.map { runs[$0] } ?? .none),
+            ("starts", .tensor(Tensor(shape: [m.starts.count, n], data: m.starts.flatMap { $0 }))),
+        ]))
+    }
+}

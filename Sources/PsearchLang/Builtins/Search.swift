@@ -1,0 +1,157 @@
+import PsearchCore
+
+/// The result of `search(xs, target)`: read like a record; the kept halves (`trace`) are built
+/// from the step bits only when the field is read, so a search in a loop costs O(log n).
+final class BinarySearchRecord: NativeObject {
+    let result: BinarySearchResult
+    /// The searched vector (shared storage, not a copy).
+    let xs: [Double]
+    private var cachedTrace: Value?
+
+    init(_ result: BinarySearchResult, _ xs: [Double]) {
+        self.result = result
+        self.xs = xs
+    }
+
+    override var typeName: String { "record" }
+    override var fieldNames: [String] { ["found", "index", "steps", "bound", "trace"] }
+
+    override func field(_ name: String) -> Value? {
+        switch name {
+        case "found": return .bool(result.found)
+        case "index": return .number(Double(result.index))
+        case "steps": return .number(Double(result.steps))
+        case "bound": return .number(Double(result.bound))
+        case "trace":
+            if let t = cachedTrace { return t }
+            let t = Value.list(result.trace(xs).map { .tensor(Tensor($0)) })
+            cachedTrace = t
+            return t
+        default: return nil
+        }
+    }
+
+    override var description: String {
+        Value.record(Record(fieldNames.map { ($0, field($0)!) })).repr
+    }
+}
+
+extension Builtins {
+    /// `search`: binary search on a sorted vector, 1-D search of a function on an interval, and
+    /// (dispatched to `hyperSearch`) hyper-parameter search.
+    static let search: [Builtin] = [
+        Builtin(BuiltinSpec("search",
+                            "search(xs, target) or search(f, lo, hi, method: \"golden\", tol: 1e-8, n: 101) or search(objective, space, method: \"random\", ...)",
+                            "binary search of a sorted vector (found, index, steps, bound, trace); minimise f on [lo, hi] by golden section, find a root by bisection or scan a grid; or search hyper-parameters",
+                            example: "search([1, 2, 4, 5, 7, 8, 10, 13], 7).index",
+                            params: searchParams, min: 2)) { c in
+            try searchDispatch(&c)
+        },
+    ]
+
+    /// Positional names are those of the binary form (xs, target) and the interval form's third
+    /// argument (hi); the other forms' first arguments may also be named (f, lo, objective, space).
+    static let searchParams: [String] = {
+        var p = ["xs", "target", "hi", "method", "tol", "n", "f", "lo", "objective", "space"]
+        for q in hyperSearchParams where !p.contains(q) { p.append(q) }
+        return p
+    }()
+
+    /// The argument at a position, or named by any of `names`.
+    static func argument(_ c: Call, _ i: Int, _ names: [String]) -> Value? {
+        if let v = c.value(i) { return v }
+        for n in names { if let v = c.args.named.first(where: { $0.0 == n })?.1 { return v } }
+        return nil
+    }
+
+    static func searchDispatch(_ c: inout Call) throws -> Value {
+        guard let first = argument(c, 0, ["xs", "f", "objective"]) else {
+            throw RuntimeError("missing argument 'xs' to 'search'", notes: [Diagnostic.Note("usage: \(c.spec.signature)")])
+        }
+        // The hot form first: a sorted vector and a number.
+        if case .tensor(let t) = first, t.rank == 1, case .number(let target)? = c.value(1), c.count == 2, c.args.named.isEmpty {
+            return try binarySearch(c, t.data, target)
+        }
+        switch first {
+        case .function, .object:
+            if case .record? = argument(c, 1, ["space"]) { return try hyperSearch(&c) }
+            return try intervalSearch(c, first)
+        default:
+            guard let t = try c.interp.asTensor(first), t.rank == 1 else {
+                throw c.bad(0, "sorted vector or function expected, got \(first.typeName)")
+            }
+            for (name, _) in c.args.named where name != "xs" && name != "target" {
+                throw c.bad(name, "binary search takes only xs and target")
+            }
+            guard c.count <= 2 else { throw c.bad(2, "binary search takes 2 arguments (xs, target), got \(c.count)") }
+            let tv = try c.required("target")
+            guard case .number(let target) = tv else { throw c.bad("target", "number expected, got \(tv.typeName)") }
+            return try binarySearch(c, t.data, target)
+        }
+    }
+
+    static func binarySearch(_ c: Call, _ xs: [Double], _ target: Double) throws -> Value {
+        do {
+            return .object(BinarySearchRecord(try c.interp.optimizer.sorted.search(xs, target), xs))
+        } catch {
+            if case .nanTarget = error { throw c.bad(1, error.description) }
+            throw c.bad(0, error.description)
+        }
+    }
+
+    static func intervalSearch(_ c: Call, _ f: Value) throws -> Value {
+        guard c.count <= 3 else { throw c.bad(3, "search(f, lo, hi) takes 3 arguments, got \(c.count)") }
+        for (name, _) in c.args.named where !["f", "lo", "hi", "method", "tol", "n"].contains(name) {
+            throw c.bad(name, "search(f, lo, hi) has no parameter '\(name)'")
+        }
+        func bound(_ i: Int, _ name: String) throws -> Double {
+            guard let v = argument(c, i, [name]) else {
+                throw RuntimeError("missing argument '\(name)' to 'search'", notes: [Diagnostic.Note("usage: search(f, lo, hi, method: \"golden\", tol: 1e-8, n: 101)")])
+            }
+            guard case .number(let x) = v else {
+                let e = c.value(i) != nil ? c.bad(i, "number expected, got \(v.typeName)") : c.bad(name, "number expected, got \(v.typeName)")
+                throw e
+            }
+            return x
+        }
+        let lo = try bound(1, "lo"), hi = try bound(2, "hi")
+        let method = IntervalSearch.Method(rawValue: try c.choice("method", IntervalSearch.Method.allCases.map(\.rawValue), default: "golden"))!
+        let tol = try c.number("tol", default: 1e-8)
+        let n = try c.int("n", default: 101, min: 2, max: c.interp.limits.maxElements)
+        if method != .grid, !(tol > 0 && tol.isFinite) { throw c.bad("tol", "must be a positive number, got \(formatNumber(tol))") }
+        guard lo.isFinite, hi.isFinite, lo < hi else {
+            throw c.bad(1, "interval [\(formatNumber(lo)), \(formatNumber(hi))] is empty or not finite (need lo < hi)")
+        }
+        let interp = c.interp, range = c.args.callRange
+        let evaluate: (Double) throws -> Double = { x in
+            let v = try interp.call(f, Arguments([.number(x)]), callRange: range)
+            guard case .number(let y) = v else {
+                throw RuntimeError("\(functionName(f)) must return a number, got \(article(v.typeName)) at x = \(formatNumber(x))")
+            }
+            return y
+        }
+        let r: IntervalResult
+        do {
+            r = try IntervalSearch.run(method, evaluate, lo: lo, hi: hi, tol: tol, n: n)
+        } catch let e as SearchError {
+            if case .sameSign(let a, let b, let fa, let fb) = e {
+                throw RuntimeError("bisection needs a sign change: f(\(formatNumber(a))) = \(formatNumber(fa)) and f(\(formatNumber(b))) = \(formatNumber(fb)) have the same sign")
+            }
+            throw RuntimeError(e.description)
+        }
+        var trace: [Double] = []
+        trace.reserveCapacity(2 * r.trace.count)
+        for s in r.trace {
+            trace.append(s.lo)
+            trace.append(s.hi)
+        }
+        return .record(Record([
+            ("x", .number(r.x)),
+            ("loss", .number(r.loss)),
+            ("steps", .number(Double(r.steps))),
+            ("evaluations", .number(Double(r.evaluations))),
+            ("bound", .number(Double(r.bound))),
+            ("trace", .tensor(Tensor(shape: [r.trace.count, 2], data: trace))),
+        ]))
+    }
+}
