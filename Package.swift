@@ -38,6 +38,5 @@ let package = Package(
         .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
         // Depends on the executable only so `swift test` builds the binary these tests run.
         .testTarget(name: "psearchTests", dependencies: ["psearch"]),
-        .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
     ]
 )
