@@ -86,7 +86,7 @@ private final class FakeDataset: NativeObject {
         ("plot(bowl, x: [-1, 1], y: [-1, 1])", ["bowl(x, y)", "[ .,:;+*%#@]"]),
         ("plot(rosen, x: [-2, 2], y: [-1, 3])", ["rosen(x, y)", "log scale"]),
         ("plot(desc)", ["descend: loss 0.3 after 4 steps", "○", "●", "path (5 points)", "loss"]),
-        ("plot({path: path, loss: 1})", ["pass f:", "○", "●"]),
+        ("plot({path: path, loss: 1})", ["(f: adds contours)", "○", "●"]),
         ("plot({path: path, loss: 1}, f: rosen)", ["[ .,:;+*%#@]"]),
         ("plot({path: [[1, 2, 3], [1, 1, 1]], losses: [3, 1]})", ["step", "loss"]),
         ("plot(multi)", ["2 runs, 1 minimum found", "x2", "minima (runs)"]),

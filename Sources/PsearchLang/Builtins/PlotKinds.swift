@@ -266,7 +266,7 @@ extension PlotCall {
         var fig = Figure(title: title, x: Axis(label: "x[0]"), y: Axis(label: "x[1]"), series: series)
         if fvalue == nil {
             // Without the function the path has no landscape; say how to add it.
-            fig.title = title + " (pass f: to draw its contours)"
+            fig.title = title + " (f: adds contours)"
         }
         return fig
     }
