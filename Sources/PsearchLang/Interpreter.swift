@@ -1,4 +1,5 @@
 import PsearchCore
+import PsearchPlot
 
 /// Where `print` and the built-ins write: stdout in the CLI, a buffer in tests, HTML in export.
 public protocol OutputSink: AnyObject {
@@ -47,6 +48,11 @@ public final class Interpreter {
     /// True for the interpreters `makeWorker` makes: they run beside others on shared globals,
     /// so assigning a global there is refused instead of racing.
     public private(set) var isWorker = false
+    /// How `plot` colours terminal output; the executable picks it from the environment.
+    public var plotStyle: TerminalStyle = .plain
+    /// The size of the terminal output goes to, asked at each plot (windows get resized); nil
+    /// when output is not a terminal.
+    public var terminalSize: () -> (cols: Int, rows: Int)? = { nil }
 
     // Globals: variables declared at the top level, in declaration order.
     var globals: [GlobalCell] = []

@@ -18,6 +18,7 @@ final class LangEngine: ReplEngine {
         self.limits = limits
         interpreter = Interpreter(output: output, limits: limits)
         interpreter.progress = terminalProgress()
+        configurePlots(interpreter)
     }
 
     func completeness(of source: String) -> InputCompleteness {

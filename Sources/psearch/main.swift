@@ -128,6 +128,7 @@ struct Driver {
         let out = StdoutSink()
         let interp = Interpreter(output: out, limits: limits)
         interp.progress = terminalProgress()
+        configurePlots(interp)
         installInterruptHandler()
         var status = Exit.ok
         do {

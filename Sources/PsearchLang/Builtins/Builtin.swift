@@ -200,7 +200,7 @@ func checkedInt(_ x: Double, min lo: Int, max hi: Int, _ fail: (String) throws(R
 
 /// The table of every built-in, one family per file.
 public enum Builtins {
-    public static let all: [Builtin] = core + tensors + math + search + autodiff + descent + data + models + hyperSpace
+    public static let all: [Builtin] = core + tensors + math + search + autodiff + descent + data + models + hyperSpace + plots
 
     static let byName: [String: Builtin] = Dictionary(all.map { ($0.spec.name, $0) }, uniquingKeysWith: { a, _ in a })
 

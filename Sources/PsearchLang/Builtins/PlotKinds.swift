@@ -1,0 +1,628 @@
+import Foundation
+import PsearchCore
+import PsearchPlot
+
+/// A dataset as plot reads it: any record or object with `X` (n x d) and `y` (n labels).
+struct DatasetView {
+    var X: Tensor
+    var y: [Double]
+    var classNames: [String]?
+    var n: Int { X.rows }
+    var d: Int { X.cols }
+
+    /// Labels that are whole numbers 0..<256 are classes; anything else is a regression target.
+    var classes: [Int]? {
+        guard y.allSatisfy({ $0 >= 0 && $0 < 256 && $0 == $0.rounded() }) else { return nil }
+        return y.map { Int($0) }
+    }
+
+    func column(_ j: Int) -> [Double] { (0..<n).map { X.data[$0 * d + j] } }
+}
+
+/// The colour every run of a multi-start descent shares, so the minima stand out.
+private let runColor = RGB(255, 64, 64)
+
+extension PlotCall {
+    // MARK: - plot: dispatch on the argument
+
+    func figureForPlot() throws -> Figure {
+        let v = try c.required("value")
+        let data = c.value("data")
+        switch v {
+        case .function:
+            if let data, isDataset(data) { return try regionsFigure(model: v, data: data) }
+            return try functionFigure(v, data)
+        case .object:
+            if let data {
+                guard isDataset(data) else { throw c.bad("data", "dataset expected (a value with X and y), got \(data.typeName)") }
+                return try regionsFigure(model: v, data: data)
+            }
+            return try resultFigure(v)
+        case .record:
+            if data != nil { throw c.bad("data", "plot of a record takes no second value") }
+            return try resultFigure(v)
+        case .list(let items) where !items.isEmpty && items.allSatisfy(isImage):
+            if data != nil { throw c.bad("data", "plot of images takes no second value") }
+            return try imagesFigure(v, arg: "value")
+        case .tensor, .range, .number, .list:
+            return try numericFigure(v, data)
+        case .bool, .string, .none:
+            throw c.bad("value", "cannot plot \(article(v.typeName)): expected a vector, a function, a result record, a dataset or a model")
+        }
+    }
+
+    private func isDataset(_ v: Value) -> Bool { field(v, "X") != nil && field(v, "y") != nil }
+
+    private func isImage(_ v: Value) -> Bool {
+        if case .tensor(let t) = v { return t.rank == 2 || t.rank == 3 }
+        return false
+    }
+
+    // MARK: - Vectors
+
+    private func numericFigure(_ v: Value, _ data: Value?) throws -> Figure {
+        guard let t = try interp.asTensor(v) else { throw c.bad("value", "cannot plot \(article(v.typeName)) that holds non-numbers") }
+        guard let data else {
+            switch t.rank {
+            case 0, 1:
+                guard t.count > 0 else { throw c.bad("value", "nothing to plot: the vector is empty") }
+                return Figure(x: Axis(label: "index"), series: [.line(Line(ys: t.data))])
+            case 2:
+                return try columnsFigure(xs: (0..<t.rows).map(Double.init), t, xLabel: "row")
+            case 3, 4:
+                return try imagesFigure(v, arg: "value")
+            default:
+                throw c.bad("value", "cannot plot a tensor of shape \(Tensor.describe(shape: t.shape))")
+            }
+        }
+        let xs = try numbers(v, "xs", arg: "value")
+        guard let ys = try interp.asTensor(data) else { throw c.bad("data", "ys: vector expected, got \(data.typeName)") }
+        guard !xs.isEmpty else { throw c.bad("value", "nothing to plot: the vector is empty") }
+        if ys.rank == 2 {
+            guard ys.rows == xs.count else { throw c.bad("data", "ys has \(ys.rows) rows but xs has \(xs.count) numbers") }
+            return try columnsFigure(xs: xs, ys, xLabel: "x")
+        }
+        guard ys.rank <= 1 else { throw c.bad("data", "ys: vector expected, got a tensor of shape \(Tensor.describe(shape: ys.shape))") }
+        guard ys.count == xs.count else { throw c.bad("data", "ys has \(ys.count) number\(ys.count == 1 ? "" : "s") but xs has \(xs.count)") }
+        return Figure(x: Axis(label: "x"), y: Axis(label: "y"), series: [.line(Line(xs: xs, ys: ys.data))])
+    }
+
+    /// A matrix as one line per column, as matplotlib draws one.
+    private func columnsFigure(xs: [Double], _ m: Tensor, xLabel: String) throws -> Figure {
+        let maxColumns = 10  // more lines than markers and colours cannot be told apart
+        guard m.cols >= 1, m.rows >= 1 else { throw c.bad("value", "nothing to plot: the matrix is empty") }
+        guard m.cols <= maxColumns else {
+            throw c.bad(c.value("data") == nil ? "value" : "data",
+                        "a matrix is drawn as one line per column, at most \(maxColumns); this one has \(m.cols) (plot a column with m[:, j])")
+        }
+        let series: [Series] = (0..<m.cols).map { j in
+            .line(Line(xs: xs, ys: (0..<m.rows).map { m.data[$0 * m.cols + j] }, label: m.cols == 1 ? nil : "column \(j)"))
+        }
+        return Figure(x: Axis(label: xLabel), series: series)
+    }
+
+    // MARK: - Functions
+
+    /// A callable's name for titles ("fn" for anonymous ones).
+    private func name(of f: Value) -> String {
+        if case .function(let fn) = f, fn.name != "fn" { return fn.name }
+        return "f"
+    }
+
+    /// Two-parameter functions take (x, y); anything else is handed the point as a 2-vector.
+    private func takesTwoNumbers(_ f: Value) -> Bool {
+        if case .function(let fn) = f { return fn.parameterNames.count == 2 }
+        return false
+    }
+
+    /// f at (x, y), with either calling convention.
+    private func evaluate2(_ f: Value, _ twoNumbers: Bool, _ x: Double, _ y: Double) throws -> Double {
+        let r = twoNumbers ? try callNumbers(f, x, y) : try c.call(f, [.tensor(Tensor([x, y]))])
+        return try scalar(r, from: name(of: f), at: "(\(formatNumber(x)), \(formatNumber(y)))")
+    }
+
+    private func functionFigure(_ f: Value, _ data: Value?) throws -> Figure {
+        let fname = name(of: f)
+        if data != nil && c.value("x") != nil { throw c.bad("x", "the range is given twice: as the second argument and as x:") }
+        let xr: ClosedRange<Double>? = try data.map { v throws(RuntimeError) in try bounds(v, arg: "data") }
+            ?? c.value("x").map { v throws(RuntimeError) in try bounds(v, arg: "x") }
+        if let yv = c.value("y") {
+            guard let xr else { throw c.bad("y", "give x: [lo, hi] as well as y: for a function of two numbers") }
+            let yr = try bounds(yv, arg: "y")
+            let heat = try heatmap(f, x: xr, y: yr, label: fname)
+            return Figure(title: "\(fname)(x, y)", x: Axis(label: "x"), y: Axis(label: "y"), series: [.heatmap(heat)])
+        }
+        guard let xr else {
+            throw RuntimeError("plot of a function needs a range: plot(\(fname), -3..3) or x: [lo, hi]; add y: [lo, hi] for a function of two numbers",
+                               argument: 0)
+        }
+        if takesTwoNumbers(f) { throw c.bad(data == nil ? "x" : "data", "'\(fname)' takes two numbers: give x: [lo, hi] and y: [lo, hi]") }
+        let line = try Line(sampling: { x in
+            try scalar(try callNumbers(f, x), from: fname, at: "x = \(formatNumber(x))")
+        }, over: xr, label: fname)
+        return Figure(title: "\(fname)(x)", x: Axis(label: "x"), series: [.line(line)])
+    }
+
+    /// A function of two numbers (or of a 2-vector) sampled on a `grid:` x `grid:` grid.
+    private func heatmap(_ f: Value, x: ClosedRange<Double>, y: ClosedRange<Double>, label: String) throws -> Heatmap {
+        let n = try c.int("grid", default: 101, min: 2, max: 2000)
+        let two = takesTwoNumbers(f)
+        let h = try Heatmap(sampling: { a, b in try evaluate2(f, two, a, b) }, x: x, y: y, resolution: n, contours: 10, label: label)
+        guard h.values.data.contains(where: { $0.isFinite }) else {
+            throw RuntimeError("'\(name(of: f))' has no finite value on [\(formatNumber(x.lowerBound)), \(formatNumber(x.upperBound))] x [\(formatNumber(y.lowerBound)), \(formatNumber(y.upperBound))]")
+        }
+        return h
+    }
+
+    // MARK: - Result records
+
+    private func resultFigure(_ v: Value) throws -> Figure {
+        let has = { (n: String) in field(v, n) != nil }
+        if has("path") || has("runs") { return try descentFigure(v) }
+        if has("found") && has("trace") { return try binarySearchFigure(v) }
+        if has("trace") { return try lineSearchFigure(v) }
+        if has("trials") { return try trialsFigure(v) }
+        if has("train_loss") { return try historyFigure(v) }
+        if let h = field(v, "history"), field(h, "train_loss") != nil { return try historyFigure(h) }
+        if isDataset(v) { return try datasetFigure(try dataset(v, arg: "value")) }
+        if case .object = v, field(v, "history") != nil || fieldNames(v).isEmpty {
+            throw c.bad("value", "a model is drawn with its data: plot(m, data); an untrained model has no history to draw")
+        }
+        let names = fieldNames(v)
+        throw c.bad("value", "cannot plot \(article(v.typeName)) with fields \(names.isEmpty ? "(none)" : names.joined(separator: ", ")): "
+                    + "expected a descend, search or train result, a dataset or a training history")
+    }
+
+    /// A field that must be there, with a message naming the kind that needed it.
+    private func need(_ v: Value, _ name: String, _ kind: String) throws(RuntimeError) -> Value {
+        guard let f = field(v, name) else { throw c.bad("value", "\(kind) has no field '\(name)'") }
+        return f
+    }
+
+    private func number(_ v: Value?) -> Double? {
+        if case .number(let x)? = v { return x }
+        if case .bool(let b)? = v { return b ? 1 : 0 }
+        return nil
+    }
+
+    /// Rows of a matrix-like value: a matrix, a list of vectors, or a vector (one row).
+    private func rows(_ v: Value, _ what: String) throws(RuntimeError) -> [[Double]] {
+        switch v {
+        case .tensor(let t) where t.rank == 2:
+            return (0..<t.rows).map { i in Array(t.data[(i * t.cols)..<((i + 1) * t.cols)]) }
+        case .tensor(let t) where t.rank == 1:
+            return [t.data]
+        case .list(let items):
+            var out = [[Double]]()
+            for item in items {
+                guard let t = try interp.asTensor(item), t.rank <= 1 else {
+                    throw c.bad("value", "\(what): vectors expected, got \(article(item.typeName))")
+                }
+                out.append(t.data)
+            }
+            return out
+        default:
+            throw c.bad("value", "\(what): a matrix or a list of vectors expected, got \(v.typeName)")
+        }
+    }
+
+    // MARK: descend
+
+    /// A descend result (x, loss, path: one row per point, losses) or a multi-start one (runs,
+    /// minima {x, loss, count}, best). The contours need the function: the convention is that
+    /// descend results carry it in a field `f`; without one, `f:` supplies it, and with
+    /// neither the path is drawn alone. `x:`/`y:` override the window (default: the points'
+    /// extent plus 15%). Paths that are not 2-d are drawn as their loss per step.
+    private func descentFigure(_ v: Value) throws -> Figure {
+        var paths = [[[Double]]]()
+        var minima = [(point: [Double], count: Int)]()
+        let multi = field(v, "runs") != nil
+        if multi {
+            guard case .list(let runs) = try need(v, "runs", "a multi-start result") else {
+                throw c.bad("value", "runs: a list of descend results expected")
+            }
+            for r in runs { paths.append(try rows(try need(r, "path", "a run"), "path")) }
+            if case .list(let ms)? = field(v, "minima") {
+                for m in ms {
+                    let p = try numbers(try need(m, "x", "a minimum"), "minimum", arg: "value")
+                    minima.append((p, Int(number(field(m, "count")) ?? 0)))
+                }
+            }
+        } else {
+            paths.append(try rows(try need(v, "path", "a descend result"), "path"))
+        }
+        let dim = paths.first(where: { !$0.isEmpty })?.first?.count ?? 0
+        guard dim > 0 else { throw c.bad("value", "nothing to plot: the descent path is empty") }
+        guard paths.allSatisfy({ $0.allSatisfy { $0.count == dim } }) else { throw c.bad("value", "path rows differ in length") }
+
+        let fvalue = c.value("f") ?? field(v, "f")
+        if let fv = c.value("f"), !isCallable(fv) { throw c.bad("f", "function expected, got \(fv.typeName)") }
+        let title = descentTitle(v, runs: multi ? paths.count : nil)
+        if dim != 2 {
+            // Only a plane can be drawn under a path; other dimensions show the loss falling.
+            guard !multi else { throw c.bad("value", "the runs are \(dim)-dimensional: only 2-d descents are drawn as paths (plot one run's losses)") }
+            let losses = try numbers(try need(v, "losses", "a \(dim)-d descend result"), "losses", arg: "value")
+            guard !losses.isEmpty else { throw c.bad("value", "nothing to plot: the descent has no losses") }
+            return Figure(title: title, x: Axis(label: "step"), y: Axis(label: "loss"), series: [.line(Line(ys: losses, label: "loss"))])
+        }
+        var series = [Series]()
+        let pointsX = paths.flatMap { $0.map { $0[0] } } + minima.map { $0.point.first ?? .nan }
+        let pointsY = paths.flatMap { $0.map { $0[1] } } + minima.map { $0.point.count > 1 ? $0.point[1] : .nan }
+        if let fvalue, isCallable(fvalue) {
+            let xr = try c.value("x").map { v throws(RuntimeError) in try bounds(v, arg: "x") } ?? around(pointsX)
+            let yr = try c.value("y").map { v throws(RuntimeError) in try bounds(v, arg: "y") } ?? around(pointsY)
+            series.append(.heatmap(try heatmap(fvalue, x: xr, y: yr, label: "loss")))
+        }
+        for (k, p) in paths.enumerated() {
+            let t = thinned(p)
+            let label = multi ? (k == 0 ? "runs (\(paths.count))" : nil) : "path (\(p.count) points)"
+            series.append(.path(Path(xs: t.map { $0[0] }, ys: t.map { $0[1] }, label: label, color: multi ? runColor : nil)))
+        }
+        if !minima.isEmpty {
+            let ms = minima.filter { $0.point.count == 2 }
+            series.append(.markers(Markers(xs: ms.map { $0.point[0] }, ys: ms.map { $0.point[1] },
+                                           labels: ms.map { $0.count > 0 ? "x\($0.count)" : "" }, label: "minima (runs)")))
+        }
+        var fig = Figure(title: title, x: Axis(label: "x[0]"), y: Axis(label: "x[1]"), series: series)
+        if fvalue == nil {
+            // Without the function the path has no landscape; say how to add it.
+            fig.title = title + " (f: adds contours)"
+        }
+        return fig
+    }
+
+    private func isCallable(_ v: Value) -> Bool {
+        switch v {
+        case .function, .object: return true
+        default: return false
+        }
+    }
+
+    private func descentTitle(_ v: Value, runs: Int?) -> String {
+        if let runs {
+            let found = (field(v, "minima")).flatMap { if case .list(let l) = $0 { return l.count } else { return nil } }
+            return "descend: \(runs) runs" + (found.map { ", \($0) minim\($0 == 1 ? "um" : "a") found" } ?? "")
+        }
+        var parts = [String]()
+        if let l = number(field(v, "loss")) { parts.append("loss \(short(l))") }
+        if let s = number(field(v, "steps")) { parts.append("after \(formatNumber(s)) steps") }
+        if case .bool(true)? = field(v, "diverged") { parts.append("(diverged)") }
+        return (["descend:"] + parts).joined(separator: " ")
+    }
+
+    /// A range around points with a margin of 15%, so the path is not drawn on the edge.
+    private func around(_ vs: [Double]) -> ClosedRange<Double> {
+        let fin = vs.filter { $0.isFinite }
+        guard var lo = fin.min(), var hi = fin.max() else { return -1...1 }
+        if hi - lo < 1e-9 * max(1, abs(lo)) { (lo, hi) = (lo - 1, hi + 1) }
+        let d = (hi - lo) * 0.15
+        return (lo - d)...(hi + d)
+    }
+
+    /// At most `limit` points, first and last kept: a 200,000-step path draws the same on a
+    /// terminal and would make an SVG of many megabytes.
+    private func thinned(_ p: [[Double]], limit: Int = 4000) -> [[Double]] {
+        guard p.count > limit else { return p }
+        let step = Double(p.count - 1) / Double(limit - 1)
+        return (0..<limit).map { p[min(p.count - 1, Int((Double($0) * step).rounded()))] }
+    }
+
+    // MARK: search
+
+    private func binarySearchFigure(_ v: Value) throws -> Figure {
+        let halves = try rows(try need(v, "trace", "a binary search result"), "trace")
+        guard !halves.isEmpty, halves.allSatisfy({ !$0.isEmpty }) else {
+            throw c.bad("value", "nothing to plot: the search kept no halves (a vector of one element needs no step)")
+        }
+        // The middle element compared at step k is the middle of the half kept at step k-1
+        // (mid = lo + (hi - lo) / 2); the first step's comparison is not in the trace.
+        var rows = [Interval]()
+        for (k, h) in halves.enumerated() {
+            let probe: Double? = k == 0 ? nil : halves[k - 1][halves[k - 1].count / 2]
+            rows.append(Interval(lo: h.first!, hi: h.last!, probe: probe))
+        }
+        var title = "binary search"
+        let steps = number(field(v, "steps")).map(formatNumber) ?? String(halves.count)
+        if let found = field(v, "found"), let i = number(field(v, "index")) {
+            let isFound: Bool = { if case .bool(true) = found { return true } else { return false } }()
+            title += (isFound ? ": found at index \(formatNumber(i))" : ": not found, insertion index \(formatNumber(i))")
+        }
+        title += " in \(steps) step\(steps == "1" ? "" : "s")"
+        if let b = number(field(v, "bound")) { title += " (bound \(formatNumber(b)))" }
+        return Figure(title: title, x: Axis(label: "value"), series: [.intervals(Intervals(rows: rows, label: "kept half"))])
+    }
+
+    private func lineSearchFigure(_ v: Value) throws -> Figure {
+        let trace = try rows(try need(v, "trace", "a line search result"), "trace")
+        guard !trace.isEmpty else { throw c.bad("value", "nothing to plot: the search took no steps") }
+        guard trace.allSatisfy({ $0.count == 2 }) else { throw c.bad("value", "trace: [lo, hi] intervals expected") }
+        let rows = trace.enumerated().map { Interval(lo: $0.element[0], hi: $0.element[1], label: "\($0.offset + 1)") }
+        var series: [Series] = [.intervals(Intervals(rows: rows, label: "bracket"))]
+        var title = "line search"
+        if let x = number(field(v, "x")) {
+            title += ": x = \(short(x))"
+            series.append(.markers(Markers(xs: [x], ys: [Double(rows.count - 1)], labels: [short(x)], label: "x")))
+        }
+        if let s = number(field(v, "steps")) { title += " after \(formatNumber(s)) steps" }
+        if let e = number(field(v, "evaluations")) { title += ", \(formatNumber(e)) evaluations" }
+        return Figure(title: title, x: Axis(label: "x"), series: series)
+    }
+
+    /// Hyper-parameter trials: over the space when two parameters are numbers, else loss per trial.
+    private func trialsFigure(_ v: Value) throws -> Figure {
+        guard case .list(let trials) = try need(v, "trials", "a search result") else {
+            throw c.bad("value", "trials: a list of records expected")
+        }
+        guard !trials.isEmpty else { throw c.bad("value", "nothing to plot: no trials") }
+        var losses = [Double](), params = [[String: Double]](), names = [String]()
+        for t in trials {
+            losses.append(number(field(t, "loss")) ?? .nan)
+            var p = [String: Double]()
+            if let pv = field(t, "params") {
+                for n in fieldNames(pv) {
+                    guard let x = number(field(pv, n)) else { continue }
+                    p[n] = x
+                    if !names.contains(n) { names.append(n) }
+                }
+            }
+            params.append(p)
+        }
+        let numeric = names.filter { n in params.allSatisfy { $0[n] != nil } }
+        let bestIndex = losses.indices.filter { losses[$0].isFinite }.min { losses[$0] < losses[$1] }
+        let method = field(v, "method").map(\.display).map { " (\($0))" } ?? ""
+        let bestText = (number(field(v, "best_loss")) ?? bestIndex.map { losses[$0] }).map { ", best loss \(short($0))" } ?? ""
+        let title = "search\(method): \(trials.count) trials\(bestText)"
+        if numeric.count == 2 {
+            // Parameters that span decades (learning rates) read on a log scale.
+            func axis(_ n: String) -> (values: [Double], label: String) {
+                let vs = params.map { $0[n]! }
+                let pos = vs.allSatisfy { $0 > 0 }
+                if pos, let lo = vs.min(), let hi = vs.max(), hi / lo >= 100 { return (vs.map { log10($0) }, "log10 \(n)") }
+                return (vs, n)
+            }
+            let (ax, ay) = (axis(numeric[0]), axis(numeric[1]))
+            // Loss in thirds: colour (or marker) says good, middling, poor.
+            let finite = losses.filter { $0.isFinite }.sorted()
+            let cut1 = finite.isEmpty ? 0 : finite[finite.count / 3], cut2 = finite.isEmpty ? 0 : finite[(2 * finite.count) / 3]
+            let cls = losses.map { l in !l.isFinite ? 2 : l < cut1 ? 0 : l < cut2 ? 1 : 2 }
+            var series: [Series] = [.scatter(Scatter(xs: ax.values, ys: ay.values, classes: cls,
+                                                     classNames: ["best third", "middle third", "worst third (or failed)"]))]
+            if let b = bestIndex {
+                series.append(.markers(Markers(xs: [ax.values[b]], ys: [ay.values[b]], labels: ["best"], label: "best trial")))
+            }
+            return Figure(title: title, x: Axis(label: ax.label), y: Axis(label: ay.label), series: series)
+        }
+        let xs = losses.indices.map { Double($0 + 1) }
+        var bestSoFar = [Double](), running = Double.infinity
+        for l in losses {
+            if l.isFinite { running = min(running, l) }
+            bestSoFar.append(running.isFinite ? running : .nan)
+        }
+        var series: [Series] = [.scatter(Scatter(xs: xs, ys: losses, label: "trial")),
+                                .line(Line(xs: xs, ys: bestSoFar, label: "best so far"))]
+        if let b = bestIndex { series.append(.markers(Markers(xs: [xs[b]], ys: [losses[b]], labels: ["best"], label: "best trial"))) }
+        return Figure(title: title, x: Axis(label: "trial"), y: Axis(label: "loss"), series: series)
+    }
+
+    // MARK: training history
+
+    private func historyFigure(_ h: Value) throws -> Figure {
+        func curve(_ name: String) throws -> [Double] {
+            guard let v = field(h, name) else { return [] }
+            if case .none = v { return [] }
+            return try numbers(v, name, arg: "value")
+        }
+        let curves = [("train_loss", "train loss"), ("val_loss", "validation loss"), ("val_acc", "validation accuracy")]
+        var series = [Series]()
+        var epochs = 0
+        var last = [String: Double]()
+        for (key, label) in curves {
+            let ys = try curve(key)
+            guard !ys.isEmpty else { continue }
+            epochs = max(epochs, ys.count)
+            last[key] = ys[ys.count - 1]
+            series.append(.line(Line(xs: ys.indices.map { Double($0 + 1) }, ys: ys, label: label)))
+        }
+        guard !series.isEmpty else { throw c.bad("value", "nothing to plot: the history has no epochs") }
+        var title = "training: \(plural(epochs, "epoch"))"
+        // The last epoch's numbers, short enough to fit a 50-column title.
+        if let l = last["val_loss"] ?? last["train_loss"] { title += ", \(last["val_loss"] == nil ? "train" : "val") loss \(short(l))" }
+        if let a = last["val_acc"] { title += ", val acc \(short(a))" }
+        return Figure(title: title, x: Axis(label: "epoch"), y: Axis(label: "loss / accuracy"), series: series)
+    }
+
+    // MARK: - Datasets and models
+
+    /// Reads `X` and `y` (and `classes` names) from a record or object.
+    func dataset(_ v: Value, arg: String) throws(RuntimeError) -> DatasetView {
+        guard let xv = field(v, "X"), let yv = field(v, "y") else {
+            throw c.bad(arg, "dataset expected (a value with X and y), got \(v.typeName)")
+        }
+        let rowsX = try rows(xv, "X")
+        let d = rowsX.first?.count ?? 0
+        guard !rowsX.isEmpty, d > 0 else { throw c.bad(arg, "nothing to plot: the dataset has no points") }
+        guard rowsX.allSatisfy({ $0.count == d }) else { throw c.bad(arg, "X: rows differ in length") }
+        if case .tensor(let t) = xv, t.rank == 1 { throw c.bad(arg, "X: an n x d matrix expected, got a vector") }
+        let y = try numbers(yv, "y", arg: arg)
+        guard y.count == rowsX.count else { throw c.bad(arg, "y has \(plural(y.count, "label")) but X has \(plural(rowsX.count, "row"))") }
+        var names: [String]?
+        if case .list(let items)? = field(v, "classes") { names = items.map(\.display) }
+        return DatasetView(X: Tensor(shape: [rowsX.count, d], data: rowsX.flatMap { $0 }), y: y, classNames: names)
+    }
+
+    /// The two features `dims:` picks (default the first two).
+    private func dims(_ ds: DatasetView) throws(RuntimeError) -> (Int, Int) {
+        guard let v = c.value("dims") else { return ds.d >= 2 ? (0, 1) : (0, 0) }
+        let ds2 = try numbers(v, "dims", arg: "dims")
+        guard ds2.count == 2 else { throw c.bad("dims", "two feature indices expected, got \(ds2.count)") }
+        var out = [Int]()
+        for x in ds2 {
+            guard x == x.rounded(), x >= 0, x < Double(ds.d) else {
+                throw c.bad("dims", "feature indices are 0 to \(ds.d - 1), got \(formatNumber(x))")
+            }
+            out.append(Int(x))
+        }
+        guard out[0] != out[1] else { throw c.bad("dims", "two different features expected, got \(out[0]) twice") }
+        return (out[0], out[1])
+    }
+
+    private func pointsSeries(_ ds: DatasetView, _ i: Int, _ j: Int) -> (series: Series, yLabel: String) {
+        if ds.d == 1 || i == j {
+            // One feature: the label is the other coordinate.
+            return (.scatter(Scatter(xs: ds.column(i), ys: ds.y, classes: ds.classes, classNames: ds.classNames)), "y")
+        }
+        return (.scatter(Scatter(xs: ds.column(i), ys: ds.column(j), classes: ds.classes, classNames: ds.classNames)), "feature \(j)")
+    }
+
+    func datasetFigure(_ ds: DatasetView) throws -> Figure {
+        let (i, j) = try dims(ds)
+        let p = pointsSeries(ds, i, j)
+        let k = Set(ds.classes ?? []).count
+        let title = "\(ds.n) points" + (ds.classes == nil ? "" : ", \(k) class\(k == 1 ? "" : "es")")
+        return Figure(title: title, x: Axis(label: "feature \(i)"), y: Axis(label: p.yLabel), series: [p.series])
+    }
+
+    /// Decision regions of a classifier over two features, the others held at their means.
+    private func regionsFigure(model: Value, data: Value) throws -> Figure {
+        let ds = try dataset(data, arg: "data")
+        guard ds.d >= 2 else { throw c.bad("data", "decision regions need at least two features, the dataset has \(ds.d)") }
+        let (i, j) = try dims(ds)
+        let n = try c.int("grid", default: 80, min: 2, max: 1000)
+        var means = [Double](repeating: 0, count: ds.d)
+        for r in 0..<ds.n { for k in 0..<ds.d { means[k] += ds.X.data[r * ds.d + k] / Double(ds.n) } }
+        let xr = around(ds.column(i), margin: 0.08), yr = around(ds.column(j), margin: 0.08)
+        let regions = try Regions(sampling: { x, y in
+            var p = means
+            p[i] = x
+            p[j] = y
+            return try classOf(try c.call(model, [.tensor(Tensor(p))]))
+        }, x: xr, y: yr, resolution: n, classNames: ds.classNames)
+        let points = pointsSeries(ds, i, j).series
+        var title = "decision regions"
+        if ds.d > 2 { title += " (other features at their means)" }
+        return Figure(title: title, x: Axis(label: "feature \(i)"), y: Axis(label: "feature \(j)"), series: [.regions(regions), points])
+    }
+
+    private func around(_ vs: [Double], margin: Double) -> ClosedRange<Double> {
+        let fin = vs.filter { $0.isFinite }
+        guard var lo = fin.min(), var hi = fin.max() else { return -1...1 }
+        if hi - lo < 1e-9 * max(1, abs(lo)) { (lo, hi) = (lo - 1, hi + 1) }
+        let d = (hi - lo) * margin
+        return (lo - d)...(hi + d)
+    }
+
+    /// A model's output as a class: a probability vector's argmax; a single number that is a
+    /// class id (0, 1, 2, ...) as is, any other number as a probability cut at 0.5.
+    private func classOf(_ out: Value) throws(RuntimeError) -> Int {
+        func fromNumber(_ p: Double) -> Int {
+            if p == p.rounded() && p >= 0 && p < 256 { return Int(p) }
+            return p >= 0.5 ? 1 : 0
+        }
+        switch out {
+        case .number(let p): return fromNumber(p)
+        case .bool(let b): return b ? 1 : 0
+        case .tensor(let t) where t.count == 1: return fromNumber(t.data[0])
+        case .tensor(let t) where t.rank == 1 && t.count > 1: return t.argmax() ?? 0
+        default:
+            throw RuntimeError("the model returned \(article(out.typeName)); a class, a probability or a vector of probabilities was expected")
+        }
+    }
+
+    // MARK: - scatter
+
+    func figureForScatter() throws -> Figure {
+        let v = try c.required("xs")
+        if isDataset(v) {
+            if c.value("ys") != nil { throw c.bad("ys", "scatter of a dataset takes no second value") }
+            return try datasetFigure(try dataset(v, arg: "xs"))
+        }
+        let xs = try numbers(v, "xs", arg: "xs")
+        guard let yv = c.value("ys") else { throw RuntimeError("missing argument 'ys' to 'scatter'", notes: [Diagnostic.Note("usage: \(c.spec.signature)")]) }
+        let ys = try numbers(yv, "ys", arg: "ys")
+        guard ys.count == xs.count else { throw c.bad("ys", "ys has \(ys.count) number\(ys.count == 1 ? "" : "s") but xs has \(xs.count)") }
+        guard !xs.isEmpty else { throw c.bad("xs", "nothing to plot: the vectors are empty") }
+        var classes: [Int]?
+        if let cv = c.value("classes") {
+            let ids = try numbers(cv, "classes", arg: "classes")
+            guard ids.count == xs.count else { throw c.bad("classes", "\(plural(ids.count, "class id")) for \(plural(xs.count, "point"))") }
+            classes = []
+            for id in ids {
+                guard id == id.rounded(), id >= 0, id < 256 else { throw c.bad("classes", "class ids are whole numbers 0 to 255, got \(formatNumber(id))") }
+                classes!.append(Int(id))
+            }
+        }
+        return Figure(x: Axis(label: "x"), y: Axis(label: "y"), series: [.scatter(Scatter(xs: xs, ys: ys, classes: classes))])
+    }
+
+    // MARK: - show
+
+    func figureForShow() throws -> Figure {
+        let v = try c.required("images")
+        var fig = try imagesFigure(v, arg: "images")
+        if case .images(var grid)? = fig.series.first {
+            if let lv = c.value("labels") {
+                guard case .list(let items) = lv else {
+                    let t = try numbers(lv, "labels", arg: "labels")
+                    grid.labels = t.map(formatNumber)
+                    try checkLabels(grid)
+                    fig.series = [.images(grid)]
+                    return fig
+                }
+                grid.labels = items.map(\.display)
+                try checkLabels(grid)
+            }
+            if c.value("columns") != nil { grid.columns = try c.int("columns", min: 1, max: 1000) }
+            fig.series = [.images(grid)]
+        }
+        return fig
+    }
+
+    private func checkLabels(_ g: ImageGrid) throws(RuntimeError) {
+        if let l = g.labels, l.count != g.images.count { throw c.bad("labels", "\(plural(l.count, "label")) for \(plural(g.images.count, "image"))") }
+    }
+
+    /// An image (h x w x 3, h x w x 1, h x w), a batch (n x h x w x c) or a list of images.
+    func imagesFigure(_ v: Value, arg: String) throws -> Figure {
+        var images = [Tensor]()
+        func check(_ t: Tensor) throws(RuntimeError) {
+            let ok = (t.rank == 2 || (t.rank == 3 && (t.shape[2] == 3 || t.shape[2] == 1))) && t.shape[0] >= 1 && t.shape[1] >= 1
+            guard ok else {
+                throw c.bad(arg, "an image is h x w x 3 (RGB), h x w x 1 or h x w, got shape \(Tensor.describe(shape: t.shape))"
+                            + (t.rank == 1 ? " (reshape a flat image first, e.g. reshape(x, 7, 5, 3))" : ""))
+            }
+            images.append(t)
+        }
+        switch v {
+        case .tensor(let t) where t.rank == 3 && t.shape[2] != 3 && t.shape[2] != 1:
+            // n x h x w: a batch of grey images (digits), as a list of matrices becomes.
+            let n = t.shape[0], per = t.shape[1] * t.shape[2]
+            guard n >= 1 else { throw c.bad(arg, "nothing to show: the batch is empty") }
+            for k in 0..<n { try check(Tensor(shape: [t.shape[1], t.shape[2]], data: Array(t.data[(k * per)..<((k + 1) * per)]))) }
+        case .tensor(let t) where t.rank == 4:
+            let n = t.shape[0], per = t.shape[1] * t.shape[2] * t.shape[3]
+            guard n >= 1 else { throw c.bad(arg, "nothing to show: the batch is empty") }
+            for k in 0..<n { try check(Tensor(shape: Array(t.shape.dropFirst()), data: Array(t.data[(k * per)..<((k + 1) * per)]))) }
+        case .tensor(let t):
+            try check(t)
+        case .list(let items):
+            guard !items.isEmpty else { throw c.bad(arg, "nothing to show: the list is empty") }
+            for item in items {
+                guard case .tensor(let t) = item else { throw c.bad(arg, "a list of images expected, found \(article(item.typeName))") }
+                try check(t)
+            }
+        default:
+            throw c.bad(arg, "image tensor expected, got \(v.typeName)")
+        }
+        return Figure(series: [.images(ImageGrid(images: images))])
+    }
+}
+
+/// Four significant digits: enough for a title or a marker label.
+func short(_ x: Double) -> String {
+    guard x.isFinite else { return formatNumber(x) }
+    let s = String(format: "%.4g", x)
+    return s
+}
+
+/// "1 label", "2 labels".
+func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
