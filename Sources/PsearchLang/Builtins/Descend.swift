@@ -49,7 +49,7 @@ extension Builtins {
         let (rec, note) = keepPath(c, o, dimension: start.count)
         o.record = rec
         let r = try run { () throws in try Descent.descend(objective, start: start, options: o) }
-        return record(r, scalarStart: scalarStart, note: note)
+        return record(r, scalarStart: scalarStart, note: note, f: f)
     }
 
     /// Whether the path fits under the tensor size limit, and what to say when it does not.
@@ -86,9 +86,10 @@ extension Builtins {
         }
     }
 
-    static func record(_ r: DescentResult, scalarStart: Bool, note: String? = nil) -> Value {
+    /// The result record; `f` rides along so `plot(r)` can draw the path on f's contours.
+    static func record(_ r: DescentResult, scalarStart: Bool, note: String? = nil, f: Value? = nil) -> Value {
         let x: Value = scalarStart ? .number(r.x[0]) : .tensor(Tensor(r.x))
-        return .record(Record([
+        var rec = Record([
             ("x", x),
             ("loss", .number(r.loss)),
             ("steps", .number(Double(r.steps))),
@@ -98,7 +99,9 @@ extension Builtins {
             ("message", .string(note.map { r.message + "; " + $0 } ?? r.message)),
             ("path", .tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData))),
             ("losses", .tensor(Tensor(r.losses))),
-        ]))
+        ])
+        if let f { rec["f"] = f }
+        return .record(rec)
     }
 
     static func multiStart(_ c: inout Call, _ f: Value, _ o: DescentOptions) throws -> Value {
@@ -144,6 +147,7 @@ extension Builtins {
             ("minima", .list(minima)),
             ("best", m.best.map { runs[$0] } ?? .none),
             ("starts", .tensor(Tensor(shape: [m.starts.count, n], data: m.starts.flatMap { $0 }))),
+            ("f", f),
         ]))
     }
 }
