@@ -1,4 +1,5 @@
 import PsearchCore
+import PsearchPlot
 
 /// Where `print` and the built-ins write: stdout in the CLI, a buffer in tests, HTML in export.
 public protocol OutputSink: AnyObject {
@@ -46,6 +47,13 @@ public final class Interpreter {
     /// The value of the last expression statement of a REPL input.
     var lastValue: Value?
 
+    /// Called with each top-level statement's index in its chunk just before it runs, so lesson
+    /// checking and `:save` can tell which statement printed what.
+    public var statementObserver: ((Int) -> Void)?
+    /// Drawing built-ins hand each figure they would draw to the output here first; `true`
+    /// means it was taken (lesson export shows it as SVG) and no terminal text is written.
+    public var figureObserver: ((Figure) -> Bool)?
+
     public init(output: OutputSink, limits: Limits = Limits()) {
         self.output = output
         self.limits = limits
@@ -88,7 +96,14 @@ public final class Interpreter {
             currentClosure = nil
         }
         do {
-            _ = try block.exec(self, fp)
+            if let observe = statementObserver {
+                for (i, s) in block.body.enumerated() {
+                    observe(i)
+                    if try s.exec(self, fp) != .normal { break }
+                }
+            } else {
+                _ = try block.exec(self, fp)
+            }
         } catch let e as RuntimeError {
             throw diagnostic(e)
         }
