@@ -66,9 +66,15 @@ public enum Expectations {
     /// The lines of a text, split at "\n" only, with a final "\r" removed from each (a script
     /// saved with CRLF endings reads the same). A final newline does not start another line.
     public static func lines(of text: String) -> [Substring] {
-        var result = text.split(separator: "\n", omittingEmptySubsequences: false)
+        rawLines(of: text).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+    }
+
+    /// The lines of a text split at "\n" only, endings kept ("\r\n" is one Character to
+    /// Swift, so splitting Characters would not split it).
+    public static func rawLines(of text: String) -> [Substring] {
+        var result = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
         if result.count > 1 && result.last == "" { result.removeLast() }
-        return result.map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        return result
     }
 
     /// The `#>` line in `raw`, if it is one.
@@ -86,9 +92,7 @@ public enum Expectations {
     /// newline counts as a last line all the same.
     public static func outputLines(_ output: String) -> [String] {
         if output.isEmpty { return [] }
-        var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if output.hasSuffix("\n") { lines.removeLast() }
-        return lines
+        return rawLines(of: output).map(String.init)
     }
 
     /// The `#>` lines that state `output`. When `previous` (the old block) still matches,
@@ -166,9 +170,9 @@ public enum Expectations {
         func isWordChar(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic || (c.value >= 48 && c.value <= 57) }
         // The sign just before a number, taken out of the text when it belongs to the number.
         func takeSign() -> String {
+            // The sign is the scalar just before the number (at i - 1) when it is still text.
             guard let last = text.last, last == "-" || last == "+" else { return "" }
-            let before = text.count >= 2 ? text[text.index(text.endIndex, offsetBy: -2)] : nil
-            guard signAllowed(before: before) else { return "" }
+            guard signAllowed(before: i >= 2 ? s[i - 2] : nil) else { return "" }
             text.removeLast()
             return String(last)
         }
@@ -189,7 +193,7 @@ public enum Expectations {
                 i = j
                 continue
             }
-            let startsNumber = isDigit(i) || (c == "." && isDigit(i + 1))
+            let startsNumber = isDigit(i) || (c == "." && isDigit(i + 1) && (i == 0 || s[i - 1] != "."))
             if startsNumber {
                 var j = i
                 while isDigit(j) { j += 1 }

@@ -170,6 +170,11 @@ extension Lesson {
         pre code, pre samp { font-size: 1em; }
         pre.code { background: var(--code-bg); border: 1px solid var(--line); }
         pre.out { background: var(--out-bg); border: 1px dashed var(--line); border-left: 3px solid #8c959f; margin-top: -0.4em; color: #24292f; }
+        table { border-collapse: collapse; margin: 0.8em 0; display: block; overflow-x: auto; }
+        th, td { border: 1px solid var(--line); padding: 0.25em 0.7em; text-align: left; }
+        th { background: var(--code-bg); }
+        blockquote { margin: 0.8em 0; padding: 0 1em; color: var(--muted); border-left: 3px solid var(--line); }
+        img { max-width: 100%; height: auto; }
         figure.plot { margin: 0.4em 0 1.2em; }
         figure.plot svg { display: block; width: 100%; max-width: 640px; height: auto; border: 1px solid var(--line); border-radius: 6px; }
         .k { color: #cf222e; font-weight: 600; }

@@ -127,9 +127,23 @@ public enum Lesson {
                 }
             }
             let ends = Set(groups.map(\.line))
+            // A `#>` line inside a statement (a function body, a string spanning lines) is code.
+            var inside = Set<Int>()
+            for s in statements where s.lastLine > s.firstLine { inside.formUnion((s.firstLine + 1)...s.lastLine) }
+            var blocks: [Expectations.Block] = []
             for block in Expectations.parse(text) {
-                // A `#>` line inside a statement (a function body, a string spanning lines) is code.
-                if statements.contains(where: { $0.firstLine < block.firstLine && block.firstLine <= $0.lastLine }) { continue }
+                var run: [Expectations.Line] = []
+                for line in block.lines {
+                    if inside.contains(line.lineNumber) {
+                        if !run.isEmpty { blocks.append(Expectations.Block(lines: run)) }
+                        run = []
+                    } else {
+                        run.append(line)
+                    }
+                }
+                if !run.isEmpty { blocks.append(Expectations.Block(lines: run)) }
+            }
+            for block in blocks {
                 if ends.contains(block.firstLine - 1) {
                     blockAfter[block.firstLine - 1] = block
                 } else {
@@ -165,7 +179,13 @@ public enum Lesson {
             let old = 1 + lines.filter { $0.mark != "+" }.count
             let new = 1 + lines.filter { $0.mark != "-" }.count
             let context = group.line <= sourceLines.count ? String(sourceLines[group.line - 1]) : ""
-            let at = expected.first?.lineNumber ?? group.line
+            // Reported at the first differing line: a wrong `#>` line, or where a missing one goes.
+            var at = group.line, seen = 0
+            for l in lines {
+                if l.mark == "-" { at = expected[seen].lineNumber; break }
+                if l.mark == "+" { at = seen == 0 ? group.line : expected[seen - 1].lineNumber + 1; break }
+                seen += 1
+            }
             var text = "@@ -\(group.line),\(old) +\(group.line + shift),\(new) @@ \(name):\(at)\n"
             text += " " + context + "\n"
             for l in lines { text += String(l.mark) + l.text + "\n" }
@@ -208,9 +228,8 @@ public enum Lesson {
             if !lines.isEmpty { fresh[group.line] = lines }
         }
         // Raw lines keep their own endings ("\r" included); new lines end in "\n".
-        var raw = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let endsWithNewline = text.hasSuffix("\n")
-        if endsWithNewline { raw.removeLast() }
+        let raw = text.isEmpty ? [] : Expectations.rawLines(of: text)
+        let endsWithNewline = text.unicodeScalars.last == "\n"
         var out: [Substring] = []
         for (i, line) in raw.enumerated() {
             if layout.expectationLines.contains(i + 1) { continue }
