@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+        .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -23,7 +24,7 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: fast),
         .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
-        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchPlot"], swiftSettings: fast),
+        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchPlot", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
         .executableTarget(
             name: "psearch",

@@ -260,6 +260,32 @@ status=$(exit_status)
 [[ $status == 0 ]] || fail "exit 0 expected, got $status"
 ok "Ctrl-C works when the parent started psearch with SIGINT blocked"
 
+# --- :save turns the session into a script that psearch check passes ------------------------
+start -- --quiet
+last_line_is "ps>"
+type_text 'let xs = [1, 2, 4, 5, 7, 8]'; keys Enter
+type_text 'fn sq(x) = x * x'; keys Enter
+type_text 'sq(12)'; keys Enter
+wait_for "144"
+type_text 'undefined_name + 1'; keys Enter
+wait_for "unknown name"
+type_text '_ + 1'; keys Enter
+wait_for "145"
+type_text '"안녕"'; keys Enter
+wait_for '"안녕"'
+type_text 'for i in 0..3 {'; keys Enter
+type_text '  print(i, xs[i] * 0.1)'; keys Enter
+type_text '}'; keys Enter
+wait_for "2 0.4"
+type_text ":save $scratch/saved.ps"; keys Enter
+wait_for "saved 6 inputs to $scratch/saved.ps"
+keys C-d
+[[ $(exit_status) == 0 ]] || fail "exit 0 expected after :save"
+grep -q "undefined_name" "$scratch/saved.ps" && fail "a failed input must not be saved"
+grep -qx '#> 145' "$scratch/saved.ps" || fail "saved file lacks the echoed 145: $(cat "$scratch/saved.ps")"
+check_out=$("$PSEARCH_BIN" check "$scratch/saved.ps" 2>&1) || fail "psearch check fails on the saved session: $check_out"
+ok ":save writes the session with #> lines and psearch check passes on it"
+
 # --- degraded environments -------------------------------------------------------------------
 start PSEARCH_HISTORY="$scratch/home/.local/state/psearch/history/not-a-folder" -- --quiet
 last_line_is "ps>"

@@ -73,6 +73,13 @@ public final class Interpreter {
     /// Caches of the search and autodiff built-ins for this session (Builtins/Autodiff.swift).
     lazy var optimizer = OptimizerSession()
 
+    /// Called with each top-level statement's index in its chunk just before it runs, so lesson
+    /// checking and `:save` can tell which statement printed what.
+    public var statementObserver: ((Int) -> Void)?
+    /// Drawing built-ins hand each figure they would draw to the output here first; `true`
+    /// means it was taken (lesson export shows it as SVG) and no terminal text is written.
+    public var figureObserver: ((Figure) -> Bool)?
+
     public init(output: OutputSink, limits: Limits = Limits()) {
         sources = SourceRegistry()
         self.output = output
@@ -140,7 +147,14 @@ public final class Interpreter {
             currentClosure = nil
         }
         do {
-            _ = try block.exec(self, fp)
+            if let observe = statementObserver {
+                for (i, s) in block.body.enumerated() {
+                    observe(i)
+                    if try s.exec(self, fp) != .normal { break }
+                }
+            } else {
+                _ = try block.exec(self, fp)
+            }
         } catch let e as RuntimeError {
             throw diagnostic(e)
         }

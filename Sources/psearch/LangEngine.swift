@@ -10,6 +10,8 @@ final class LangEngine: ReplEngine {
     private let interpreter: Interpreter
     private let limits: Limits
     private let color = isatty(2) == 1 && getenv("NO_COLOR") == nil
+    /// Inputs that ran without error since the start or the last `:reset`, for `:save`.
+    private(set) var session: [Lesson.SessionInput] = []
     /// The lexer's keyword table is internal to PsearchLang; completion only needs the words.
     private static let keywords = ["let", "fn", "return", "if", "else", "while", "for", "in", "break",
                                    "continue", "and", "or", "not", "true", "false", "nil"]
@@ -30,7 +32,13 @@ final class LangEngine: ReplEngine {
     }
 
     func run(_ input: String) -> ReplResult {
-        execute { try interpreter.run(input, name: "<repl>", repl: true) }
+        let result = execute { try interpreter.run(input, name: "<repl>", repl: true) }
+        switch result {
+        case .value: session.append(Lesson.SessionInput(source: input, echoed: true))
+        case .silent: session.append(Lesson.SessionInput(source: input, echoed: false))
+        case .error: break
+        }
+        return result
     }
 
     private func execute(_ body: () throws -> Value?) -> ReplResult {
@@ -150,11 +158,34 @@ final class LangEngine: ReplEngine {
         }.joined(separator: "\n")
     }
 
-    func reset() { interpreter.reset() }
+    func reset() {
+        interpreter.reset()
+        session = []
+    }
+
+    /// `:save FILE`: the session so far as a script whose `#>` lines come from a fresh run of it.
+    func save(path: String) -> ReplResult {
+        if session.isEmpty { return .error("nothing to save yet: no input has run without an error") }
+        let (text, error) = Lesson.save(session, name: path, limits: limits)
+        do {
+            try AtomicFile.write(text, to: path)
+        } catch {
+            return .error("error: \(error.description)")
+        }
+        let count = "\(session.count) input\(session.count == 1 ? "" : "s")"
+        if let error {
+            return .error(error + "warning: saved \(count) to \(path) without '#>' lines: run as a script it stops with the error above")
+        }
+        return .value("saved \(count) to \(path)")
+    }
 
     func load(path: String) -> ReplResult {
         switch readFile(path) {
-        case .success(let bytes): return execute { try interpreter.run(bytes: bytes, name: path); return nil }
+        case .success(let bytes):
+            let result = execute { try interpreter.run(bytes: bytes, name: path); return nil }
+            // The file's text goes into a saved session, so the saved script stands alone.
+            if case .silent = result { session.append(Lesson.SessionInput(source: String(decoding: bytes, as: UTF8.self), echoed: false)) }
+            return result
         case .failure(let e): return .error("error: cannot read '\(path)': \(e.reason)")
         }
     }

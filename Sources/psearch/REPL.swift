@@ -153,6 +153,8 @@ final class REPL {
             write("all variables cleared\n")
         case .load(let path):
             show(execute { engine.load(path: path) })
+        case .save(let path):
+            show(engine.save(path: path))
         case .time(let source):
             var result = ReplResult.silent
             let elapsed = ContinuousClock().measure { result = execute { engine.run(source) } }
@@ -182,7 +184,7 @@ final class REPL {
 
 /// A line typed at `ps> ` that starts with `:`.
 enum ReplCommand: Equatable {
-    case help(String?), vars, reset, load(String), time(String), ast(String), history(Int?), quit
+    case help(String?), vars, reset, load(String), save(String), time(String), ast(String), history(Int?), quit
     case usage(String)
     case unknown(String, suggestion: String?)
 
@@ -192,6 +194,7 @@ enum ReplCommand: Equatable {
         ("vars", "", "variables in scope with their types and shapes"),
         ("reset", "", "forget every variable"),
         ("load", "FILE", "run a file in this session"),
+        ("save", "FILE", "write this session's inputs and their output as a checked script"),
         ("time", "EXPR", "run EXPR and show how long it took"),
         ("ast", "EXPR", "show how EXPR parses"),
         ("history", "[N]", "show the last N entered lines (all by default)"),
@@ -234,6 +237,9 @@ enum ReplCommand: Equatable {
         case "load":
             guard !argument.isEmpty else { return .usage(":load FILE") }
             return .load(expandPath(unquoted(argument)))
+        case "save":
+            guard !argument.isEmpty else { return .usage(":save FILE") }
+            return .save(expandPath(unquoted(argument)))
         case "time":
             guard !argument.isEmpty else { return .usage(":time EXPR") }
             return .time(argument)

@@ -34,6 +34,8 @@ protocol ReplEngine: AnyObject {
     func load(path: String) -> ReplResult
     /// `:ast EXPR`: the parse as S-expressions.
     func ast(_ source: String) -> ReplResult
+    /// `:save FILE`: the session's successful inputs as a script with `#>` lines.
+    func save(path: String) -> ReplResult
 
     /// Runs all of stdin as a script when it is not a terminal; returns the script-run exit
     /// code (0, 65 syntax, 70 runtime, 74 output) after writing any diagnostic to stderr.
@@ -41,6 +43,8 @@ protocol ReplEngine: AnyObject {
 }
 
 extension ReplEngine {
+    func save(path: String) -> ReplResult { .error("this engine cannot save sessions") }
+
     /// Fallback for engines without a script runner: any error counts as a runtime error.
     func runScript(_ source: String, name: String) -> Int32 {
         switch run(source) {

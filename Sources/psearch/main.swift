@@ -21,7 +21,10 @@ struct PsearchCommand: ParsableCommand {
         // One paragraph without hard line breaks: the help formatter wraps it to the terminal.
         discussion: "With no arguments, starts the interactive prompt (or, when standard input is not a "
             + "terminal, runs it as a script). Exit codes: 0 ok, 64 usage, 65 syntax error, "
-            + "66 missing input, 70 runtime error, 74 output error, 130 interrupted.",
+            + "66 missing input, 70 runtime error, 74 output error, 130 interrupted. "
+            + "Subcommands: 'psearch check [--update] FILE...' compares what scripts print with their '#>' "
+            + "lines; 'psearch export FILE -o PAGE.html|PAGE.md' writes a script as a page (each has --help). "
+            + "A script named 'check' or 'export' runs as 'psearch ./check'.",
         version: psearchVersion)
 
     @ArgumentParser.Argument(help: "A script to run ('-' reads standard input).")
@@ -59,13 +62,19 @@ struct Options {
     var quiet = false
     var maxElements = Limits().maxElements
 
+    /// Subcommands, recognised only as the first argument and never taken for a script's name
+    /// (a script called `check` runs as `psearch ./check`). They are dispatched here rather
+    /// than declared as ArgumentParser subcommands: those cannot sit beside the root
+    /// command's optional FILE argument, which would swallow the verb.
+    static let verbs: [String: ParsableCommand.Type] = ["check": CheckCommand.self, "export": ExportCommand.self]
+
     /// The everyday invocations, `psearch`, `psearch FILE`, `psearch -` and `psearch -e CODE`,
     /// read without swift-argument-parser: its reflection costs ~3 ms, a third of the start-up
     /// budget. Anything else (flags, --help, mistakes) goes through it.
     static func simple(_ args: [String]) -> Options? {
         switch args.count {
         case 0: return Options()
-        case 1 where args[0] == "-" || !args[0].hasPrefix("-"): return Options(file: args[0])
+        case 1 where args[0] == "-" || (!args[0].hasPrefix("-") && verbs[args[0]] == nil): return Options(file: args[0])
         case 2 where args[0] == "-e": return Options(code: args[1])
         default: return nil
         }
@@ -211,7 +220,11 @@ func readAll(fd: Int32) -> [UInt8]? {
     return bytes
 }
 
-if let options = Options.simple(Array(CommandLine.arguments.dropFirst())) {
+let arguments = Array(CommandLine.arguments.dropFirst())
+if let options = Options.simple(arguments) {
     exit(options.run())
+}
+if let verb = arguments.first, let command = Options.verbs[verb] {
+    command.main(Array(arguments.dropFirst()))
 }
 PsearchCommand.main()
