@@ -60,6 +60,8 @@ struct PlotCall {
             try write(figure, to: path)
             return .none
         }
+        // Lesson export takes the figure itself (to draw it as SVG) instead of terminal text.
+        if let take = interp.figureObserver, take(figure) { return .none }
         let size = try terminalSize()
         figure = enlargedImages(figure, width: size.width, height: size.height)
         try interp.write(PsearchPlot.render(figure, width: size.width, height: size.height, style: interp.plotStyle))
