@@ -92,8 +92,9 @@ enum Indexing {
         }
     }
 
-    /// The sub-tensor selected by per-axis keys (trailing axes taken whole).
-    static func gather(_ t: Tensor, _ ks: [Key]) -> Value {
+    /// The flat offsets of the elements that per-axis keys select (trailing axes taken whole),
+    /// in row-major order, and the shape of the selection (axes indexed by a number drop out).
+    static func selection(_ t: Tensor, _ ks: [Key]) -> (positions: [Int], shape: [Int]) {
         var axes: [[Int]] = []
         var shape: [Int] = []
         for axis in 0..<t.rank {
@@ -111,18 +112,24 @@ enum Indexing {
         }
         var strides = [Int](repeating: 1, count: t.rank)
         for k in stride(from: t.rank - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * t.shape[k + 1] }
-        var out: [Double] = []
-        out.reserveCapacity(axes.reduce(1) { $0 * $1.count })
+        var positions: [Int] = []
+        positions.reserveCapacity(axes.reduce(1) { $0 * $1.count })
         func walk(_ axis: Int, _ offset: Int) {
             if axis == t.rank {
-                out.append(t.data[offset])
+                positions.append(offset)
                 return
             }
             for i in axes[axis] { walk(axis + 1, offset + i * strides[axis]) }
         }
         walk(0, 0)
-        if shape.isEmpty { return .number(out[0]) }
-        return .tensor(Tensor(shape: shape, data: out))
+        return (positions, shape)
+    }
+
+    /// The sub-tensor selected by per-axis keys: a number when every axis is indexed.
+    static func gather(_ t: Tensor, _ ks: [Key]) -> Value {
+        let (positions, shape) = selection(t, ks)
+        if shape.isEmpty { return .number(t.data[positions[0]]) }
+        return .tensor(Tensor(shape: shape, data: positions.map { t.data[$0] }))
     }
 
     static func field(_ v: Value, _ name: String, _ range: SourceRange) throws -> Value {
@@ -235,32 +242,7 @@ enum Indexing {
             t.data[offset] = x
             return
         }
-        var positions: [Int] = []
-        var shape: [Int] = []
-        var strides = [Int](repeating: 1, count: t.rank)
-        for k in stride(from: t.rank - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * t.shape[k + 1] }
-        var axes: [[Int]] = []
-        for axis in 0..<t.rank {
-            if axis < ks.count {
-                switch ks[axis] {
-                case .at(let i): axes.append([i])
-                case .span(let r):
-                    axes.append(Array(r))
-                    shape.append(r.count)
-                }
-            } else {
-                axes.append(Array(0..<t.shape[axis]))
-                shape.append(t.shape[axis])
-            }
-        }
-        func walk(_ axis: Int, _ offset: Int) {
-            if axis == t.rank {
-                positions.append(offset)
-                return
-            }
-            for i in axes[axis] { walk(axis + 1, offset + i * strides[axis]) }
-        }
-        walk(0, 0)
+        let (positions, shape) = selection(t, ks)
         switch value {
         case .number(let x):
             for p in positions { t.data[p] = x }

@@ -56,34 +56,3 @@ func writeStderr(_ text: String) {
         off += n
     }
 }
-
-/// Runs `body` on a thread with a large stack and waits for it. Deep recursion in psearch
-/// code is stopped by the interpreter's call-depth limit; this stack is sized so that limit
-/// is reached first even in a debug build.
-func onLargeStack<T>(_ body: @escaping () -> T) -> T {
-    var result: T?
-    let box = ThreadBody()
-    box.body = { result = body() }
-    var attr = pthread_attr_t()
-    pthread_attr_init(&attr)
-    pthread_attr_setstacksize(&attr, 1 << 30)
-    var thread = pthread_t()
-    let unmanaged = Unmanaged.passRetained(box)
-    let rc = pthread_create(&thread, &attr, { arg in
-        let b = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
-        b.body!()
-        return nil
-    }, unmanaged.toOpaque())
-    pthread_attr_destroy(&attr)
-    if rc != 0 {
-        unmanaged.release()
-        return body()
-    }
-    pthread_join(thread, nil)
-    return result!
-}
-
-/// The closure a new thread runs; handed over once, before the thread starts.
-private final class ThreadBody: @unchecked Sendable {
-    var body: (() -> Void)?
-}

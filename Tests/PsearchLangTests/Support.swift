@@ -6,40 +6,6 @@ import Darwin
 import Foundation
 @testable import PsearchLang
 
-/// Runs `body` on a thread with a 512 MB stack, as the CLI does, so the interpreter's own
-/// call-depth limit (not the test thread's small stack) stops deep recursion in debug builds.
-func onLargeStack<T>(_ body: @escaping () -> T) -> T {
-    var result: T?
-    let box = ThreadBody()
-    box.body = { result = body() }
-    var attr = pthread_attr_t()
-    pthread_attr_init(&attr)
-    pthread_attr_setstacksize(&attr, 512 << 20)
-    #if canImport(Glibc)
-    var thread = pthread_t()
-    #else
-    var thread: pthread_t?
-    #endif
-    let unmanaged = Unmanaged.passRetained(box)
-    let rc = pthread_create(&thread, &attr, { arg in
-        let b = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
-        b.body!()
-        return nil
-    }, unmanaged.toOpaque())
-    pthread_attr_destroy(&attr)
-    precondition(rc == 0, "cannot start a thread with a large stack")
-    #if canImport(Glibc)
-    pthread_join(thread, nil)
-    #else
-    pthread_join(thread!, nil)
-    #endif
-    return result!
-}
-
-/// The closure a new thread runs; handed over once, before the thread starts.
-private final class ThreadBody: @unchecked Sendable {
-    var body: (() -> Void)?
-}
 
 /// What running a program in process produced.
 struct Outcome {
