@@ -175,6 +175,11 @@ def workloads(psearch, lua, cc_bin, digits):
             Impl("psearch", P + [ps("matmul.ps")], kind="twin", twin=P + [ps("matmul.setup.ps")],
                  goal=("numpy", 1.2)),
         ], expected="-1.5 1604433.05859375 3.03125", count=20, unit="product"),
+        Workload("", "search_workers", [
+            Impl("psearch workers 1", P + [ps("search_workers1.ps")], base="psearch -e '0'"),
+            Impl("psearch workers 2", P + [ps("search_workers2.ps")], base="psearch -e '0'",
+                 goal=("psearch workers 1", 1 / 1.7)),
+        ], expected="7 0", note="8 CPU-bound trials; 2 workers must take at most 1/1.7 of 1 worker's time"),
         Workload("", "plot_contour", [
             Impl("psearch", P + [ps("plot_contour.ps")], kind="twin", twin=P + [ps("plot_contour.setup.ps")],
                  goal=("abs", 0.050), min_lines=10),
