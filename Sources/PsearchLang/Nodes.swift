@@ -397,10 +397,13 @@ final class CallNode: ExprNode {
     /// Labels of named arguments, aligned with `args` (nil for positional ones).
     let labels: [String?]
     let positionalCount: Int
+    /// `args` without reference counting, for the hot path (see `BlockNode`).
+    private let unretainedArgs: ContiguousArray<Unmanaged<ExprNode>>
     init(_ callee: ExprNode, _ args: [ExprNode], _ labels: [String?], _ r: SourceRange) {
         self.callee = callee
         self.args = args
         self.labels = labels
+        unretainedArgs = ContiguousArray(args.map { Unmanaged.passUnretained($0) })
         positionalCount = labels.firstIndex(where: { $0 != nil }) ?? labels.count
         super.init(r)
     }
@@ -415,7 +418,9 @@ final class CallNode: ExprNode {
                 let size = proto.frameSize
                 let nfp = try ip.pushFrame(size, at: range)
                 defer { ip.popFrame(nfp, size) }
-                for i in 0..<args.count { nfp[i] = try args[i].eval(ip, fp) }
+                try unretainedArgs.withUnsafeBufferPointer { args in
+                    for i in 0..<args.count { nfp[i] = try args[i]._withUnsafeGuaranteedRef { try $0.eval(ip, fp) } }
+                }
                 return try ip.invoke(c, nfp, callRange: range)
             }
             return try ip.callClosureGeneral(c, evaluateArguments(ip, fp), callRange: range)
@@ -754,16 +759,23 @@ final class StorePathNode: StmtNode {
 
 final class BlockNode: StmtNode {
     let body: ContiguousArray<StmtNode>
+    /// The same statements without reference counting: iterating `body` retains and releases
+    /// every statement on every pass, and when worker threads run one function those atomic
+    /// counts bounce a cache line between cores. `body` keeps the statements alive.
+    private let unretained: ContiguousArray<Unmanaged<StmtNode>>
     init(_ body: [StmtNode], _ r: SourceRange) {
         self.body = ContiguousArray(body)
+        unretained = ContiguousArray(body.map { Unmanaged.passUnretained($0) })
         super.init(r)
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
-        for s in body {
-            let f = try s.exec(ip, fp)
-            if f != .normal { return f }
+        try unretained.withUnsafeBufferPointer { statements in
+            for s in statements {
+                let f = try s._withUnsafeGuaranteedRef { try $0.exec(ip, fp) }
+                if f != .normal { return f }
+            }
+            return .normal
         }
-        return .normal
     }
 }
 
