@@ -3,7 +3,7 @@
 # width: the page must load (its DOM ends with </main>), log nothing to the console (a
 # self-contained page without scripts has nothing to say) and screenshot to a non-trivial PNG.
 #
-#   scripts/test-export.sh [FILE.ps...]     default: scripts/examples/*.ps and the recorded lessons
+#   scripts/test-export.sh [FILE.ps...]     default: scripts/examples/*.ps and scripts/lessons/*.ps
 #   PSEARCH_BIN=path  PSEARCH_EXPORT_DIR=dir (keeps the pages and screenshots there to look at)
 set -euo pipefail
 
@@ -24,9 +24,7 @@ mkdir -p "$out"
 
 files=("$@")
 if (( ${#files[@]} == 0 )); then
-    files=("$root"/scripts/examples/*.ps)
-    # Lesson drafts without '#>' lines wait for the built-ins they use.
-    for f in "$root"/scripts/lessons/*.ps; do [[ -f $f ]] && grep -q '^#>' "$f" && files+=("$f"); done
+    files=("$root"/scripts/examples/*.ps "$root"/scripts/lessons/*.ps)
 fi
 
 # A private profile and HOME: nothing of the user's leaks in, nothing is left behind.

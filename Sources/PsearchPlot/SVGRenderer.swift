@@ -155,7 +155,10 @@ struct SVGPlot {
                     let x = px(m.xs[i], a), y = py(m.ys[i], a)
                     out += "<path d=\"M\(num(x)) \(num(y - 7))l7 7l-7 7l-7-7z\" fill=\"\(color)\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
                     if !m.labels[i].isEmpty {
-                        out += "<text x=\"\(num(x + 10))\" y=\"\(num(y + 4))\" font-weight=\"bold\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\" fill=\"#000000\">\(xmlEscaped(m.labels[i]))</text>\n"
+                        // A label that would run past the plot area (and be clipped) goes to the marker's left.
+                        let fits = x + 10 + 8 * Double(m.labels[i].count) <= a.left + a.width
+                        let at = fits ? "x=\"\(num(x + 10))\"" : "x=\"\(num(x - 10))\" text-anchor=\"end\""
+                        out += "<text \(at) y=\"\(num(y + 4))\" font-weight=\"bold\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\" fill=\"#000000\">\(xmlEscaped(m.labels[i]))</text>\n"
                     }
                 }
             case .intervals(let iv): out += intervalsSVG(iv, color, a)

@@ -315,11 +315,18 @@ extension PlotCall {
             throw c.bad("value", "nothing to plot: the search kept no halves (a vector of one element needs no step)")
         }
         // The middle element compared at step k is the middle of the half kept at step k-1
-        // (mid = lo + (hi - lo) / 2); the first step's comparison is not in the trace.
+        // (mid = lo + (hi - lo) / 2). search(xs, target) keeps the searched vector: drawn as
+        // step 0, it gives the first comparison its probe and shows the half that step dropped.
+        // A hand-built record starts at the first kept half, its first comparison unknown.
         var rows = [Interval]()
+        var previous: [Double]? = nil
+        if case .object(let o as BinarySearchRecord) = v, let lo = o.xs.first, let hi = o.xs.last {
+            rows.append(Interval(lo: lo, hi: hi, label: "0"))
+            previous = o.xs
+        }
         for (k, h) in halves.enumerated() {
-            let probe: Double? = k == 0 ? nil : halves[k - 1][halves[k - 1].count / 2]
-            rows.append(Interval(lo: h.first!, hi: h.last!, probe: probe))
+            rows.append(Interval(lo: h.first!, hi: h.last!, probe: previous.map { $0[$0.count / 2] }, label: String(k + 1)))
+            previous = h
         }
         var title = "binary search"
         let steps = number(field(v, "steps")).map(formatNumber) ?? String(halves.count)
@@ -561,14 +568,11 @@ extension PlotCall {
         var fig = try imagesFigure(v, arg: "images")
         if case .images(var grid)? = fig.series.first {
             if let lv = c.value("labels") {
-                guard case .list(let items) = lv else {
-                    let t = try numbers(lv, "labels", arg: "labels")
-                    grid.labels = t.map(formatNumber)
-                    try checkLabels(grid)
-                    fig.series = [.images(grid)]
-                    return fig
+                if case .list(let items) = lv {
+                    grid.labels = items.map(\.display)
+                } else {
+                    grid.labels = try numbers(lv, "labels", arg: "labels").map(formatNumber)
                 }
-                grid.labels = items.map(\.display)
                 try checkLabels(grid)
             }
             if c.value("columns") != nil { grid.columns = try c.int("columns", min: 1, max: 1000) }

@@ -151,8 +151,10 @@ extension Lesson {
             """
     }
 
-    /// Phone first: one column at most ~46em wide, code and output scroll sideways rather than
-    /// wrap (columns of numbers stay aligned), figures scale with the column.
+    /// Phone first: one column at most ~46em wide, code scrolls sideways rather than wrap (a
+    /// wrapped line would read as two statements), output wraps only its overlong lines (a
+    /// message such as descend's divergence advice is read to its end; lines that fit keep
+    /// their columns), figures scale with the column.
     static let css = """
         :root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --code-bg: #f6f8fa; --out-bg: #ffffff; }
         * { box-sizing: border-box; }
@@ -169,7 +171,7 @@ extension Lesson {
         pre { margin: 0.8em 0; padding: 0.7em 0.9em; overflow-x: auto; line-height: 1.45; border-radius: 6px; }
         pre code, pre samp { font-size: 1em; }
         pre.code { background: var(--code-bg); border: 1px solid var(--line); }
-        pre.out { background: var(--out-bg); border: 1px dashed var(--line); border-left: 3px solid #8c959f; margin-top: -0.4em; color: #24292f; }
+        pre.out { background: var(--out-bg); border: 1px dashed var(--line); border-left: 3px solid #8c959f; margin-top: -0.4em; color: #24292f; white-space: pre-wrap; overflow-wrap: anywhere; }
         table { border-collapse: collapse; margin: 0.8em 0; display: block; overflow-x: auto; }
         th, td { border: 1px solid var(--line); padding: 0.25em 0.7em; text-align: left; }
         th { background: var(--code-bg); }
