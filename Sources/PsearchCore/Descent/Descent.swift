@@ -157,13 +157,8 @@ public enum Descent {
         var g = [Double](repeating: 0, count: n)
         var prev = start
         var state = OptimizerState(method: o.method, dimension: n, options: o)
-        var path = [Double](), losses = [Double]()
-        if o.record {
-            // Reserving does not touch the pages; a run that stops early never pays for the rest.
-            let rows = Swift.min(o.steps, 1 << 22) + 1
-            path.reserveCapacity(rows * n)
-            losses.reserveCapacity(rows)
-        }
+        // Reserving does not touch the pages; a run that stops early never pays for the rest.
+        let recorder = o.record ? PathRecorder(dimension: n, expectedRows: Swift.min(o.steps, 1 << 22) + 1) : nil
         var evaluations = 0
         var loss = 0.0, loss0 = 0.0
         var steps = 0
@@ -177,10 +172,7 @@ public enum Descent {
                     loss = try f(xr, gp)
                     evaluations += 1
                     loss0 = loss
-                    if o.record {
-                        for i in 0..<n { path.append(xp[i]) }
-                        losses.append(loss)
-                    }
+                    recorder?.add(xp, loss: loss)
                     let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
                     gnorm = norm(gp)
                     if !loss.isFinite || !gnorm.isFinite {
@@ -216,10 +208,7 @@ public enum Descent {
                         evaluations += 1
                         steps += 1
                         gnorm = norm(gp)
-                        if o.record {
-                            for i in 0..<n { path.append(xp[i]) }
-                            losses.append(loss)
-                        }
+                        recorder?.add(xp, loss: loss)
                         if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !allFinite(xr) {
                             diverged = true
                             message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, at: Array(pp), options: o, evaluations: &evaluations)
@@ -229,6 +218,7 @@ public enum Descent {
                 }
             }
         }
+        let (path, losses) = recorder?.finish() ?? ([], [])
         return DescentResult(
             x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
             interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses)
