@@ -59,6 +59,14 @@ import Testing
             s = try t.add(s, t.min(x, t.constant(0.1)))
             return try t.add(s, t.max(t.constant(-0.2), y))
         }),
+        ("squares merged and not", 2, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            let once = try t.pow(t.sub(x, t.mul(y, t.constant(2))), 2)
+            let twice = try t.add(x, t.constant(1))
+            let s = try t.add(once, t.mul(t.pow(twice, 2), twice))
+            return try t.add(t.add(s, t.pow(t.sin(y), 2)), t.pow(t.mul(x, y), 2))
+        }),
+        ("a square is the output", 2, { t, p in try t.pow(t.sub(t.index(p, 0), t.index(p, 1)), 2) }),
         ("output is an input element", 2, { t, p in try t.index(p, 1) }),
         ("output is a constant", 2, { t, _ in t.constant(4) }),
     ] }
@@ -109,6 +117,42 @@ import Testing
         #expect(r.value == 4.5 && r.gradient == [3, 9])
         #expect(t.replay([0, 0.5]) == nil)
         #expect(t.replay([1, 0.5])?.gradient == [1, 1])
+    }
+
+    @Test func rosenbrockCompilesToFiveInstructions() throws {
+        let f = Self.functions[0].2
+        let t = Tape()
+        _ = try t.gradient(of: f(t, t.input([-1.5, 2])))
+        _ = try #require(t.replay([0.5, 0.5]))
+        // (1 - x)^2, x^2 (x read a second time), (y - x^2)^2 each merged with their square; 100 * b; a + b.
+        #expect(t.scalar.forward.count == 5 && t.scalar.backward.count == 5)
+    }
+
+    @Test func objectiveClosureRetracesWhenABranchChanges() throws {
+        // x^2 + y if x > y else y - x, traced afresh when the branch flips.
+        let obj = TapeObjective { t, x in
+            let a = t.input(x[0]), b = t.input(x[1])
+            if try t.compare(.gt, a, b) { return try t.add(t.pow(a, 2), b) }
+            return try t.sub(b, a)
+        }
+        let f = obj.objective
+        var g = [0.0, 0.0]
+        func call(_ x: [Double]) throws -> Double {
+            try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try f(xp, $0) } }
+        }
+        #expect(try call([2, 1]) == 5 && g == [4, 1])
+        #expect(try call([3, 1]) == 10 && g == [6, 1])
+        #expect(obj.tape.scalarRun != nil)
+        #expect(try call([4, 1]) == 17 && g == [8, 1])
+        #expect(obj.traces == 1 && obj.replays == 2)
+        #expect(try call([0, 1]) == 1 && g == [-1, 1])
+        #expect(obj.traces == 2)
+        #expect(try call([-1, 1]) == 2 && g == [-1, 1])
+        #expect(try call([-2, 1]) == 3 && g == [-1, 1])
+        #expect(obj.traces == 2 && obj.replays == 4)
+        obj.tape.markNotReplayable("reads a global")
+        #expect(obj.tape.scalarRun == nil)
+        #expect(try call([-3, 1]) == 4 && obj.traces == 3)
     }
 
     @Test func tensorNodesFallBackToTheGeneralProgram() throws {

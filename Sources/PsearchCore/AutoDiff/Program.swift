@@ -28,7 +28,10 @@ extension Tape {
         program.removeAll()
         compiled = true
         usesScalarProgram = allowsScalarProgram && output.map { compileScalar(output: $0.i) } == true
-        if usesScalarProgram { return }
+        if usesScalarProgram {
+            scalarRun = notReplayableReason == nil ? scalar.run : nil
+            return
+        }
         let n = op.count
         for i in 0..<n where dep[i] {
             let x = a[i], y = b[i]

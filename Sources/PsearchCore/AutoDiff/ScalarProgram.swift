@@ -17,7 +17,12 @@ struct ScalarInstr: BitwiseCopyable {
         case guardOp
     }
 
+    /// The result is also squared into slot `dst + 1`: a node whose only use is `x * x` (as in
+    /// `(a - b)^2`) and its square run as one instruction. Only the square's slot has an adjoint.
+    static let squared: UInt8 = 4
+
     var code: Code
+    /// Bits 0 and 1: which operands of `pow`, `max`, `min` depend on an input; `squared`.
     var mask: UInt8
     var dst: Int32
     var a: Int32
@@ -67,6 +72,15 @@ struct ScalarRun {
     let inputCount: Int
     let out: Int
 
+    /// Value and gradient at `inputs` (written into `gradient`), nil when a guard fails.
+    @inline(__always)
+    func replay(_ inputs: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) -> Double? {
+        guard runForward(inputs) else { return nil }
+        runBackward()
+        for j in 0..<inputCount { gradient[j] = adjoints[j] }
+        return values[out]
+    }
+
     /// Loads inputs and runs the forward list; false when a guard's outcome differs. Zeroes every
     /// adjoint the backward sweep reads on the way, so no separate clearing pass is needed.
     @inline(__always)
@@ -82,31 +96,37 @@ struct ScalarRun {
             let ins = ip.pointee
             ip += 1
             let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
+            let r: Double
             switch ins.code {
-            case .add, .addA, .addB: v[d] = v[x] + v[y]
-            case .sub, .subA, .subB: v[d] = v[x] - v[y]
-            case .mul, .mulA, .mulB: v[d] = v[x] * v[y]
-            case .div, .divA, .divB: v[d] = v[x] / v[y]
-            case .pow: v[d] = Kernel.binaryValue(.pow, v[x], v[y])
-            case .max: v[d] = Kernel.binaryValue(.max, v[x], v[y])
-            case .min: v[d] = Kernel.binaryValue(.min, v[x], v[y])
-            case .copy: v[d] = v[x]
-            case .neg: v[d] = Kernel.unaryValue(.neg, v[x], 0)
-            case .sqrt: v[d] = Kernel.unaryValue(.sqrt, v[x], 0)
-            case .exp: v[d] = Kernel.unaryValue(.exp, v[x], 0)
-            case .log: v[d] = Kernel.unaryValue(.log, v[x], 0)
-            case .sin: v[d] = Kernel.unaryValue(.sin, v[x], 0)
-            case .cos: v[d] = Kernel.unaryValue(.cos, v[x], 0)
-            case .tanh: v[d] = Kernel.unaryValue(.tanh, v[x], 0)
-            case .abs: v[d] = Kernel.unaryValue(.abs, v[x], 0)
-            case .powc: v[d] = Kernel.unaryValue(.powc, v[x], v[y])
-            case .square: v[d] = Kernel.unaryValue(.square, v[x], 0)
+            case .add, .addA, .addB: r = v[x] + v[y]
+            case .sub, .subA, .subB: r = v[x] - v[y]
+            case .mul, .mulA, .mulB: r = v[x] * v[y]
+            case .div, .divA, .divB: r = v[x] / v[y]
+            case .pow: r = Kernel.binaryValue(.pow, v[x], v[y])
+            case .max: r = Kernel.binaryValue(.max, v[x], v[y])
+            case .min: r = Kernel.binaryValue(.min, v[x], v[y])
+            case .copy: r = v[x]
+            case .neg: r = Kernel.unaryValue(.neg, v[x], 0)
+            case .sqrt: r = Kernel.unaryValue(.sqrt, v[x], 0)
+            case .exp: r = Kernel.unaryValue(.exp, v[x], 0)
+            case .log: r = Kernel.unaryValue(.log, v[x], 0)
+            case .sin: r = Kernel.unaryValue(.sin, v[x], 0)
+            case .cos: r = Kernel.unaryValue(.cos, v[x], 0)
+            case .tanh: r = Kernel.unaryValue(.tanh, v[x], 0)
+            case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
+            case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
+            case .square: r = Kernel.unaryValue(.square, v[x], 0)
             case .guardOp:
                 let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
                 if c.holds(v[x], v[y]) != (d & 1 == 1) { return false }
                 continue
             }
+            v[d] = r
             g[d] = 0
+            if ins.mask & ScalarInstr.squared != 0 {
+                v[d + 1] = Kernel.unaryValue(.square, r, 0)
+                g[d + 1] = 0
+            }
         }
         return true
     }
@@ -122,7 +142,14 @@ struct ScalarRun {
             let ins = ip.pointee
             ip += 1
             let d = Int(ins.dst)
-            let gd = g[d]
+            var gd = g[d]
+            if ins.mask & ScalarInstr.squared != 0 {
+                // The square's rule first; its operand's adjoint would be 0 + this, which is
+                // this or, for −0, +0: zero either way, and zero is skipped below.
+                let gs = g[d + 1]
+                if gs == 0 { continue }
+                gd = gs * Kernel.unaryDerivative(.square, v[d], v[d + 1], 0)
+            }
             if gd == 0 { continue }
             let x = Int(ins.a), y = Int(ins.b)
             switch ins.code {
@@ -174,10 +201,12 @@ extension Tape {
     /// general program is used.
     ///
     /// Exactness: a node's adjoint is a sum started from +0 in reverse node order, and each rule
-    /// below is the general rule's expression. An input element read by several `index` nodes
-    /// lets the last of them write straight into the element's slot: the general sweep adds that
-    /// node's finished adjoint to the element's +0 first (0 + a == a, as a sum started from +0
-    /// is never −0), and the earlier `index` nodes keep their own adjoints (`copy`).
+    /// is the general rule's expression. An input element read by several `index` nodes lets the
+    /// last of them write straight into the element's slot: the general sweep adds that node's
+    /// finished adjoint to the element's +0 first (0 + a == a, as a sum started from +0 is never
+    /// −0), and the earlier `index` nodes keep their own adjoints (`copy`) unless the element gets
+    /// two terms in all. A merged square runs its rule where its operand's rule ran: the operand
+    /// has no other use, so nothing else touches its adjoint in between.
     func compileScalar(output out: Int) -> Bool {
         let n = op.count
         guard out < n else { return false }
@@ -227,11 +256,33 @@ extension Tape {
         }
         sp.inputCount = Int(next)
         sp.values.resize(Int(next), fill: 0)
-        // The last live `index` node of each input element aliases the element's slot.
+        // Uses of each node by live nodes (the output counts as one).
+        var uses = [Int32](repeating: 0, count: n)
+        var user = [Int](repeating: -1, count: n)
+        uses[out] += 1
+        for i in 0..<n where live[i] {
+            switch op[i] {
+            case .add, .sub, .mul, .div, .pow, .max, .min, .guardOp:
+                uses[Int(a[i])] += 1
+                uses[Int(b[i])] += 1
+                user[Int(a[i])] = i
+                user[Int(b[i])] = i
+            case .unary, .index:
+                uses[Int(a[i])] += 1
+                user[Int(a[i])] = i
+            default:
+                break
+            }
+        }
+        // Which `index` nodes read straight from their input element's slot: all of them when the
+        // element's adjoint has at most two terms (a sum of two is the same in any order), else
+        // the last one.
         var lastIndex = [Int32: Int]()
+        var terms = [Int32: Int32]()
         for i in 0..<n where live[i] && op[i] == .index {
             guard let base = tensorBase[a[i]] else { return false }
             lastIndex[base + ip[i]] = i
+            terms[base + ip[i], default: 0] += uses[i]
         }
 
         func newSlot() -> Int32 {
@@ -248,8 +299,16 @@ extension Tape {
             return slot[j]
         }
 
-        var backwardList: [ScalarInstr] = []
-        for i in 0..<n where live[i] {
+        func squaredBy(_ i: Int) -> Int? {
+            let u = user[i]
+            guard uses[i] == 1, u >= 0, op[u] == .unary, ip[u] == UKind.square.rawValue else { return nil }
+            return u
+        }
+        // A node whose only use is a square computes the square too (`ScalarInstr.squared`).
+        var absorbed = [Bool](repeating: false, count: n)
+
+        var list: [(ins: ScalarInstr, grad: Bool)] = []
+        for i in 0..<n where live[i] && !absorbed[i] {
             let x = Int(a[i]), y = Int(b[i])
             var ins = ScalarInstr(code: .copy, mask: 0, dst: 0, a: 0, b: 0)
             func binary(_ both: ScalarInstr.Code, _ onlyA: ScalarInstr.Code, _ onlyB: ScalarInstr.Code) {
@@ -262,7 +321,7 @@ extension Tape {
                 continue
             case .index:
                 let element = tensorBase[a[i]]! + ip[i]
-                if lastIndex[element] == i {
+                if lastIndex[element] == i || terms[element]! <= 2 {
                     slot[i] = element
                     continue
                 }
@@ -300,19 +359,24 @@ extension Tape {
                 ins.a = operand(x)
                 ins.b = operand(y)
                 ins.dst = ip[i]
-                sp.forward.append(ins)
+                list.append((ins, false))
                 continue
             case .constant, .tconstant, .sum, .mean, .norm, .dot, .ewBinary, .ewUnary, .matmul, .gather, .stack:
                 return false
             }
             ins.dst = newSlot()
             slot[i] = ins.dst
-            sp.forward.append(ins)
-            if grad[i] { backwardList.append(ins) }
+            if let sq = squaredBy(i) {
+                ins.mask |= ScalarInstr.squared
+                slot[sq] = newSlot()
+                absorbed[sq] = true
+            }
+            list.append((ins, grad[i]))
         }
-        for ins in backwardList.reversed() { sp.backward.append(ins) }
         sp.out = operand(out)
         sp.adjoints.resize(sp.values.count, fill: 0)
+        for (ins, _) in list { sp.forward.append(ins) }
+        for (ins, g) in list.reversed() where g { sp.backward.append(ins) }
         return true
     }
 }

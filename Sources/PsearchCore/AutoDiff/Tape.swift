@@ -137,7 +137,12 @@ public final class Tape {
     var usesScalarProgram = false
     /// Lets tests compare the scalar program with the general one.
     var allowsScalarProgram = true
-    var compiled = false
+    var compiled = false {
+        didSet { if !compiled { scalarRun = nil } }
+    }
+    /// The scalar program's pointers while it is compiled and replayable: `TapeObjective` runs it
+    /// without going through `replay`'s checks.
+    var scalarRun: ScalarRun?
     /// Total number of input elements: the length of the flat input and gradient vectors.
     public private(set) var inputSize = 0
     public private(set) var guardCount = 0
@@ -195,6 +200,7 @@ public final class Tape {
     /// Declares that replaying this tape would not repeat what the traced function did (it read
     /// mutable state, drew random numbers, printed): `replay` then always asks for a retrace.
     public func markNotReplayable(_ reason: String) {
+        scalarRun = nil
         if notReplayableReason == nil { notReplayableReason = reason }
     }
 
@@ -480,13 +486,7 @@ public final class Tape {
         precondition(inputs.count == inputSize && gradient.count == inputSize, "replay needs \(inputSize) inputs")
         guard let out = output?.i, notReplayableReason == nil else { return nil }
         if !compiled { compile() }
-        if usesScalarProgram {
-            let r = scalar.run
-            guard r.runForward(inputs) else { return nil }
-            r.runBackward()
-            for j in 0..<r.inputCount { gradient[j] = r.adjoints[j] }
-            return r.values[r.out]
-        }
+        if usesScalarProgram { return scalar.run.replay(inputs, gradient) }
         loadInputs(inputs)
         guard runForward() else { return nil }
         adj.base.update(repeating: 0, count: op.count)

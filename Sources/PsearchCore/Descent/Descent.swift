@@ -159,6 +159,10 @@ public enum Descent {
         var state = OptimizerState(method: o.method, dimension: n, options: o)
         // Reserving does not touch the pages; a run that stops early never pays for the rest.
         let recorder = o.record ? PathRecorder(dimension: n, expectedRows: Swift.min(o.steps, 1 << 22) + 1) : nil
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { scratch.deallocate() }
+        let plain = o.method == .gd && !o.line
+        let lr = o.lr
         var evaluations = 0
         var loss = 0.0, loss0 = 0.0
         var steps = 0
@@ -172,7 +176,7 @@ public enum Descent {
                     loss = try f(xr, gp)
                     evaluations += 1
                     loss0 = loss
-                    recorder?.add(xp, loss: loss)
+                    if let row = recorder?.row(loss: loss) { row.update(from: xp.baseAddress!, count: n) }
                     let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
                     gnorm = norm(gp)
                     if !loss.isFinite || !gnorm.isFinite {
@@ -195,21 +199,40 @@ public enum Descent {
                             message = "interrupted at step \(steps)"
                             return
                         }
-                        for i in 0..<n { pp[i] = xp[i] }
-                        if o.line {
-                            guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
-                                message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
-                                return
+                        if plain {
+                            // The common case in one pass: keep the point, then the update rule.
+                            for i in 0..<n {
+                                let xi = xp[i]
+                                pp[i] = xi
+                                xp[i] = xi - lr * gp[i]
                             }
                         } else {
-                            state.update(xp, UnsafeBufferPointer(gp))
+                            for i in 0..<n { pp[i] = xp[i] }
+                            if o.line {
+                                guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
+                                    message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
+                                    return
+                                }
+                            } else {
+                                state.update(xp, UnsafeBufferPointer(gp))
+                            }
                         }
                         loss = try f(xr, gp)
                         evaluations += 1
                         steps += 1
-                        gnorm = norm(gp)
-                        recorder?.add(xp, loss: loss)
-                        if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !allFinite(xr) {
+                        // One pass for the gradient norm, the point's finiteness and its path row
+                        // (a scratch row when the path is not kept).
+                        let row = recorder?.row(loss: loss) ?? scratch
+                        var s = 0.0
+                        var finite = true
+                        for i in 0..<n {
+                            let gi = gp[i], xi = xp[i]
+                            s += gi * gi
+                            finite = finite && xi.isFinite
+                            row[i] = xi
+                        }
+                        gnorm = s.squareRoot()
+                        if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !finite {
                             diverged = true
                             message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, at: Array(pp), options: o, evaluations: &evaluations)
                             return

@@ -44,13 +44,13 @@ final class PathRecorder {
 
     deinit { block.deallocate() }
 
+    /// Adds a row with this loss; the caller writes the point into the returned row.
     @inline(__always)
-    func add(_ x: UnsafeMutableBufferPointer<Double>, loss: Double) {
+    func row(loss: Double) -> UnsafeMutablePointer<Double> {
         if rows == Self.blockRows { flush() }
-        let row = block + rows * n
-        for i in 0..<n { row[i] = x[i] }
         block[Self.blockRows * n + rows] = loss
         rows += 1
+        return block + (rows - 1) * n
     }
 
     /// Moves the block's rows into the arrays.
