@@ -42,15 +42,16 @@ struct ScalarProgram {
     /// Slot values; constants are written once at compile time.
     var values = Column<Double>()
     var adjoints = Column<Double>()
+    var zeros = Column<Double>()
     var inputCount = 0
     var out: Int32 = 0
 
     func free() {
-        forward.free(); backward.free(); values.free(); adjoints.free()
+        forward.free(); backward.free(); values.free(); adjoints.free(); zeros.free()
     }
 
     mutating func removeAll() {
-        forward.removeAll(); backward.removeAll(); values.removeAll(); adjoints.removeAll()
+        forward.removeAll(); backward.removeAll(); values.removeAll(); adjoints.removeAll(); zeros.removeAll()
         inputCount = 0
         out = 0
     }
@@ -61,7 +62,7 @@ struct ScalarProgram {
     var run: ScalarRun {
         ScalarRun(forward: forward.base, forwardEnd: forward.base + forward.count, backward: backward.base,
                   backwardEnd: backward.base + backward.count, values: values.base, adjoints: adjoints.base,
-                  inputCount: inputCount, out: Int(out))
+                  zeros: zeros.base, inputCount: inputCount, out: Int(out))
     }
 }
 
@@ -69,71 +70,17 @@ struct ScalarProgram {
 struct ScalarRun {
     let forward, forwardEnd, backward, backwardEnd: UnsafeMutablePointer<ScalarInstr>
     let values, adjoints: UnsafeMutablePointer<Double>
+    /// `inputCount` zeros, to clear the inputs' adjoints with `copySmall`.
+    let zeros: UnsafeMutablePointer<Double>
     let inputCount: Int
     let out: Int
 
     /// Value and gradient at `inputs` (written into `gradient`), nil when a guard fails.
+    ///
+    /// One function with both sweeps, so the pointers stay in registers.
     @inline(__always)
     func replay(_ inputs: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) -> Double? {
         guard runForward(inputs) else { return nil }
-        runBackward()
-        for j in 0..<inputCount { gradient[j] = adjoints[j] }
-        return values[out]
-    }
-
-    /// Loads inputs and runs the forward list; false when a guard's outcome differs. Zeroes every
-    /// adjoint the backward sweep reads on the way, so no separate clearing pass is needed.
-    @inline(__always)
-    func runForward(_ inputs: UnsafeBufferPointer<Double>) -> Bool {
-        let v = values, g = adjoints
-        for j in 0..<inputCount {
-            v[j] = inputs[j]
-            g[j] = 0
-        }
-        var ip = forward
-        let end = forwardEnd
-        while ip < end {
-            let ins = ip.pointee
-            ip += 1
-            let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
-            let r: Double
-            switch ins.code {
-            case .add, .addA, .addB: r = v[x] + v[y]
-            case .sub, .subA, .subB: r = v[x] - v[y]
-            case .mul, .mulA, .mulB: r = v[x] * v[y]
-            case .div, .divA, .divB: r = v[x] / v[y]
-            case .pow: r = Kernel.binaryValue(.pow, v[x], v[y])
-            case .max: r = Kernel.binaryValue(.max, v[x], v[y])
-            case .min: r = Kernel.binaryValue(.min, v[x], v[y])
-            case .copy: r = v[x]
-            case .neg: r = Kernel.unaryValue(.neg, v[x], 0)
-            case .sqrt: r = Kernel.unaryValue(.sqrt, v[x], 0)
-            case .exp: r = Kernel.unaryValue(.exp, v[x], 0)
-            case .log: r = Kernel.unaryValue(.log, v[x], 0)
-            case .sin: r = Kernel.unaryValue(.sin, v[x], 0)
-            case .cos: r = Kernel.unaryValue(.cos, v[x], 0)
-            case .tanh: r = Kernel.unaryValue(.tanh, v[x], 0)
-            case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
-            case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
-            case .square: r = Kernel.unaryValue(.square, v[x], 0)
-            case .guardOp:
-                let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
-                if c.holds(v[x], v[y]) != (d & 1 == 1) { return false }
-                continue
-            }
-            v[d] = r
-            g[d] = 0
-            if ins.mask & ScalarInstr.squared != 0 {
-                v[d + 1] = Kernel.unaryValue(.square, r, 0)
-                g[d + 1] = 0
-            }
-        }
-        return true
-    }
-
-    /// Sweeps the output's ancestors backwards from adjoint 1 at the output.
-    @inline(__always)
-    func runBackward() {
         let v = values, g = adjoints
         g[out] = 1
         var ip = backward
@@ -192,6 +139,58 @@ struct ScalarRun {
             case .guardOp: break
             }
         }
+        if let gradient = gradient.baseAddress { copySmall(gradient, g, inputCount) }
+        return v[out]
+    }
+
+    /// Loads inputs and runs the forward list; false when a guard's outcome differs. Zeroes every
+    /// adjoint the backward sweep reads on the way, so no separate clearing pass is needed.
+    @inline(__always)
+    func runForward(_ inputs: UnsafeBufferPointer<Double>) -> Bool {
+        let v = values, g = adjoints
+        if let x = inputs.baseAddress {
+            copySmall(v, x, inputCount)
+            copySmall(g, zeros, inputCount)
+        }
+        var ip = forward
+        let end = forwardEnd
+        while ip < end {
+            let ins = ip.pointee
+            ip += 1
+            let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
+            let r: Double
+            switch ins.code {
+            case .add, .addA, .addB: r = v[x] + v[y]
+            case .sub, .subA, .subB: r = v[x] - v[y]
+            case .mul, .mulA, .mulB: r = v[x] * v[y]
+            case .div, .divA, .divB: r = v[x] / v[y]
+            case .pow: r = Kernel.binaryValue(.pow, v[x], v[y])
+            case .max: r = Kernel.binaryValue(.max, v[x], v[y])
+            case .min: r = Kernel.binaryValue(.min, v[x], v[y])
+            case .copy: r = v[x]
+            case .neg: r = Kernel.unaryValue(.neg, v[x], 0)
+            case .sqrt: r = Kernel.unaryValue(.sqrt, v[x], 0)
+            case .exp: r = Kernel.unaryValue(.exp, v[x], 0)
+            case .log: r = Kernel.unaryValue(.log, v[x], 0)
+            case .sin: r = Kernel.unaryValue(.sin, v[x], 0)
+            case .cos: r = Kernel.unaryValue(.cos, v[x], 0)
+            case .tanh: r = Kernel.unaryValue(.tanh, v[x], 0)
+            case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
+            case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
+            case .square: r = Kernel.unaryValue(.square, v[x], 0)
+            case .guardOp:
+                let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
+                if c.holds(v[x], v[y]) != (d & 1 == 1) { return false }
+                continue
+            }
+            v[d] = r
+            g[d] = 0
+            if ins.mask & ScalarInstr.squared != 0 {
+                v[d + 1] = Kernel.unaryValue(.square, r, 0)
+                g[d + 1] = 0
+            }
+        }
+        return true
     }
 }
 
@@ -375,8 +374,23 @@ extension Tape {
         }
         sp.out = operand(out)
         sp.adjoints.resize(sp.values.count, fill: 0)
+        sp.zeros.resize(sp.inputCount, fill: 0)
         for (ins, _) in list { sp.forward.append(ins) }
         for (ins, g) in list.reversed() where g { sp.backward.append(ins) }
         return true
+    }
+}
+
+/// Copies `n` doubles. A point has a handful of numbers, where a plain loop's vectorised set-up
+/// costs more than the copy itself.
+@inline(__always)
+func copySmall(_ dst: UnsafeMutablePointer<Double>, _ src: UnsafePointer<Double>, _ n: Int) {
+    switch n {
+    case 0: break
+    case 1: dst[0] = src[0]
+    case 2: dst[0] = src[0]; dst[1] = src[1]
+    case 3: dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]
+    case 4: dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]; dst[3] = src[3]
+    default: dst.update(from: src, count: n)
     }
 }

@@ -201,7 +201,7 @@ public enum Descent {
                         }
                         if plain {
                             // The common case in one pass: keep the point, then the update rule.
-                            for i in 0..<n {
+                            forEachIndex(n) { i in
                                 let xi = xp[i]
                                 pp[i] = xi
                                 xp[i] = xi - lr * gp[i]
@@ -225,7 +225,7 @@ public enum Descent {
                         let row = recorder?.row(loss: loss) ?? scratch
                         var s = 0.0
                         var finite = true
-                        for i in 0..<n {
+                        forEachIndex(n) { i in
                             let gi = gp[i], xi = xp[i]
                             s += gi * gi
                             finite = finite && xi.isFinite
@@ -245,6 +245,19 @@ public enum Descent {
         return DescentResult(
             x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
             interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses)
+    }
+
+    /// `body(0) ... body(n - 1)`, unrolled for the few numbers of a typical point, where a
+    /// loop's vectorised set-up costs more than its body.
+    @inline(__always)
+    static func forEachIndex(_ n: Int, _ body: (Int) -> Void) {
+        switch n {
+        case 1: body(0)
+        case 2: body(0); body(1)
+        case 3: body(0); body(1); body(2)
+        case 4: body(0); body(1); body(2); body(3)
+        default: for i in 0..<n { body(i) }
+        }
     }
 
     @inline(__always)
