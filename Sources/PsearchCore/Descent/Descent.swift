@@ -275,13 +275,6 @@ public enum Descent {
     @inline(__always)
     static func norm(_ g: UnsafeMutableBufferPointer<Double>) -> Double { norm(UnsafeBufferPointer(g)) }
 
-    @inline(__always)
-    static func allFinite(_ x: UnsafeBufferPointer<Double>) -> Bool {
-        var ok = true
-        for v in x { ok = ok && v.isFinite }
-        return ok
-    }
-
     static func fmt(_ v: Double) -> String { String(format: "%.6g", v) }
 
     /// One line-search step: golden-section on φ(t) = f(x − t·g) over a bracket found by doubling
