@@ -26,6 +26,12 @@ extension Tape {
     /// replay is bit-identical to recording afresh at the same inputs.
     func compile() {
         program.removeAll()
+        compiled = true
+        usesScalarProgram = allowsScalarProgram && output.map { compileScalar(output: $0.i) } == true
+        if usesScalarProgram {
+            scalarRun = notReplayableReason == nil ? scalar.run : nil
+            return
+        }
         let n = op.count
         for i in 0..<n where dep[i] {
             let x = a[i], y = b[i]
@@ -53,7 +59,6 @@ extension Tape {
         }
         adj.resize(n, fill: 0)
         tadj.resize(tval.count, fill: 0)
-        compiled = true
     }
 
     /// Runs the compiled forward pass; false when a guard fails.

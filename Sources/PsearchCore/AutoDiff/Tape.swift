@@ -51,7 +51,9 @@ enum BKind: Int32 {
 ///
 /// Replay: `replay` re-runs the recorded operations on new input values, checks the guards and
 /// sweeps backwards again; no allocation happens per replay. Storage is struct-of-arrays: one
-/// column per field, indexed by node id; tensor elements live in one flat pool.
+/// column per field, indexed by node id; tensor elements live in one flat pool. A tape whose
+/// recomputed nodes are all numbers replays a `ScalarProgram` in buffers of its own, so `scalar`
+/// and `tensor` are for reading values while recording, not after a replay.
 public final class Tape {
     /// Element functions that take one value.
     public enum UnaryOp: Sendable, CaseIterable {
@@ -129,7 +131,18 @@ public final class Tape {
     var inputNodes = Column<Int32>()
     /// The compiled replay program; rebuilt after any recording.
     var program = Column<Instr>()
-    var compiled = false
+    /// The compiled replay program of a tape whose recomputed nodes are all numbers.
+    var scalar = ScalarProgram()
+    /// Whether replay runs `scalar` (else `program`); decided by `compile`.
+    var usesScalarProgram = false
+    /// Lets tests compare the scalar program with the general one.
+    var allowsScalarProgram = true
+    var compiled = false {
+        didSet { if !compiled { scalarRun = nil } }
+    }
+    /// The scalar program's pointers while it is compiled and replayable: `TapeObjective` runs it
+    /// without going through `replay`'s checks.
+    var scalarRun: ScalarRun?
     /// Total number of input elements: the length of the flat input and gradient vectors.
     public private(set) var inputSize = 0
     public private(set) var guardCount = 0
@@ -143,6 +156,7 @@ public final class Tape {
     deinit {
         op.free(); a.free(); b.free(); ip.free(); p.free(); off.free(); cnt.free(); dep.free()
         val.free(); adj.free(); tval.free(); tadj.free(); aux.free(); inputNodes.free(); program.free()
+        scalar.free()
     }
 
     /// Forgets every node, keeping the memory, so a retrace does not reallocate.
@@ -151,6 +165,8 @@ public final class Tape {
         cnt.removeAll(); dep.removeAll(); val.removeAll(); adj.removeAll(); tval.removeAll()
         tadj.removeAll(); aux.removeAll(); inputNodes.removeAll(); shapes.removeAll(keepingCapacity: true)
         program.removeAll()
+        scalar.removeAll()
+        usesScalarProgram = false
         compiled = false
         inputSize = 0
         guardCount = 0
@@ -184,6 +200,7 @@ public final class Tape {
     /// Declares that replaying this tape would not repeat what the traced function did (it read
     /// mutable state, drew random numbers, printed): `replay` then always asks for a retrace.
     public func markNotReplayable(_ reason: String) {
+        scalarRun = nil
         if notReplayableReason == nil { notReplayableReason = reason }
     }
 
@@ -415,6 +432,8 @@ public final class Tape {
     /// recorded values; also makes `output` the node that `replay` differentiates.
     public func gradient(of output: Node) throws(AutoDiffError) -> [Double] {
         guard isScalar(output) else { throw .outputNotScalar(shapes[output.i]) }
+        // The scalar program is compiled for one output.
+        if self.output != output { compiled = false }
         self.output = output
         var g = [Double](repeating: 0, count: inputSize)
         g.withUnsafeMutableBufferPointer { backward(into: $0) }
@@ -467,6 +486,7 @@ public final class Tape {
         precondition(inputs.count == inputSize && gradient.count == inputSize, "replay needs \(inputSize) inputs")
         guard let out = output?.i, notReplayableReason == nil else { return nil }
         if !compiled { compile() }
+        if usesScalarProgram { return scalar.run.replay(inputs, gradient) }
         loadInputs(inputs)
         guard runForward() else { return nil }
         adj.base.update(repeating: 0, count: op.count)
@@ -482,6 +502,11 @@ public final class Tape {
         precondition(inputs.count == inputSize, "replay needs \(inputSize) inputs")
         guard let out = output?.i, notReplayableReason == nil else { return nil }
         if !compiled { compile() }
+        if usesScalarProgram {
+            let r = scalar.run
+            guard r.runForward(inputs) else { return nil }
+            return r.values[r.out]
+        }
         loadInputs(inputs)
         guard runForward() else { return nil }
         return val[out]

@@ -157,13 +157,12 @@ public enum Descent {
         var g = [Double](repeating: 0, count: n)
         var prev = start
         var state = OptimizerState(method: o.method, dimension: n, options: o)
-        var path = [Double](), losses = [Double]()
-        if o.record {
-            // Reserving does not touch the pages; a run that stops early never pays for the rest.
-            let rows = Swift.min(o.steps, 1 << 22) + 1
-            path.reserveCapacity(rows * n)
-            losses.reserveCapacity(rows)
-        }
+        // Reserving does not touch the pages; a run that stops early never pays for the rest.
+        let recorder = o.record ? PathRecorder(dimension: n, expectedRows: Swift.min(o.steps, 1 << 22) + 1) : nil
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { scratch.deallocate() }
+        let plain = o.method == .gd && !o.line
+        let lr = o.lr
         var evaluations = 0
         var loss = 0.0, loss0 = 0.0
         var steps = 0
@@ -177,10 +176,7 @@ public enum Descent {
                     loss = try f(xr, gp)
                     evaluations += 1
                     loss0 = loss
-                    if o.record {
-                        for i in 0..<n { path.append(xp[i]) }
-                        losses.append(loss)
-                    }
+                    if let row = recorder?.row(loss: loss) { row.update(from: xp.baseAddress!, count: n) }
                     let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
                     gnorm = norm(gp)
                     if !loss.isFinite || !gnorm.isFinite {
@@ -203,24 +199,40 @@ public enum Descent {
                             message = "interrupted at step \(steps)"
                             return
                         }
-                        for i in 0..<n { pp[i] = xp[i] }
-                        if o.line {
-                            guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
-                                message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
-                                return
+                        if plain {
+                            // The common case in one pass: keep the point, then the update rule.
+                            forEachIndex(n) { i in
+                                let xi = xp[i]
+                                pp[i] = xi
+                                xp[i] = xi - lr * gp[i]
                             }
                         } else {
-                            state.update(xp, UnsafeBufferPointer(gp))
+                            for i in 0..<n { pp[i] = xp[i] }
+                            if o.line {
+                                guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
+                                    message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
+                                    return
+                                }
+                            } else {
+                                state.update(xp, UnsafeBufferPointer(gp))
+                            }
                         }
                         loss = try f(xr, gp)
                         evaluations += 1
                         steps += 1
-                        gnorm = norm(gp)
-                        if o.record {
-                            for i in 0..<n { path.append(xp[i]) }
-                            losses.append(loss)
+                        // One pass for the gradient norm, the point's finiteness and its path row
+                        // (a scratch row when the path is not kept).
+                        let row = recorder?.row(loss: loss) ?? scratch
+                        var s = 0.0
+                        var finite = true
+                        forEachIndex(n) { i in
+                            let gi = gp[i], xi = xp[i]
+                            s += gi * gi
+                            finite = finite && xi.isFinite
+                            row[i] = xi
                         }
-                        if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !allFinite(xr) {
+                        gnorm = s.squareRoot()
+                        if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !finite {
                             diverged = true
                             message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, at: Array(pp), options: o, evaluations: &evaluations)
                             return
@@ -229,9 +241,23 @@ public enum Descent {
                 }
             }
         }
+        let (path, losses) = recorder?.finish() ?? ([], [])
         return DescentResult(
             x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
             interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses)
+    }
+
+    /// `body(0) ... body(n - 1)`, unrolled for the few numbers of a typical point, where a
+    /// loop's vectorised set-up costs more than its body.
+    @inline(__always)
+    static func forEachIndex(_ n: Int, _ body: (Int) -> Void) {
+        switch n {
+        case 1: body(0)
+        case 2: body(0); body(1)
+        case 3: body(0); body(1); body(2)
+        case 4: body(0); body(1); body(2); body(3)
+        default: for i in 0..<n { body(i) }
+        }
     }
 
     @inline(__always)
@@ -248,13 +274,6 @@ public enum Descent {
 
     @inline(__always)
     static func norm(_ g: UnsafeMutableBufferPointer<Double>) -> Double { norm(UnsafeBufferPointer(g)) }
-
-    @inline(__always)
-    static func allFinite(_ x: UnsafeBufferPointer<Double>) -> Bool {
-        var ok = true
-        for v in x { ok = ok && v.isFinite }
-        return ok
-    }
 
     static func fmt(_ v: Double) -> String { String(format: "%.6g", v) }
 

@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+@testable import PsearchCore
+
+/// The scalar program must replay bit for bit what the general program and a fresh trace give.
+@Suite struct ScalarProgramTests {
+    typealias Trace = @Sendable (Tape, Node) throws -> Node
+
+    /// Functions of a vector input that use every scalar rule, constants on either side, an input
+    /// element read by several `index` nodes, and nodes the output does not need.
+    static var functions: [(String, Int, Trace)] { [
+        ("rosenbrock", 2, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            let a = try t.sub(t.constant(1), x)
+            let b = try t.sub(y, t.pow(t.index(p, 0), 2))
+            return try t.add(t.pow(a, 2), t.mul(t.constant(100), t.pow(b, t.constant(2))))
+        }),
+        ("arithmetic with constants on both sides", 3, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1), z = try t.index(p, 2)
+            var s = try t.add(t.constant(0.3), x)
+            s = try t.add(s, t.mul(y, t.constant(-2.5)))
+            s = try t.sub(s, t.div(t.constant(1.7), z))
+            s = try t.add(s, t.div(x, t.constant(3)))
+            s = try t.add(s, t.div(y, z))
+            s = try t.mul(s, t.sub(t.constant(2), y))
+            return try t.add(s, t.mul(x, x))
+        }),
+        ("an element read three times", 2, { t, p in
+            let a = try t.mul(t.index(p, 0), t.constant(1.1))
+            let b = try t.mul(t.index(p, 0), t.index(p, 1))
+            let c = try t.sin(t.index(p, 0))
+            let unused = try t.exp(t.index(p, 1))
+            _ = unused
+            return try t.add(t.add(c, b), t.mul(a, t.constant(1e-3)))
+        }),
+        // Read in one order, used in the other, with terms that cancel: summing the element's
+        // adjoint in any other order than the general sweep's gives 0 instead of 1.
+        ("an element's adjoint summed in order", 1, { t, p in
+            let i1 = try t.index(p, 0), i2 = try t.index(p, 0), i3 = try t.index(p, 0)
+            let u1 = try t.mul(i3, t.constant(-1e16)), u2 = try t.mul(i2, t.constant(1e16)), u3 = try t.mul(i1, t.constant(1))
+            return try t.add(t.add(u1, u2), u3)
+        }),
+        ("unary functions", 2, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            var s = t.exp(t.neg(x))
+            s = try t.add(s, t.log(t.add(t.mul(y, y), t.constant(1))))
+            s = try t.add(s, t.sqrt(t.add(t.mul(x, x), t.constant(0.5))))
+            s = try t.add(s, t.mul(t.cos(y), t.tanh(x)))
+            s = try t.add(s, t.abs(t.sub(x, y)))
+            s = try t.add(s, t.pow(t.add(t.abs(y), t.constant(0.2)), 1.5))
+            return try t.add(s, t.pow(t.add(t.abs(x), t.constant(1)), -0.5))
+        }),
+        ("pow max min with traced and constant operands", 2, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            let px = try t.add(t.abs(x), t.constant(0.5))
+            var s = try t.pow(px, y)
+            s = try t.add(s, t.pow(t.constant(1.3), x))
+            s = try t.add(s, t.max(x, y))
+            s = try t.add(s, t.min(x, t.constant(0.1)))
+            return try t.add(s, t.max(t.constant(-0.2), y))
+        }),
+        ("squares merged and not", 2, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            let once = try t.pow(t.sub(x, t.mul(y, t.constant(2))), 2)
+            let twice = try t.add(x, t.constant(1))
+            let s = try t.add(once, t.mul(t.pow(twice, 2), twice))
+            return try t.add(t.add(s, t.pow(t.sin(y), 2)), t.pow(t.mul(x, y), 2))
+        }),
+        ("a square is the output", 2, { t, p in try t.pow(t.sub(t.index(p, 0), t.index(p, 1)), 2) }),
+        ("output is an input element", 2, { t, p in try t.index(p, 1) }),
+        ("output is a constant", 2, { t, _ in t.constant(4) }),
+    ] }
+
+    static func point(_ n: Int, _ r: inout Random) -> [Double] { (0..<n).map { _ in r.uniform(-1.5, 1.5) } }
+
+    static func fresh(_ f: Trace, _ x: [Double]) throws -> (Double, [Double]) {
+        let t = Tape()
+        let out = try f(t, t.input(x))
+        let g = try t.gradient(of: out)
+        return (t.scalar(out), g)
+    }
+
+    static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
+    @Test func replayIsBitIdenticalToTheGeneralProgramAndAFreshTrace() throws {
+        var r = Random(seed: 11)
+        for (name, n, f) in Self.functions {
+            let x0 = Self.point(n, &r)
+            let fast = Tape(), general = Tape()
+            general.allowsScalarProgram = false
+            for t in [fast, general] { _ = try t.gradient(of: f(t, t.input(x0))) }
+            for _ in 0..<20 {
+                let x = Self.point(n, &r)
+                let a = try #require(fast.replay(x), "\(name)")
+                #expect(fast.usesScalarProgram, "\(name)")
+                let b = try #require(general.replay(x), "\(name)")
+                let (v, g) = try Self.fresh(f, x)
+                #expect(Self.same(a.value, b.value) && Self.same(a.value, v), "\(name): \(a.value) \(b.value) \(v)")
+                for i in 0..<n {
+                    #expect(Self.same(a.gradient[i], b.gradient[i]) && Self.same(a.gradient[i], g[i]),
+                            "\(name) gradient \(i): \(a.gradient[i]) \(b.gradient[i]) \(g[i])")
+                }
+                let e = x.withUnsafeBufferPointer { fast.evaluate($0) }
+                #expect(e.map { Self.same($0, v) } ?? false, "\(name)")
+            }
+        }
+    }
+
+    @Test func guardsAndScalarInputsUseTheScalarProgram() throws {
+        let t = Tape()
+        let x = t.input(2.0), y = t.input(-1.0)
+        let out: Node
+        if try t.compare(.gt, x, y) { out = try t.mul(t.pow(x, 2), y) } else { out = try t.sub(x, y) }
+        #expect(try t.gradient(of: out) == [-4, 4])
+        let r = try #require(t.replay([3, 0.5]))
+        #expect(t.usesScalarProgram)
+        #expect(r.value == 4.5 && r.gradient == [3, 9])
+        #expect(t.replay([0, 0.5]) == nil)
+        #expect(t.replay([1, 0.5])?.gradient == [1, 1])
+    }
+
+    @Test func rosenbrockCompilesToFiveInstructions() throws {
+        let f = Self.functions[0].2
+        let t = Tape()
+        _ = try t.gradient(of: f(t, t.input([-1.5, 2])))
+        _ = try #require(t.replay([0.5, 0.5]))
+        // (1 - x)^2, x^2 (x read a second time), (y - x^2)^2 each merged with their square; 100 * b; a + b.
+        #expect(t.scalar.forward.count == 5 && t.scalar.backward.count == 5)
+    }
+
+    @Test func objectiveClosureRetracesWhenABranchChanges() throws {
+        // x^2 + y if x > y else y - x, traced afresh when the branch flips.
+        let obj = TapeObjective { t, x in
+            let a = t.input(x[0]), b = t.input(x[1])
+            if try t.compare(.gt, a, b) { return try t.add(t.pow(a, 2), b) }
+            return try t.sub(b, a)
+        }
+        let f = obj.objective
+        var g = [0.0, 0.0]
+        func call(_ x: [Double]) throws -> Double {
+            try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try f(xp, $0) } }
+        }
+        #expect(try call([2, 1]) == 5 && g == [4, 1])
+        #expect(try call([3, 1]) == 10 && g == [6, 1])
+        #expect(obj.tape.scalarRun != nil)
+        #expect(try call([4, 1]) == 17 && g == [8, 1])
+        #expect(obj.traces == 1 && obj.replays == 2)
+        #expect(try call([0, 1]) == 1 && g == [-1, 1])
+        #expect(obj.traces == 2)
+        #expect(try call([-1, 1]) == 2 && g == [-1, 1])
+        #expect(try call([-2, 1]) == 3 && g == [-1, 1])
+        #expect(obj.traces == 2 && obj.replays == 4)
+        obj.tape.markNotReplayable("reads a global")
+        #expect(obj.tape.scalarRun == nil)
+        #expect(try call([-3, 1]) == 4 && obj.traces == 3)
+    }
+
+    @Test func tensorNodesFallBackToTheGeneralProgram() throws {
+        let t = Tape()
+        let p = t.input([1.0, 2.0])
+        _ = try t.gradient(of: t.sum(t.mul(p, p)))
+        #expect(t.replay([3, 4])?.gradient == [6, 8])
+        #expect(!t.usesScalarProgram)
+    }
+
+    @Test func changingTheOutputRecompiles() throws {
+        let t = Tape()
+        let p = t.input([1.0, 2.0])
+        let a = try t.mul(t.index(p, 0), t.index(p, 1))
+        let b = try t.add(a, t.index(p, 0))
+        _ = try t.gradient(of: a)
+        #expect(t.replay([3, 4])?.gradient == [4, 3])
+        _ = try t.gradient(of: b)
+        #expect(t.replay([3, 4])?.gradient == [5, 3])
+    }
+}
