@@ -38,6 +38,8 @@ public struct DescentOptions: Sendable {
     public var divergenceFactor = 1e12
     /// Keep the path and losses (off for multi-start inner runs that only need end points).
     public var record = true
+    /// On divergence, look for a learning rate that does not diverge (off inside that search).
+    var suggestLR = true
 
     public init(lr: Double = 0.01, steps: Int = 1000, tol: Double = 1e-8, method: DescentMethod = .gd, line: Bool = false) {
         self.lr = lr
@@ -234,7 +236,7 @@ public enum Descent {
                         gnorm = s.squareRoot()
                         if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !finite {
                             diverged = true
-                            message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, at: Array(pp), options: o, evaluations: &evaluations)
+                            message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
                             return
                         }
                     }
@@ -321,62 +323,34 @@ public enum Descent {
         return best
     }
 
-    /// Says at which step the run diverged and suggests an lr from the curvature along the
-    /// gradient at the last good point (a finite-difference Hessian-vector product).
-    static func divergenceMessage(_ f: Objective, step: Int, loss: Double, loss0: Double, at x: [Double], options o: DescentOptions, evaluations: inout Int) throws -> String {
+    /// Says at which step the run diverged and which smaller learning rate does not.
+    ///
+    /// The suggestion is found by trying: lr/2, lr/4, … from the same start for the same number
+    /// of steps (at most `probeSteps`), until one does not diverge. A curvature estimate cannot
+    /// do this reliably: where a run starts the surface may even curve downwards (Himmelblau at
+    /// [1, 1]), and by the last good point a diverging run is far out where it is much steeper.
+    static func divergenceMessage(_ f: Objective, step: Int, loss: Double, loss0: Double, start: [Double], options o: DescentOptions, evaluations: inout Int) throws -> String {
         let what = loss.isNaN ? "the loss became nan" : (loss.isInfinite ? "the loss became infinite" : "the loss grew from \(fmt(loss0)) to \(fmt(loss))")
         var text = "diverged at step \(step): \(what); try a smaller lr than \(fmt(o.lr))"
-        if o.line { return text }
-        if let curvature = try curvatureAlongGradient(f, at: x, evaluations: &evaluations), curvature > 0 {
-            let stable: Double
-            switch o.method {
-            case .gd: stable = 2 / curvature
-            case .momentum: stable = 2 * (1 + o.momentum) / curvature
-            case .nesterov: stable = 2 * (1 + o.momentum) / ((1 + 2 * o.momentum) * curvature)
-            case .adagrad, .rmsprop, .adam: stable = o.lr / 10
+        guard o.suggestLR, !o.line else { return text }
+        var probe = o
+        probe.record = false
+        probe.suggestLR = false
+        probe.steps = Swift.min(o.steps, probeSteps)
+        for halvings in 1...30 {
+            probe.lr = o.lr / Double(1 << halvings)
+            let r = try descend(f, start: start, options: probe)
+            evaluations += r.evaluations
+            if !r.diverged {
+                text += " (lr \(fmt(probe.lr)) runs \(probe.steps) steps from the same start without diverging)"
+                return text
             }
-            switch o.method {
-            case .gd, .momentum, .nesterov:
-                text += " (the curvature there, \(fmt(curvature)), allows lr below about \(fmt(stable)))"
-            case .adagrad, .rmsprop, .adam:
-                text += " (for example \(fmt(stable)))"
-            }
-        } else {
-            text += " (for example \(fmt(o.lr / 10)))"
         }
         return text
     }
 
-    /// |H·d| for d the unit gradient at x, by central differences of the gradient; nil if it cannot
-    /// be estimated (zero or non-finite gradient).
-    public static func curvatureAlongGradient(_ f: Objective, at x: [Double], evaluations: inout Int) throws -> Double? {
-        let n = x.count
-        var g = [Double](repeating: 0, count: n)
-        func grad(_ p: [Double], _ out: inout [Double]) throws -> Double {
-            evaluations += 1
-            return try p.withUnsafeBufferPointer { xp in try out.withUnsafeMutableBufferPointer { try f(xp, $0) } }
-        }
-        let v = try grad(x, &g)
-        let gn = norm(g)
-        guard v.isFinite, gn.isFinite, gn > 0 else { return nil }
-        let scale = Swift.max(1, norm(x))
-        let h = 1e-5 * scale
-        var plus = x, minus = x
-        for i in 0..<n {
-            plus[i] += h * g[i] / gn
-            minus[i] -= h * g[i] / gn
-        }
-        var gp = g, gm = g
-        _ = try grad(plus, &gp)
-        _ = try grad(minus, &gm)
-        var s = 0.0
-        for i in 0..<n {
-            let hv = (gp[i] - gm[i]) / (2 * h)
-            s += hv * hv
-        }
-        let c = s.squareRoot()
-        return c.isFinite ? c : nil
-    }
+    /// Steps each trial run of the learning-rate suggestion takes at most.
+    static let probeSteps = 2000
 
     /// Runs `descend` from `starts` random points in `box` (one seeded stream per start) and
     /// merges end points closer than `mergeTolerance` into one minimum.
