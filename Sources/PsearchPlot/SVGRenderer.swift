@@ -12,8 +12,8 @@ public func renderSVG(_ figure: Figure, width: Int = 640, height: Int = 420) -> 
     return SVGPlot(figure: figure, width: w, height: h).draw()
 }
 
-/// Text safe inside an XML element or a double-quoted attribute.
-func xmlEscaped(_ s: String) -> String {
+/// Text safe inside an XML or HTML element or a quoted attribute (lesson pages use it too).
+public func xmlEscaped(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for ch in s.unicodeScalars {

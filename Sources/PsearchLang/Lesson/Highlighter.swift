@@ -1,3 +1,4 @@
+import PsearchPlot
 /// psearch code as HTML with `<span class="…">` around keywords (`k`), built-in names (`b`),
 /// numbers (`n`), strings (`s`) and comments (`c`), from the lexer's own tokens so the colours
 /// never disagree with the language.
@@ -68,18 +69,5 @@ enum Highlighter {
     }
 }
 
-/// Text safe inside HTML elements and attribute values.
-func escapeHTML(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        default: out.unicodeScalars.append(ch)
-        }
-    }
-    return out
-}
+/// Text safe inside HTML elements and attribute values: the same escaping as the SVG plots.
+func escapeHTML(_ s: String) -> String { xmlEscaped(s) }
