@@ -118,6 +118,10 @@ public final class Interpreter {
     }
 
     deinit {
+        // A global function's body refers to the global cells it uses, its own included, so
+        // cell -> closure -> body -> cell is a reference cycle: the session that owns the
+        // globals breaks it (workers share the cells and leave them be).
+        if !isWorker { for g in globals { g.value = nil } }
         stack.deinitialize(count: sp)
         stack.deallocate()
     }

@@ -174,4 +174,20 @@ func peakResidentBytes() -> Int {
         let ok = runProgram("let t = 0\nfor i in 0..500 { t = t + i }\nprint(t)", limits: limits)
         #expect(ok.lines == ["124750"] && ok.runtime == nil)
     }
+
+    /// Regression (found by LeakSanitizer): a global function refers to its own global cell,
+    /// so every session that defined a recursive function leaked its globals.
+    @Test func aSessionWithARecursiveFunctionIsFreed() throws {
+        weak var function: Callable?
+        weak var session: Interpreter?
+        do {
+            let ip = Interpreter(output: BufferSink())
+            session = ip
+            try ip.run("fn f(n) { if n == 0 { return 0 }\n return f(n - 1) }\nprint(f(3))", name: "t")
+            if case .function(let fn)? = ip.global("f") { function = fn }
+            #expect(function != nil)
+        }
+        #expect(session == nil)
+        #expect(function == nil, "the closure outlived its session")
+    }
 }
