@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "psearch", targets: ["psearch"]),
+        // For fuzz/Package.swift, which depends on this package by path.
+        .library(name: "PsearchLang", targets: ["PsearchLang"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

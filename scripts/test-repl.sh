@@ -286,6 +286,66 @@ grep -qx '#> 145' "$scratch/saved.ps" || fail "saved file lacks the echoed 145: 
 check_out=$("$PSEARCH_BIN" check "$scratch/saved.ps" 2>&1) || fail "psearch check fails on the saved session: $check_out"
 ok ":save writes the session with #> lines and psearch check passes on it"
 
+# --- Ctrl-C during long built-ins: back at the prompt fast, variables intact ----------------
+# Latency is from send-keys C-c to the prompt reappearing, polling capture-pane every 10 ms (so
+# it includes tmux's own delivery and one poll). The issue's goal is 100 ms; the bound here is
+# generous because the machine is shared; the measured figures are printed and go in the README.
+interrupt_bound_ms=${PSEARCH_INTERRUPT_BOUND_MS:-1000}
+latencies=()
+# Types $1, waits until it is surely running, presses Ctrl-C, sets $latency.
+interrupt_after() {
+    type_text "$1"; keys Enter
+    sleep "${2:-0.8}"
+    local t0 last
+    # Still running (train draws a progress line under the input).
+    [[ $(screen | sed '/^[[:space:]]*$/d' | tail -n 1) != "ps>" ]] || fail "finished before Ctrl-C: $1"
+    t0=$(now_ms)
+    keys C-c
+    while :; do
+        last=$(screen | sed '/^[[:space:]]*$/d' | tail -n 1)
+        [[ "$last" == "ps>" ]] && break
+        (( $(now_ms) - t0 > 10000 )) && fail "no prompt within 10 s of Ctrl-C during: $1"
+        sleep 0.01
+    done
+    latency=$(( $(now_ms) - t0 ))
+    latencies+=("$latency")
+    (( latency <= interrupt_bound_ms )) || fail "Ctrl-C took ${latency} ms (bound ${interrupt_bound_ms} ms) during: $1"
+}
+start -- --quiet
+last_line_is "ps>"
+type_text 'let d = dataset("moons", n: 2000, seed: 1)'; keys Enter
+type_text 'let kept = 1234'; keys Enter
+last_line_is "ps>"
+interrupt_after 'let r = train(mlp([2, 64, 64, 2]), d, epochs: 1000000)'
+screen | grep -q "interrupted in epoch" || fail "train should say where it was interrupted"
+ok "Ctrl-C during train: prompt back in ${latency} ms"
+interrupt_after 'descend(fn(x) = x @ x, [1, 2], lr: 1e-12, steps: 2000000000)'
+ok "Ctrl-C during descend: prompt back in ${latency} ms"
+interrupt_after 'search(fn(p) { while true {} }, {lr: logrange(1e-3, 1)}, trials: 8, workers: 2)'
+ok "Ctrl-C during search with 2 workers: prompt back in ${latency} ms"
+interrupt_after 'while true { kept = kept + 0 }'
+ok "Ctrl-C during a busy loop: prompt back in ${latency} ms"
+type_text 'print(kept, d.n, r != nil)'; keys Enter
+wait_for "1234 2000 true"
+type_text 'search(fn(p) = p.lr, {lr: logrange(1e-3, 1)}, trials: 4, workers: 2).best.loss > 0'; keys Enter
+wait_for "true"
+keys C-d
+[[ $(exit_status) == 0 ]] || fail "exit 0 expected after the interrupts"
+printf '%s\n' "${latencies[@]}" >"${PSEARCH_LATENCY_FILE:-/dev/null}"
+ok "after four interrupts the variables are intact and workers run again (latencies ms: ${latencies[*]})"
+
+# --- NO_COLOR on a real terminal: no escape codes at all -------------------------------------
+start NO_COLOR=1 -- --quiet
+last_line_is "ps>"
+type_text 'undefined_name + 1'; keys Enter
+wait_for "unknown name"
+type_text 'plot(vec(1, 4, 9, 16))'; keys Enter
+last_line_is "ps>"
+tmx capture-pane -p -e -t e2e -S -200 | grep -q $'\e\\[' && fail "NO_COLOR: escape codes on the screen"
+keys C-d
+[[ $(exit_status) == 0 ]] || fail "exit 0 expected with NO_COLOR"
+ok "NO_COLOR: an error and a plot on a terminal carry no escape codes"
+
 # --- degraded environments -------------------------------------------------------------------
 start PSEARCH_HISTORY="$scratch/home/.local/state/psearch/history/not-a-folder" -- --quiet
 last_line_is "ps>"
@@ -309,6 +369,16 @@ wait_for "42"
 keys C-d
 [[ $(exit_status) == 0 ]] || fail "TERM=dumb session should exit 0"
 ok "TERM=dumb and no HOME: plain prompt, warning, still works"
+
+tmx kill-server 2>/dev/null || true
+sessions=$((sessions + 1))
+launch env -i PATH=/usr/bin:/bin HOME="$scratch/home" LANG=C.UTF-8 "$PSEARCH_BIN" --quiet
+last_line_is "ps>"
+type_text "6 * 8"; keys Enter
+wait_for "48"
+keys C-d
+[[ $(exit_status) == 0 ]] || fail "a session without TERM should exit 0"
+ok "TERM unset: the prompt works"
 
 out=$(printf '1 + 2\n' | env -i PATH=/usr/bin:/bin HOME="$scratch/home" "$PSEARCH_BIN"; echo "status $?")
 [[ "$out" == "status 0" ]] || fail "piped stdin: expected no banner, no prompt, exit 0; got: $out"

@@ -62,6 +62,9 @@ public enum AtomicFile {
         }
 
         let base = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "file"
+        #if os(Linux)
+        if try writeUnnamed(bytes: bytes, to: path, folder: folder, base: base) { return }
+        #endif
         var template = Array((folder == "/" ? "/" : folder + "/").utf8CString.dropLast())
         template += Array(".\(base).XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -91,6 +94,60 @@ public enum AtomicFile {
             throw failure(path, "renaming", e)
         }
     }
+
+    #if os(Linux)
+    /// O_TMPFILE (`__O_TMPFILE | O_DIRECTORY`; the C macro does not import).
+    private static let unnamedFile: Int32 = 0o20_000_000 | O_DIRECTORY
+
+    /// Writes into an unnamed file of the folder (O_TMPFILE), which gets a name only once it
+    /// is complete: a process killed while writing leaves nothing behind, not even a
+    /// temporary file. False when the file system cannot make unnamed files.
+    private static func writeUnnamed(bytes: [UInt8], to path: String, folder: String, base: String) throws(FileWriteError) -> Bool {
+        let fd = open(folder, unnamedFile | O_WRONLY | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            let e = errno
+            if e == EOPNOTSUPP || e == EISDIR || e == EINVAL || e == ENOENT { return false }
+            throw failure(path, "creating a temporary file", e)
+        }
+        do throws(FileWriteError) {
+            // The mode is masked by the umask like any new file's; a figure is an ordinary file.
+            _ = fchmod(fd, 0o644)
+            try writeAll(fd: fd, bytes: bytes, path: path)
+            if fsync(fd) != 0 { throw failure(path, "flushing", errno) }
+        } catch {
+            _ = close(fd)
+            throw error
+        }
+        // Link it under a fresh hidden name, then rename over the destination (linkat cannot
+        // replace a file). Only these two calls, no writing, happen between.
+        var linked: String?
+        for attempt in 0..<100 where linked == nil {
+            let temp = (folder == "/" ? "/" : folder + "/") + ".\(base).\(getpid()).\(attempt)"
+            if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, temp, AT_SYMLINK_FOLLOW) == 0 {
+                linked = temp
+            } else if errno != EEXIST {
+                let e = errno
+                _ = close(fd)
+                // No /proc: fall back to a named temporary file.
+                if e == ENOENT { return false }
+                throw failure(path, "naming the temporary file", e)
+            }
+        }
+        if close(fd) != 0 {
+            let e = errno
+            if let t = linked { _ = unlink(t) }
+            throw failure(path, "closing", e)
+        }
+        guard let temp = linked else { throw failure(path, "naming the temporary file", EEXIST) }
+        if rename(temp, path) != 0 {
+            let e = errno
+            _ = unlink(temp)
+            if e == EISDIR { throw .isDirectory(path: path) }
+            throw failure(path, "renaming", e)
+        }
+        return true
+    }
+    #endif
 
     /// Writes every byte to `fd`, retrying short writes and interrupted calls.
     static func writeAll(fd: Int32, bytes: [UInt8], path: String) throws(FileWriteError) {

@@ -22,6 +22,9 @@ public struct Limits: Sendable {
     public var maxCallDepth = 10_000
     /// Values on the interpreter's own stack of frames (locals and arguments).
     public var stackSlots = 1 << 20
+    /// Loop iterations plus calls one `run` may make; nil means no budget. Fuzzing sets it so
+    /// that `while true {}` ends: an interrupt needs a person, a budget does not.
+    public var maxSteps: Int?
     public init() {}
 }
 
@@ -63,6 +66,9 @@ public final class Interpreter {
     let stack: UnsafeMutablePointer<Value>
     var sp = 0
     var depth = 0
+    /// Steps left in this run (`Limits.maxSteps`); loops and calls spend one each. Int.max
+    /// when there is no budget, so the check is one decrement and a branch never taken.
+    var fuel = Int.max
     var currentClosure: Closure?
     var returnValue: Value = .none
     /// The value of the last expression statement of a REPL input.
@@ -112,6 +118,10 @@ public final class Interpreter {
     }
 
     deinit {
+        // A global function's body refers to the global cells it uses, its own included, so
+        // cell -> closure -> body -> cell is a reference cycle: the session that owns the
+        // globals breaks it (workers share the cells and leave them be).
+        if !isWorker { for g in globals { g.value = nil } }
         stack.deinitialize(count: sp)
         stack.deallocate()
     }
@@ -138,6 +148,7 @@ public final class Interpreter {
         declaredInThisChunk = []
         let (block, frameSize) = try Resolver.resolve(parsed.statements, interp: self, mode: repl ? .repl : .script, keepLast: repl)
         lastValue = nil
+        fuel = limits.maxSteps ?? Int.max
         let base = sp
         let fp = try pushFrame(frameSize, at: block.range)
         defer {
@@ -242,6 +253,19 @@ public final class Interpreter {
         sp = fp - stack
     }
 
+    /// Spends one step of the budget: a loop iteration or a call.
+    @inline(__always)
+    func spendStep(_ range: SourceRange) throws(RuntimeError) {
+        fuel &-= 1
+        if fuel < 0 { throw outOfSteps(range) }
+    }
+
+    @inline(never)
+    func outOfSteps(_ range: SourceRange) -> RuntimeError {
+        fuel = 0
+        return RuntimeError("step budget exhausted: more than \(limits.maxSteps ?? 0) loop iterations and calls", at: range)
+    }
+
     func stackOverflow(_ range: SourceRange) -> RuntimeError {
         RuntimeError("stack overflow: recursion deeper than \(limits.maxCallDepth) calls", at: range,
                      notes: [Diagnostic.Note("a function that calls itself needs a case that stops the recursion")])
@@ -254,6 +278,7 @@ public final class Interpreter {
         defer { depth -= 1 }
         if depth > limits.maxCallDepth { throw stackOverflow(callRange) }
         if Interrupt.isRequested { throw Interrupted() }
+        try spendStep(callRange)
         let proto = c.proto
         if !proto.boxedParams.isEmpty {
             for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }

@@ -807,6 +807,7 @@ final class WhileNode: StmtNode {
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
         while try cond.evalBool(ip, fp) {
             if Interrupt.isRequested { throw Interrupted() }
+            try ip.spendStep(range)
             switch try body.exec(ip, fp) {
             case .normal, .continueLoop: continue
             case .breakLoop: return .normal
@@ -846,6 +847,7 @@ final class ForNode: StmtNode {
     @inline(__always)
     private func step(_ ip: Interpreter, _ fp: Frame) throws -> Flow? {
         if Interrupt.isRequested { throw Interrupted() }
+        try ip.spendStep(range)
         switch try body.exec(ip, fp) {
         case .normal, .continueLoop: return nil
         case .breakLoop: return .normal

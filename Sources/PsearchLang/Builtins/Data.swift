@@ -153,6 +153,11 @@ extension Builtins {
                 kind = whole || names != nil ? .classification : .regression
             }
             if kind == .classification && names == nil {
+                // Checked before Int(): a label of 1e300 or nan would trap, one of 1e9 would
+                // name a billion classes.
+                if let bad = yt.data.first(where: { !($0 >= 0 && $0 < 1000 && $0 == $0.rounded()) }) {
+                    throw RuntimeError("class labels must be whole numbers 0 to 999, got \(formatNumber(bad))")
+                }
                 let k = Int(yt.data.max() ?? 0) + 1
                 names = (0..<max(k, 2)).map(String.init)
             }

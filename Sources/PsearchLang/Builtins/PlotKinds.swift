@@ -225,7 +225,9 @@ extension PlotCall {
             if case .list(let ms)? = field(v, "minima") {
                 for m in ms {
                     let p = try numbers(try need(m, "x", "a minimum"), "minimum", arg: "value")
-                    minima.append((p, Int(number(field(m, "count")) ?? 0)))
+                    // A count is only shown as a label: anything but a small whole number shows none.
+                    let count = number(field(m, "count")).flatMap { $0 >= 0 && $0 < 1e15 ? Int($0) : nil } ?? 0
+                    minima.append((p, count))
                 }
             }
         } else {

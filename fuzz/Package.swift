@@ -1,0 +1,19 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// libFuzzer targets, kept out of the main package so `swift build` / `swift test` never see
+// them. Build and run through scripts/fuzz (it passes --sanitize=fuzzer --sanitize=address).
+// `-parse-as-library`: libFuzzer brings its own `main`; each target only exports
+// LLVMFuzzerTestOneInput.
+let library: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
+let package = Package(
+    name: "psearch-fuzz",
+    platforms: [.macOS(.v13)],
+    dependencies: [.package(name: "psearch", path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzSyntax", dependencies: [.product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
+        .executableTarget(name: "FuzzRun", dependencies: [.product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
+        .executableTarget(name: "FuzzExpectations", dependencies: [.product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
+    ]
+)
