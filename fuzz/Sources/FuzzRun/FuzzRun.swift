@@ -3,13 +3,16 @@ import PsearchLang
 /// Parser + resolver + interpreter on arbitrary bytes, with a step budget so `while true {}`
 /// ends, a small tensor cap so no input allocates gigabytes, and a shallow call depth. Any
 /// input must end in output, a syntax error or a runtime error: never a trap.
+/// The shallow depth also lets each run use a small value stack and thread stack: the
+/// defaults (a million slots, 1 GiB) cost more to set up under ASan than most inputs to run.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRun(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    onLargeStack {
+    onLargeStack(stackBytes: 64 << 20) {
         var limits = Limits()
         limits.maxElements = 10_000
         limits.maxCallDepth = 200
+        limits.stackSlots = 1 << 15
         limits.maxSteps = 20_000
         let interp = Interpreter(output: BufferSink(), limits: limits)
         do {
