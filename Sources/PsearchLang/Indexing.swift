@@ -140,7 +140,7 @@ enum Indexing {
             e.range = range
             throw e
         case .object(let o):
-            if let f = o.field(name) { return f }
+            if let f = try o.field(name) { return f }
             var e = missingField(name, o.fieldNames, o.typeName)
             e.range = range
             throw e

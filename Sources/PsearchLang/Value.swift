@@ -97,8 +97,9 @@ open class NativeObject {
     public init() {}
     open var typeName: String { "object" }
     open var description: String { "<\(typeName)>" }
-    /// `obj.name`; nil when there is no such field.
-    open func field(_ name: String) -> Value? { nil }
+    /// `obj.name`; nil when there is no such field. A field computed on first read may throw
+    /// (Ctrl-C while it is computed).
+    open func field(_ name: String) throws -> Value? { nil }
     open var fieldNames: [String] { [] }
     /// Objects that map inputs to outputs (models) can be called like functions.
     open func call(_ args: [Value], _ interp: Interpreter) throws -> Value? { nil }

@@ -173,4 +173,81 @@ import Testing
         _ = try t.gradient(of: b)
         #expect(t.replay([3, 4])?.gradient == [5, 3])
     }
+
+    // MARK: - Machine code
+
+    /// Points where the arithmetic meets its edge cases: zeros of both signs (adjoints that are
+    /// skipped), infinities and nan (0 · inf must stay nan, not be skipped), huge and tiny values.
+    static func edgePoint(_ n: Int, _ r: inout Random) -> [Double] {
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1e308, -Double.leastNormalMagnitude / 8, 1, -1, 2]
+        return (0..<n).map { _ in r.uniform(0, 1) < 0.5 ? specials[r.int(below: specials.count)] : r.uniform(-3, 3) }
+    }
+
+    @Test func machineCodeIsBitIdenticalToTheInterpreter() throws {
+        var r = Random(seed: 12)
+        for (name, n, f) in Self.functions + Self.guarded {
+            let t = Tape()
+            let x0 = Self.point(n, &r)
+            _ = try t.gradient(of: f(t, t.input(x0)))
+            _ = try #require(t.replay(x0), "\(name)")
+            t.compileNative()
+            let run = try #require(t.scalarRun, "\(name)")
+            guard ScalarNativeCode.enabled else { continue }
+            #expect(run.native != nil, "\(name): no machine code")
+            for k in 0..<400 {
+                let x = k < 200 ? Self.point(n, &r) : Self.edgePoint(n, &r)
+                var g1 = [Double](repeating: 7, count: n), g2 = [Double](repeating: 7, count: n)
+                let a = x.withUnsafeBufferPointer { xp in g1.withUnsafeMutableBufferPointer { run.replay(xp, $0) } }
+                let aValues = Array(UnsafeBufferPointer(start: run.values, count: t.scalar.values.count))
+                let b = x.withUnsafeBufferPointer { xp in g2.withUnsafeMutableBufferPointer { run.interpret(xp, $0) } }
+                let bValues = Array(UnsafeBufferPointer(start: run.values, count: t.scalar.values.count))
+                #expect((a == nil) == (b == nil), "\(name) at \(x): guard outcome differs")
+                guard let a, let b else { continue }
+                #expect(Self.same(a, b), "\(name) at \(x): \(a) vs \(b)")
+                #expect(zip(g1, g2).allSatisfy(Self.same), "\(name) at \(x): gradient \(g1) vs \(g2)")
+                #expect(zip(aValues, bValues).allSatisfy(Self.same), "\(name) at \(x): slots differ")
+            }
+        }
+    }
+
+    /// Functions that branch on their input: the machine code must fail the same guards.
+    static var guarded: [(String, Int, Trace)] { [
+        ("a guard between two squares", 2, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            if try t.compare(.gt, x, y) { return try t.pow(t.sub(x, y), 2) }
+            return try t.add(t.mul(x, y), t.constant(1))
+        }),
+        ("a guard against a constant, then division", 1, { t, p in
+            let x = try t.index(p, 0)
+            if try t.compare(.lt, x, t.constant(0.25)) { return try t.div(t.constant(1), t.add(t.mul(x, x), t.constant(1))) }
+            return try t.div(x, t.constant(3))
+        }),
+    ] }
+
+    @Test func objectivesSwitchToMachineCodeAfterManyReplays() throws {
+        let f = Self.functions[0].2
+        let obj = TapeObjective { t, x in try f(t, t.input(x)) }
+        let call = obj.objective
+        var g = [0.0, 0.0]
+        var x = [-1.5, 2.0]
+        for _ in 0..<(TapeObjective.nativeAfter + 5) {
+            _ = try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try call(xp, $0) } }
+            x[0] -= 1e-3 * g[0]
+            x[1] -= 1e-3 * g[1]
+        }
+        #expect(obj.traces == 1)
+        #expect((obj.tape.scalarRun?.native != nil) == ScalarNativeCode.enabled)
+        // The same steps by the interpreter alone end on the same bits.
+        let t = Tape()
+        t.allowsNativeCode = false
+        var y = [-1.5, 2.0]
+        _ = try t.gradient(of: f(t, t.input(y)))
+        for k in 0..<(TapeObjective.nativeAfter + 5) {
+            let (_, gy) = try #require(k == 0 ? (0, try Self.fresh(f, y).1) : t.replay(y))
+            y[0] -= 1e-3 * gy[0]
+            y[1] -= 1e-3 * gy[1]
+        }
+        #expect(t.scalarRun?.native == nil)
+        #expect(x[0].bitPattern == y[0].bitPattern && x[1].bitPattern == y[1].bitPattern, "\(x) vs \(y)")
+    }
 }

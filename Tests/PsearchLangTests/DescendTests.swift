@@ -21,9 +21,14 @@ import Testing
         }
     }
 
+    /// A field of a record, or of a result object (a descend result with its path rebuilt on
+    /// first read).
     func field(_ v: Value?, _ name: String) -> Value? {
-        guard case .record(let r)? = v else { return nil }
-        return r[name]
+        switch v {
+        case .record(let r)?: return r[name]
+        case .object(let o)?: return try? o.field(name)
+        default: return nil
+        }
     }
 
     @Test func rosenbrockDescendEndsWhereAHandWrittenLoopEnds() throws {
@@ -90,6 +95,67 @@ import Testing
         let want = reference(method, steps: 500, lr: 0.01)
         #expect(got.count == 2)
         for i in 0..<2 { #expect(abs(got[i] - want[i]) <= 1e-9, "\(method) coordinate \(i): \(got[i]) vs \(want[i])") }
+    }
+
+    /// A pure function's result rebuilds its path when read; the same function behind a guard that
+    /// never flips is kept as it runs. Both must give the same rows and losses, bit for bit, for
+    /// every way a run can end.
+    @Test(arguments: [
+        "lr: 0.001, steps: 3000",
+        "lr: 0.01, steps: 500, method: \"adam\", tol: 0",
+        "lr: 0.002, steps: 400, method: \"nesterov\"",
+        "lr: 0.01, steps: 50, line: true",
+        "lr: 0.3, steps: 100",
+        "lr: 0.0001, steps: 10, tol: 1e9",
+    ])
+    func aDeferredPathIsTheRecordedPath(_ options: String) throws {
+        let interp = try run("""
+            fn f(p) = (1 - p[0])^2 + 100 * (p[1] - p[0]^2)^2
+            fn g(p) {
+              if p[0] > -1e300 { return (1 - p[0])^2 + 100 * (p[1] - p[0]^2)^2 }
+              return 0
+            }
+            let lazy = descend(f, [-1.5, 2], \(options))
+            let kept = descend(g, [-1.5, 2], \(options))
+            let s = descend(sphere, [1, -2, 0.5], \(options))
+            let sp = s.path
+            """)
+        guard case .object(let o)? = interp.global("lazy") else {
+            Issue.record("a pure function's result should rebuild its path on demand")
+            return
+        }
+        #expect(o is DescentRecord)
+        guard case .record? = interp.global("kept") else {
+            Issue.record("a guarded function's result should keep its path")
+            return
+        }
+        for name in ["path", "losses", "x", "loss", "steps", "converged", "diverged"] {
+            let a = numbers(field(interp.global("lazy"), name)), b = numbers(field(interp.global("kept"), name))
+            #expect(!a.isEmpty || name == "converged" || name == "diverged")
+            #expect(a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name) differs")
+        }
+        let steps = Int(numbers(field(interp.global("lazy"), "steps"))[0])
+        #expect(numbers(field(interp.global("lazy"), "path")).count == 2 * (steps + 1))
+        #expect(numbers(interp.global("sp")).count == 3 * (Int(numbers(field(interp.global("s"), "steps"))[0]) + 1))
+        // Printed like the record it stands for, fields in the same order.
+        let lazyText = interp.global("lazy")!.repr, keptText = interp.global("kept")!.repr
+        #expect(lazyText.replacingOccurrences(of: "fn f(p)", with: "fn g(p)") == keptText)
+    }
+
+    @Test func aPathThatCannotBeReproducedIsAnErrorNotAWrongAnswer() throws {
+        // An objective that changes between calls, which a psearch function cannot be while its
+        // tape replays: the core must notice that the re-run ended elsewhere.
+        var calls = 0
+        let f: Descent.Objective = { x, g in
+            calls += 1
+            g[0] = 2 * x[0] + (calls > 50 ? 1e-3 : 0)
+            return x[0] * x[0]
+        }
+        var o = DescentOptions(lr: 0.1, steps: 30)
+        o.record = true
+        let r = try Descent.descend(f, start: [1], options: o, deferPath: { true })
+        #expect(r.pathDeferred && r.pathData.isEmpty)
+        #expect(throws: DescentError.notReproduced(step: 30)) { try Descent.reproducePath(f, start: [1], options: o, of: r) }
     }
 
     @Test func gradOfCompositeFunctionsMatchesHandDerivatives() throws {

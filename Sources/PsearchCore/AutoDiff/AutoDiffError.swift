@@ -9,6 +9,8 @@ public enum AutoDiffError: Error, Equatable, Sendable {
     /// The function being differentiated returned a tensor, not a number.
     case outputNotScalar([Int])
     case emptyTensor(op: String)
+    /// A replay-only call found a tape that must be traced again.
+    case notReplayable
 }
 
 extension AutoDiffError: CustomStringConvertible {
@@ -26,6 +28,8 @@ extension AutoDiffError: CustomStringConvertible {
             return "gradient needs a function that returns a number, got a tensor of shape \(Tensor.describe(shape: shape))"
         case .emptyTensor(let op):
             return "'\(op)' of an empty tensor"
+        case .notReplayable:
+            return "the recorded function must be traced again, which a replay cannot do"
         }
     }
 }

@@ -20,6 +20,16 @@ struct Instr: BitwiseCopyable {
 }
 
 extension Tape {
+    /// Translates the compiled scalar program to machine code (`ScalarNativeCode`), once per
+    /// recording. Worth it only for a program replayed many times: making the code costs a few
+    /// system calls, about as much as a thousand interpreted replays of a small function.
+    func compileNative() {
+        guard compiled, usesScalarProgram, allowsNativeCode, !scalar.nativeTried else { return }
+        scalar.nativeTried = true
+        scalar.native = ScalarNativeCode.make(scalar)
+        if scalarRun != nil { scalarRun = scalar.run }
+    }
+
     /// The nodes replay must recompute (those that depend on an input), as instructions.
     ///
     /// The arithmetic is the same as the general rules' (same operations, same order), so a

@@ -45,6 +45,9 @@ struct ScalarProgram {
     var zeros = Column<Double>()
     var inputCount = 0
     var out: Int32 = 0
+    /// The program as machine code, made by `Tape.compileNative` (nil: interpret).
+    var native: ScalarNativeCode?
+    var nativeTried = false
 
     func free() {
         forward.free(); backward.free(); values.free(); adjoints.free(); zeros.free()
@@ -54,6 +57,8 @@ struct ScalarProgram {
         forward.removeAll(); backward.removeAll(); values.removeAll(); adjoints.removeAll(); zeros.removeAll()
         inputCount = 0
         out = 0
+        native = nil
+        nativeTried = false
     }
 
     /// Raw pointers to the program, taken once per replay (a method call on the tape's stored
@@ -62,7 +67,7 @@ struct ScalarProgram {
     var run: ScalarRun {
         ScalarRun(forward: forward.base, forwardEnd: forward.base + forward.count, backward: backward.base,
                   backwardEnd: backward.base + backward.count, values: values.base, adjoints: adjoints.base,
-                  zeros: zeros.base, inputCount: inputCount, out: Int(out))
+                  zeros: zeros.base, inputCount: inputCount, out: Int(out), native: native?.entry)
     }
 }
 
@@ -74,73 +79,89 @@ struct ScalarRun {
     let zeros: UnsafeMutablePointer<Double>
     let inputCount: Int
     let out: Int
+    /// The same program as machine code, when it could be made (`ScalarNativeCode`).
+    let native: ScalarNativeCode.Entry?
 
     /// Value and gradient at `inputs` (written into `gradient`), nil when a guard fails.
     ///
     /// One function with both sweeps, so the pointers stay in registers.
     @inline(__always)
     func replay(_ inputs: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) -> Double? {
+        if let native, let x = inputs.baseAddress, let gp = gradient.baseAddress {
+            return native(values, adjoints, x, gp) != 0 ? values[out] : nil
+        }
+        return interpret(inputs, gradient)
+    }
+
+    /// `replay` by the interpreter (tests compare it with the native code).
+    @inline(__always)
+    func interpret(_ inputs: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) -> Double? {
         guard runForward(inputs) else { return nil }
         let v = values, g = adjoints
         g[out] = 1
         var ip = backward
         let end = backwardEnd
         while ip < end {
-            let ins = ip.pointee
+            Self.backwardStep(ip.pointee, v, g)
             ip += 1
-            let d = Int(ins.dst)
-            var gd = g[d]
-            if ins.mask & ScalarInstr.squared != 0 {
-                // The square's rule first; its operand's adjoint would be 0 + this, which is
-                // this or, for −0, +0: zero either way, and zero is skipped below.
-                let gs = g[d + 1]
-                if gs == 0 { continue }
-                gd = gs * Kernel.unaryDerivative(.square, v[d], v[d + 1], 0)
-            }
-            if gd == 0 { continue }
-            let x = Int(ins.a), y = Int(ins.b)
-            switch ins.code {
-            case .add:
-                g[x] += gd
-                g[y] += gd
-            case .addA: g[x] += gd
-            case .addB: g[y] += gd
-            case .sub:
-                g[x] += gd
-                g[y] -= gd
-            case .subA: g[x] += gd
-            case .subB: g[y] -= gd
-            case .mul:
-                g[x] += gd * v[y]
-                g[y] += gd * v[x]
-            case .mulA: g[x] += gd * v[y]
-            case .mulB: g[y] += gd * v[x]
-            case .div:
-                g[x] += gd / v[y]
-                g[y] -= gd * v[d] / v[y]
-            case .divA: g[x] += gd / v[y]
-            case .divB: g[y] -= gd * v[d] / v[y]
-            case .pow, .max, .min:
-                let k: BKind = ins.code == .pow ? .pow : (ins.code == .max ? .max : .min)
-                let (dx, dy) = Kernel.binaryDerivatives(k, v[x], v[y], v[d])
-                if ins.mask & 1 != 0 { g[x] += gd * dx }
-                if ins.mask & 2 != 0 { g[y] += gd * dy }
-            case .copy: g[x] += gd
-            case .neg: g[x] += gd * Kernel.unaryDerivative(.neg, v[x], v[d], 0)
-            case .sqrt: g[x] += gd * Kernel.unaryDerivative(.sqrt, v[x], v[d], 0)
-            case .exp: g[x] += gd * Kernel.unaryDerivative(.exp, v[x], v[d], 0)
-            case .log: g[x] += gd * Kernel.unaryDerivative(.log, v[x], v[d], 0)
-            case .sin: g[x] += gd * Kernel.unaryDerivative(.sin, v[x], v[d], 0)
-            case .cos: g[x] += gd * Kernel.unaryDerivative(.cos, v[x], v[d], 0)
-            case .tanh: g[x] += gd * Kernel.unaryDerivative(.tanh, v[x], v[d], 0)
-            case .abs: g[x] += gd * Kernel.unaryDerivative(.abs, v[x], v[d], 0)
-            case .powc: g[x] += gd * Kernel.unaryDerivative(.powc, v[x], v[d], v[y])
-            case .square: g[x] += gd * Kernel.unaryDerivative(.square, v[x], v[d], 0)
-            case .guardOp: break
-            }
         }
         if let gradient = gradient.baseAddress { copySmall(gradient, g, inputCount) }
         return v[out]
+    }
+
+    /// One instruction of the backward sweep: adds its adjoint's share to its operands'.
+    @inline(__always)
+    static func backwardStep(_ ins: ScalarInstr, _ v: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>) {
+        let d = Int(ins.dst)
+        var gd = g[d]
+        if ins.mask & ScalarInstr.squared != 0 {
+            // The square's rule first; its operand's adjoint would be 0 + this, which is
+            // this or, for −0, +0: zero either way, and zero is skipped below.
+            let gs = g[d + 1]
+            if gs == 0 { return }
+            gd = gs * Kernel.unaryDerivative(.square, v[d], v[d + 1], 0)
+        }
+        if gd == 0 { return }
+        let x = Int(ins.a), y = Int(ins.b)
+        switch ins.code {
+        case .add:
+            g[x] += gd
+            g[y] += gd
+        case .addA: g[x] += gd
+        case .addB: g[y] += gd
+        case .sub:
+            g[x] += gd
+            g[y] -= gd
+        case .subA: g[x] += gd
+        case .subB: g[y] -= gd
+        case .mul:
+            g[x] += gd * v[y]
+            g[y] += gd * v[x]
+        case .mulA: g[x] += gd * v[y]
+        case .mulB: g[y] += gd * v[x]
+        case .div:
+            g[x] += gd / v[y]
+            g[y] -= gd * v[d] / v[y]
+        case .divA: g[x] += gd / v[y]
+        case .divB: g[y] -= gd * v[d] / v[y]
+        case .pow, .max, .min:
+            let k: BKind = ins.code == .pow ? .pow : (ins.code == .max ? .max : .min)
+            let (dx, dy) = Kernel.binaryDerivatives(k, v[x], v[y], v[d])
+            if ins.mask & 1 != 0 { g[x] += gd * dx }
+            if ins.mask & 2 != 0 { g[y] += gd * dy }
+        case .copy: g[x] += gd
+        case .neg: g[x] += gd * Kernel.unaryDerivative(.neg, v[x], v[d], 0)
+        case .sqrt: g[x] += gd * Kernel.unaryDerivative(.sqrt, v[x], v[d], 0)
+        case .exp: g[x] += gd * Kernel.unaryDerivative(.exp, v[x], v[d], 0)
+        case .log: g[x] += gd * Kernel.unaryDerivative(.log, v[x], v[d], 0)
+        case .sin: g[x] += gd * Kernel.unaryDerivative(.sin, v[x], v[d], 0)
+        case .cos: g[x] += gd * Kernel.unaryDerivative(.cos, v[x], v[d], 0)
+        case .tanh: g[x] += gd * Kernel.unaryDerivative(.tanh, v[x], v[d], 0)
+        case .abs: g[x] += gd * Kernel.unaryDerivative(.abs, v[x], v[d], 0)
+        case .powc: g[x] += gd * Kernel.unaryDerivative(.powc, v[x], v[d], v[y])
+        case .square: g[x] += gd * Kernel.unaryDerivative(.square, v[x], v[d], 0)
+        case .guardOp: break
+        }
     }
 
     /// Loads inputs and runs the forward list; false when a guard's outcome differs. Zeroes every
@@ -155,40 +176,45 @@ struct ScalarRun {
         var ip = forward
         let end = forwardEnd
         while ip < end {
-            let ins = ip.pointee
+            guard Self.forwardStep(ip.pointee, v, g) else { return false }
             ip += 1
-            let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
-            let r: Double
-            switch ins.code {
-            case .add, .addA, .addB: r = v[x] + v[y]
-            case .sub, .subA, .subB: r = v[x] - v[y]
-            case .mul, .mulA, .mulB: r = v[x] * v[y]
-            case .div, .divA, .divB: r = v[x] / v[y]
-            case .pow: r = Kernel.binaryValue(.pow, v[x], v[y])
-            case .max: r = Kernel.binaryValue(.max, v[x], v[y])
-            case .min: r = Kernel.binaryValue(.min, v[x], v[y])
-            case .copy: r = v[x]
-            case .neg: r = Kernel.unaryValue(.neg, v[x], 0)
-            case .sqrt: r = Kernel.unaryValue(.sqrt, v[x], 0)
-            case .exp: r = Kernel.unaryValue(.exp, v[x], 0)
-            case .log: r = Kernel.unaryValue(.log, v[x], 0)
-            case .sin: r = Kernel.unaryValue(.sin, v[x], 0)
-            case .cos: r = Kernel.unaryValue(.cos, v[x], 0)
-            case .tanh: r = Kernel.unaryValue(.tanh, v[x], 0)
-            case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
-            case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
-            case .square: r = Kernel.unaryValue(.square, v[x], 0)
-            case .guardOp:
-                let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
-                if c.holds(v[x], v[y]) != (d & 1 == 1) { return false }
-                continue
-            }
-            v[d] = r
-            g[d] = 0
-            if ins.mask & ScalarInstr.squared != 0 {
-                v[d + 1] = Kernel.unaryValue(.square, r, 0)
-                g[d + 1] = 0
-            }
+        }
+        return true
+    }
+
+    /// One instruction of the forward sweep; false when it is a guard whose outcome differs.
+    @inline(__always)
+    static func forwardStep(_ ins: ScalarInstr, _ v: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>) -> Bool {
+        let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
+        let r: Double
+        switch ins.code {
+        case .add, .addA, .addB: r = v[x] + v[y]
+        case .sub, .subA, .subB: r = v[x] - v[y]
+        case .mul, .mulA, .mulB: r = v[x] * v[y]
+        case .div, .divA, .divB: r = v[x] / v[y]
+        case .pow: r = Kernel.binaryValue(.pow, v[x], v[y])
+        case .max: r = Kernel.binaryValue(.max, v[x], v[y])
+        case .min: r = Kernel.binaryValue(.min, v[x], v[y])
+        case .copy: r = v[x]
+        case .neg: r = Kernel.unaryValue(.neg, v[x], 0)
+        case .sqrt: r = Kernel.unaryValue(.sqrt, v[x], 0)
+        case .exp: r = Kernel.unaryValue(.exp, v[x], 0)
+        case .log: r = Kernel.unaryValue(.log, v[x], 0)
+        case .sin: r = Kernel.unaryValue(.sin, v[x], 0)
+        case .cos: r = Kernel.unaryValue(.cos, v[x], 0)
+        case .tanh: r = Kernel.unaryValue(.tanh, v[x], 0)
+        case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
+        case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
+        case .square: r = Kernel.unaryValue(.square, v[x], 0)
+        case .guardOp:
+            let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
+            return c.holds(v[x], v[y]) == (d & 1 == 1)
+        }
+        v[d] = r
+        g[d] = 0
+        if ins.mask & ScalarInstr.squared != 0 {
+            v[d + 1] = Kernel.unaryValue(.square, r, 0)
+            g[d + 1] = 0
         }
         return true
     }

@@ -137,6 +137,8 @@ public final class Tape {
     var usesScalarProgram = false
     /// Lets tests compare the scalar program with the general one.
     var allowsScalarProgram = true
+    /// Lets tests compare the scalar program's machine code with its interpreter.
+    var allowsNativeCode = true
     var compiled = false {
         didSet { if !compiled { scalarRun = nil } }
     }

@@ -13,6 +13,9 @@ public final class TapeObjective {
     public private(set) var traces = 0
     /// How many calls were answered by replaying the tape.
     public private(set) var replays = 0
+    /// Replays of the current recording; at `nativeAfter` it is translated to machine code.
+    private var replaysSinceTrace = 0
+    static let nativeAfter = 1000
 
     public init(trace: @escaping Trace) {
         self.trace = trace
@@ -26,6 +29,7 @@ public final class TapeObjective {
         }
         tape.reset()
         traces += 1
+        replaysSinceTrace = 0
         traced = false
         let out = try trace(tape, Array(x))
         guard tape.inputSize == x.count else {
@@ -37,6 +41,28 @@ public final class TapeObjective {
         return tape.scalar(out)
     }
 
+    /// Whether every further call is answered by replaying the tape: it was traced, and the
+    /// function neither branches on its input nor does what a replay cannot repeat. Calls are
+    /// then a pure function of the point.
+    public var replaysWithoutTracing: Bool {
+        traced && tape.guardCount == 0 && tape.notReplayableReason == nil
+    }
+
+    /// The objective answered by replays alone, for a tape that `replaysWithoutTracing`: it never
+    /// calls `trace`, so it runs without the interpreter that traced the function.
+    public var replayOnly: Descent.Objective {
+        let tape = self.tape
+        return { x, g in
+            if let run = tape.scalarRun, x.count == run.inputCount, g.count == run.inputCount, let v = run.replay(x, g) {
+                return v
+            }
+            guard x.count == tape.inputSize, g.count == tape.inputSize, let v = tape.replay(x, gradient: g) else {
+                throw AutoDiffError.notReplayable
+            }
+            return v
+        }
+    }
+
     /// The objective as a closure for `Descent.descend`.
     ///
     /// A tape of numbers is replayed straight from its compiled program: `replay`'s checks hold
@@ -46,6 +72,8 @@ public final class TapeObjective {
         return { x, g in
             if let run = tape.scalarRun, x.count == run.inputCount, g.count == run.inputCount, let v = run.replay(x, g) {
                 self.replays += 1
+                self.replaysSinceTrace += 1
+                if self.replaysSinceTrace == TapeObjective.nativeAfter { tape.compileNative() }
                 return v
             }
             return try self(x, g)

@@ -76,6 +76,9 @@ public struct DescentResult: Sendable {
     public var pathData: [Double]
     /// Loss at each point of the path.
     public var losses: [Double]
+    /// The path was asked for but not kept: the caller said it can reproduce it on demand
+    /// (`Descent.reproducePath`), so a long run does not fill memory with rows nobody reads.
+    public var pathDeferred = false
 
     /// Number of rows of the path.
     public var pathCount: Int { dimension == 0 ? 0 : pathData.count / dimension }
@@ -111,6 +114,8 @@ public enum DescentError: Error, Equatable, Sendable {
     case badOption(name: String, value: Double)
     case badBox(String)
     case gradientSize(expected: Int, got: Int)
+    /// A re-run for the path ended somewhere else: the objective was not a pure function.
+    case notReproduced(step: Int)
 }
 
 extension DescentError: CustomStringConvertible {
@@ -120,6 +125,8 @@ extension DescentError: CustomStringConvertible {
         case .badOption(let name, let v): return "bad value for '\(name)': \(v)"
         case .badBox(let why): return "bad box: \(why)"
         case .gradientSize(let e, let g): return "gradient has \(g) elements for a point of \(e)"
+        case .notReproduced(let step):
+            return "the path could not be reproduced: running the descent again ended elsewhere after \(step) steps"
         }
     }
 }
@@ -152,15 +159,23 @@ public enum Descent {
 
     /// Runs `options.steps` updates from `start`, stopping early on convergence, divergence or
     /// Ctrl-C (`Interrupt.isRequested` is polled every step and left set for the caller).
-    public static func descend(_ f: Objective, start: [Double], options o: DescentOptions = DescentOptions()) throws -> DescentResult {
+    ///
+    /// `deferPath` is asked once, after the first evaluation, when the path is to be recorded:
+    /// true means the objective is now known to be pure (each value depends on the point alone),
+    /// so the caller will rebuild the path with `reproducePath` if it is ever read, and none is
+    /// kept (`pathDeferred`). Recording costs more than the steps on long runs: 2,000,000 steps
+    /// of a 2-d point write 48 MB, and the kernel zeroing those fresh pages took more time than
+    /// the descent itself.
+    public static func descend(_ f: Objective, start: [Double], options o: DescentOptions = DescentOptions(),
+                               deferPath: (() -> Bool)? = nil) throws -> DescentResult {
         try validate(start, o)
         let n = start.count
         var x = start
         var g = [Double](repeating: 0, count: n)
         var prev = start
         var state = OptimizerState(method: o.method, dimension: n, options: o)
-        // Reserving does not touch the pages; a run that stops early never pays for the rest.
-        let recorder = o.record ? PathRecorder(dimension: n, expectedRows: Swift.min(o.steps, 1 << 22) + 1) : nil
+        var recorder: PathRecorder?
+        var deferred = false
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
         defer { scratch.deallocate() }
         let plain = o.method == .gd && !o.line
@@ -178,6 +193,11 @@ public enum Descent {
                     loss = try f(xr, gp)
                     evaluations += 1
                     loss0 = loss
+                    if o.record {
+                        deferred = deferPath?() ?? false
+                        // Reserving does not touch the pages; a run that stops early never pays for the rest.
+                        if !deferred { recorder = PathRecorder(dimension: n, expectedRows: Swift.min(o.steps, 1 << 22) + 1) }
+                    }
                     if let row = recorder?.row(loss: loss) { row.update(from: xp.baseAddress!, count: n) }
                     let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
                     gnorm = norm(gp)
@@ -246,7 +266,26 @@ public enum Descent {
         let (path, losses) = recorder?.finish() ?? ([], [])
         return DescentResult(
             x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
-            interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses)
+            interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses,
+            pathDeferred: deferred)
+    }
+
+    /// The path and losses of `run`, a descent from `start` with `options` whose path was
+    /// deferred: the same steps again, recorded. `f` must be the pure objective of that run; the
+    /// re-run must end on the same point bit for bit, else `notReproduced`. A re-run stopped by
+    /// Ctrl-C comes back `interrupted` with the rows it reached.
+    public static func reproducePath(_ f: Objective, start: [Double], options: DescentOptions, of run: DescentResult) throws -> DescentResult {
+        var o = options
+        o.record = true
+        o.suggestLR = false
+        // Every way the run ended recurs at the same step, but an interrupt: cap the re-run there.
+        o.steps = run.steps
+        let again = try descend(f, start: start, options: o)
+        if again.interrupted { return again }
+        guard again.steps == run.steps, zip(again.x, run.x).allSatisfy({ $0.bitPattern == $1.bitPattern }) else {
+            throw DescentError.notReproduced(step: again.steps)
+        }
+        return again
     }
 
     /// `body(0) ... body(n - 1)`, unrolled for the few numbers of a typical point, where a

@@ -48,7 +48,12 @@ extension Builtins {
         let objective = try objective(c, f, layout: scalarStart ? .numbers(1) : .tensor([start.count]))
         let (rec, note) = keepPath(c, o, dimension: start.count)
         o.record = rec
-        let r = try run { () throws in try Descent.descend(objective, start: start, options: o) }
+        let r = try run { () throws in try Descent.descend(objective.call, start: start, options: o, deferPath: objective.isPure) }
+        if r.pathDeferred, let pure = objective.replayOnly {
+            return .object(DescentRecord(r, scalarStart: scalarStart, f: f, rerun: { () throws in
+                try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) }
+            }))
+        }
         return record(r, scalarStart: scalarStart, note: note, f: f)
     }
 
@@ -61,18 +66,28 @@ extension Builtins {
         return (true, nil)
     }
 
+    /// What `descend` minimises: the objective, whether it is known to be pure, and a way to
+    /// call it again later that never calls back into the interpreter.
+    struct DescendObjective {
+        let call: Descent.Objective
+        /// Asked after the first evaluation (see `Descent.descend`'s `deferPath`).
+        let isPure: () -> Bool
+        /// Makes an objective for re-running the descent; nil when there is none.
+        let replayOnly: (() -> Descent.Objective)?
+    }
+
     /// The objective for f: a test function's own gradient, or f's recording on a tape (traced
     /// once, replayed natively, retraced only when a branch goes the other way).
-    static func objective(_ c: Call, _ f: Value, layout: InputLayout) throws -> Descent.Objective {
+    static func objective(_ c: Call, _ f: Value, layout: InputLayout) throws -> DescendObjective {
         if let tf = testFunction(f) {
             guard tf.accepts(dimension: layout.count), case .tensor = layout else {
                 throw c.bad("start", TestFunctionBuiltins.dimensionMessage(tf, [layout.count]))
             }
-            return tf.objective
+            return DescendObjective(call: tf.objective, isPure: { true }, replayOnly: { tf.objective })
         }
         // A fresh recording per call: descend never replays a recording made before it started.
-        let compiled = CompiledFunction(f, layout: layout, interp: c.interp, callRange: c.args.callRange)
-        return compiled.objective.objective
+        let tape = CompiledFunction(f, layout: layout, interp: c.interp, callRange: c.args.callRange).objective
+        return DescendObjective(call: tape.objective, isPure: { tape.replaysWithoutTracing }, replayOnly: { tape.replayOnly })
     }
 
     /// Runs a core optimiser, turning its errors into runtime errors.
@@ -88,20 +103,25 @@ extension Builtins {
 
     /// The result record; `f` rides along so `plot(r)` can draw the path on f's contours.
     static func record(_ r: DescentResult, scalarStart: Bool, note: String? = nil, f: Value? = nil) -> Value {
-        let x: Value = scalarStart ? .number(r.x[0]) : .tensor(Tensor(r.x))
-        var rec = Record([
-            ("x", x),
+        var rec = Record(fields(r, scalarStart: scalarStart, note: note) + [
+            ("path", .tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData))),
+            ("losses", .tensor(Tensor(r.losses))),
+        ])
+        if let f { rec["f"] = f }
+        return .record(rec)
+    }
+
+    /// A result's fields before `path` and `losses`.
+    static func fields(_ r: DescentResult, scalarStart: Bool, note: String? = nil) -> [(String, Value)] {
+        [
+            ("x", scalarStart ? .number(r.x[0]) : .tensor(Tensor(r.x))),
             ("loss", .number(r.loss)),
             ("steps", .number(Double(r.steps))),
             ("evaluations", .number(Double(r.evaluations))),
             ("converged", .bool(r.converged)),
             ("diverged", .bool(r.diverged)),
             ("message", .string(note.map { r.message + "; " + $0 } ?? r.message)),
-            ("path", .tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData))),
-            ("losses", .tensor(Tensor(r.losses))),
-        ])
-        if let f { rec["f"] = f }
-        return .record(rec)
+        ]
     }
 
     static func multiStart(_ c: inout Call, _ f: Value, _ o: DescentOptions) throws -> Value {
@@ -136,7 +156,7 @@ extension Builtins {
         let objective = try objective(c, f, layout: .tensor([bounds.count]))
         let (rec, note) = keepPath(c, o, dimension: bounds.count, runs: starts)
         o.record = rec
-        let m = try run { () throws in try Descent.multiStart(objective, box: bounds, starts: starts, random: random, options: o) }
+        let m = try run { () throws in try Descent.multiStart(objective.call, box: bounds, starts: starts, random: random, options: o) }
         let runs = m.runs.map { record($0, scalarStart: false, note: note) }
         let minima = m.minima.map { min in
             Value.record(Record([("x", .tensor(Tensor(min.x))), ("loss", .number(min.loss)), ("count", .number(Double(min.count)))]))
@@ -149,5 +169,56 @@ extension Builtins {
             ("starts", .tensor(Tensor(shape: [m.starts.count, n], data: m.starts.flatMap { $0 }))),
             ("f", f),
         ]))
+    }
+}
+
+/// A descend result whose path and losses are rebuilt when first read: the objective was pure, so
+/// running the same steps again with recording on gives the same rows, and a long run that nobody
+/// plots never fills memory with them. Reads like the record `descend` returns otherwise.
+final class DescentRecord: NativeObject {
+    private let fields: Record
+    private let rerun: () throws -> DescentResult
+    private var path: (path: Value, losses: Value)?
+
+    init(_ r: DescentResult, scalarStart: Bool, f: Value, rerun: @escaping () throws -> DescentResult) {
+        var rec = Record(Builtins.fields(r, scalarStart: scalarStart))
+        rec["f"] = f
+        fields = rec
+        self.rerun = rerun
+    }
+
+    override var typeName: String { "record" }
+    override var fieldNames: [String] {
+        let names = fields.names
+        return Array(names.dropLast()) + ["path", "losses", names.last!]
+    }
+
+    override func field(_ name: String) throws -> Value? {
+        switch name {
+        case "path": return try rows().path
+        case "losses": return try rows().losses
+        default: return fields[name]
+        }
+    }
+
+    private func rows() throws -> (path: Value, losses: Value) {
+        if let path { return path }
+        let r = try rerun()
+        if r.interrupted { throw Interrupted() }
+        let rows = (Value.tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData)), Value.tensor(Tensor(r.losses)))
+        path = rows
+        return rows
+    }
+
+    /// The record `descend` would have returned with the path kept (the path is rebuilt even if
+    /// Ctrl-C is pressed: printing cannot stop half-way).
+    override var description: String {
+        var rec = fields
+        if let rows = try? rows() {
+            rec = Record(fieldNames.map { name in
+                name == "path" ? (name, rows.path) : name == "losses" ? (name, rows.losses) : (name, fields[name]!)
+            })
+        }
+        return Value.record(rec).repr
     }
 }

@@ -176,10 +176,10 @@ struct PlotCall {
 }
 
 /// A named field of a record or of an object (datasets and models may be either).
-func field(_ v: Value, _ name: String) -> Value? {
+func field(_ v: Value, _ name: String) throws -> Value? {
     switch v {
     case .record(let r): return r[name]
-    case .object(let o): return o.field(name)
+    case .object(let o): return try o.field(name)
     default: return nil
     }
 }

@@ -51,7 +51,7 @@ extension PlotCall {
         }
     }
 
-    private func isDataset(_ v: Value) -> Bool { field(v, "X") != nil && field(v, "y") != nil }
+    private func isDataset(_ v: Value) -> Bool { fieldNames(v).contains("X") && fieldNames(v).contains("y") }
 
     private func isImage(_ v: Value) -> Bool {
         if case .tensor(let t) = v { return t.rank == 2 || t.rank == 3 }
@@ -157,25 +157,26 @@ extension PlotCall {
     // MARK: - Result records
 
     private func resultFigure(_ v: Value) throws -> Figure {
-        let has = { (n: String) in field(v, n) != nil }
+        // By name: reading a field may compute it (a descend result's path).
+        let names = fieldNames(v)
+        let has = { (n: String) in names.contains(n) }
         if has("path") || has("runs") { return try descentFigure(v) }
         if has("found") && has("trace") { return try binarySearchFigure(v) }
         if has("trace") { return try lineSearchFigure(v) }
         if has("trials") { return try trialsFigure(v) }
         if has("train_loss") { return try historyFigure(v) }
-        if let h = field(v, "history"), field(h, "train_loss") != nil { return try historyFigure(h) }
+        if let h = try field(v, "history"), fieldNames(h).contains("train_loss") { return try historyFigure(h) }
         if isDataset(v) { return try datasetFigure(try dataset(v, arg: "value")) }
-        if case .object = v, field(v, "history") != nil || fieldNames(v).isEmpty {
+        if case .object = v, names.contains("history") || names.isEmpty {
             throw c.bad("value", "a model is drawn with its data: plot(m, data); an untrained model has no history to draw")
         }
-        let names = fieldNames(v)
         throw c.bad("value", "cannot plot \(article(v.typeName)) with fields \(names.isEmpty ? "(none)" : names.joined(separator: ", ")): "
                     + "expected a descend, search or train result, a dataset or a training history")
     }
 
     /// A field that must be there, with a message naming the kind that needed it.
-    private func need(_ v: Value, _ name: String, _ kind: String) throws(RuntimeError) -> Value {
-        guard let f = field(v, name) else { throw c.bad("value", "\(kind) has no field '\(name)'") }
+    private func need(_ v: Value, _ name: String, _ kind: String) throws -> Value {
+        guard let f = try field(v, name) else { throw c.bad("value", "\(kind) has no field '\(name)'") }
         return f
     }
 
@@ -216,17 +217,17 @@ extension PlotCall {
     private func descentFigure(_ v: Value) throws -> Figure {
         var paths = [[[Double]]]()
         var minima = [(point: [Double], count: Int)]()
-        let multi = field(v, "runs") != nil
+        let multi = fieldNames(v).contains("runs")
         if multi {
             guard case .list(let runs) = try need(v, "runs", "a multi-start result") else {
                 throw c.bad("value", "runs: a list of descend results expected")
             }
             for r in runs { paths.append(try rows(try need(r, "path", "a run"), "path")) }
-            if case .list(let ms)? = field(v, "minima") {
+            if case .list(let ms)? = try field(v, "minima") {
                 for m in ms {
                     let p = try numbers(try need(m, "x", "a minimum"), "minimum", arg: "value")
                     // A count is only shown as a label: anything but a small whole number shows none.
-                    let count = number(field(m, "count")).flatMap { $0 >= 0 && $0 < 1e15 ? Int($0) : nil } ?? 0
+                    let count = number(try field(m, "count")).flatMap { $0 >= 0 && $0 < 1e15 ? Int($0) : nil } ?? 0
                     minima.append((p, count))
                 }
             }
@@ -237,9 +238,9 @@ extension PlotCall {
         guard dim > 0 else { throw c.bad("value", "nothing to plot: the descent path is empty") }
         guard paths.allSatisfy({ $0.allSatisfy { $0.count == dim } }) else { throw c.bad("value", "path rows differ in length") }
 
-        let fvalue = c.value("f") ?? field(v, "f")
+        let fvalue = try c.value("f") ?? field(v, "f")
         if let fv = c.value("f"), !isCallable(fv) { throw c.bad("f", "function expected, got \(fv.typeName)") }
-        let title = descentTitle(v, runs: multi ? paths.count : nil)
+        let title = try descentTitle(v, runs: multi ? paths.count : nil)
         if dim != 2 {
             // Only a plane can be drawn under a path; other dimensions show the loss falling.
             guard !multi else { throw c.bad("value", "the runs are \(dim)-dimensional: only 2-d descents are drawn as paths (plot one run's losses)") }
@@ -280,15 +281,15 @@ extension PlotCall {
         }
     }
 
-    private func descentTitle(_ v: Value, runs: Int?) -> String {
+    private func descentTitle(_ v: Value, runs: Int?) throws -> String {
         if let runs {
-            let found = (field(v, "minima")).flatMap { if case .list(let l) = $0 { return l.count } else { return nil } }
+            let found = (try field(v, "minima")).flatMap { if case .list(let l) = $0 { return l.count } else { return nil } }
             return "descend: \(runs) runs" + (found.map { ", \($0) minim\($0 == 1 ? "um" : "a") found" } ?? "")
         }
         var parts = [String]()
-        if let l = number(field(v, "loss")) { parts.append("loss \(short(l))") }
-        if let s = number(field(v, "steps")) { parts.append("after \(formatNumber(s)) steps") }
-        if case .bool(true)? = field(v, "diverged") { parts.append("(diverged)") }
+        if let l = number(try field(v, "loss")) { parts.append("loss \(short(l))") }
+        if let s = number(try field(v, "steps")) { parts.append("after \(formatNumber(s)) steps") }
+        if case .bool(true)? = try field(v, "diverged") { parts.append("(diverged)") }
         return (["descend:"] + parts).joined(separator: " ")
     }
 
@@ -331,13 +332,13 @@ extension PlotCall {
             previous = h
         }
         var title = "binary search"
-        let steps = number(field(v, "steps")).map(formatNumber) ?? String(halves.count)
-        if let found = field(v, "found"), let i = number(field(v, "index")) {
+        let steps = number(try field(v, "steps")).map(formatNumber) ?? String(halves.count)
+        if let found = try field(v, "found"), let i = number(try field(v, "index")) {
             let isFound: Bool = { if case .bool(true) = found { return true } else { return false } }()
             title += (isFound ? ": found at index \(formatNumber(i))" : ": not found, insertion index \(formatNumber(i))")
         }
         title += " in \(steps) step\(steps == "1" ? "" : "s")"
-        if let b = number(field(v, "bound")) { title += " (bound \(formatNumber(b)))" }
+        if let b = number(try field(v, "bound")) { title += " (bound \(formatNumber(b)))" }
         return Figure(title: title, x: Axis(label: "value"), series: [.intervals(Intervals(rows: rows, label: "kept half"))])
     }
 
@@ -348,12 +349,12 @@ extension PlotCall {
         let rows = trace.enumerated().map { Interval(lo: $0.element[0], hi: $0.element[1], label: "\($0.offset + 1)") }
         var series: [Series] = [.intervals(Intervals(rows: rows, label: "bracket"))]
         var title = "line search"
-        if let x = number(field(v, "x")) {
+        if let x = number(try field(v, "x")) {
             title += ": x = \(short(x))"
             series.append(.markers(Markers(xs: [x], ys: [Double(rows.count - 1)], labels: [short(x)], label: "x")))
         }
-        if let s = number(field(v, "steps")) { title += " after \(formatNumber(s)) steps" }
-        if let e = number(field(v, "evaluations")) { title += ", \(formatNumber(e)) evaluations" }
+        if let s = number(try field(v, "steps")) { title += " after \(formatNumber(s)) steps" }
+        if let e = number(try field(v, "evaluations")) { title += ", \(formatNumber(e)) evaluations" }
         return Figure(title: title, x: Axis(label: "x"), series: series)
     }
 
@@ -365,11 +366,11 @@ extension PlotCall {
         guard !trials.isEmpty else { throw c.bad("value", "nothing to plot: no trials") }
         var losses = [Double](), params = [[String: Double]](), names = [String]()
         for t in trials {
-            losses.append(number(field(t, "loss")) ?? .nan)
+            losses.append(number(try field(t, "loss")) ?? .nan)
             var p = [String: Double]()
-            if let pv = field(t, "params") {
+            if let pv = try field(t, "params") {
                 for n in fieldNames(pv) {
-                    guard let x = number(field(pv, n)) else { continue }
+                    guard let x = number(try field(pv, n)) else { continue }
                     p[n] = x
                     if !names.contains(n) { names.append(n) }
                 }
@@ -378,8 +379,8 @@ extension PlotCall {
         }
         let numeric = names.filter { n in params.allSatisfy { $0[n] != nil } }
         let bestIndex = losses.indices.filter { losses[$0].isFinite }.min { losses[$0] < losses[$1] }
-        let method = field(v, "method").map(\.display).map { " (\($0))" } ?? ""
-        let bestText = (number(field(v, "best_loss")) ?? bestIndex.map { losses[$0] }).map { ", best loss \(short($0))" } ?? ""
+        let method = try field(v, "method").map(\.display).map { " (\($0))" } ?? ""
+        let bestText = (number(try field(v, "best_loss")) ?? bestIndex.map { losses[$0] }).map { ", best loss \(short($0))" } ?? ""
         let title = "search\(method): \(trials.count) trials\(bestText)"
         if numeric.count == 2 {
             // Parameters that span decades (learning rates) read on a log scale.
@@ -417,7 +418,7 @@ extension PlotCall {
 
     private func historyFigure(_ h: Value) throws -> Figure {
         func curve(_ name: String) throws -> [Double] {
-            guard let v = field(h, name) else { return [] }
+            guard let v = try field(h, name) else { return [] }
             if case .none = v { return [] }
             return try numbers(v, name, arg: "value")
         }
@@ -443,8 +444,8 @@ extension PlotCall {
     // MARK: - Datasets and models
 
     /// Reads `X` and `y` (and `classes` names) from a record or object.
-    func dataset(_ v: Value, arg: String) throws(RuntimeError) -> DatasetView {
-        guard let xv = field(v, "X"), let yv = field(v, "y") else {
+    func dataset(_ v: Value, arg: String) throws -> DatasetView {
+        guard let xv = try field(v, "X"), let yv = try field(v, "y") else {
             throw c.bad(arg, "dataset expected (a value with X and y), got \(v.typeName)")
         }
         let rowsX = try rows(xv, "X")
@@ -455,7 +456,7 @@ extension PlotCall {
         let y = try numbers(yv, "y", arg: arg)
         guard y.count == rowsX.count else { throw c.bad(arg, "y has \(plural(y.count, "label")) but X has \(plural(rowsX.count, "row"))") }
         var names: [String]?
-        if case .list(let items)? = field(v, "classes") { names = items.map(\.display) }
+        if case .list(let items)? = try field(v, "classes") { names = items.map(\.display) }
         return DatasetView(X: Tensor(shape: [rowsX.count, d], data: rowsX.flatMap { $0 }), y: y, classNames: names)
     }
 
