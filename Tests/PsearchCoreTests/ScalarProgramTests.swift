@@ -69,6 +69,17 @@ import Testing
         ("a square is the output", 2, { t, p in try t.pow(t.sub(t.index(p, 0), t.index(p, 1)), 2) }),
         ("output is an input element", 2, { t, p in try t.index(p, 1) }),
         ("output is a constant", 2, { t, _ in t.constant(4) }),
+        // More live slots than the machine code has registers, divisions by traced values.
+        ("sixteen inputs", 16, { t, p in
+            var s = t.constant(0)
+            for i in 0..<16 {
+                let xi = try t.index(p, i), xj = try t.index(p, (i * 7 + 3) % 16)
+                let num = try t.sub(xi, t.constant(Double(i) / 10))
+                s = try t.add(s, t.mul(num, t.div(xj, t.add(t.mul(xi, xi), t.constant(1)))))
+                if i % 5 == 0 { s = try t.sub(s, t.pow(t.sub(xj, xi), 2)) }
+            }
+            return s
+        }),
     ] }
 
     static func point(_ n: Int, _ r: inout Random) -> [Double] { (0..<n).map { _ in r.uniform(-1.5, 1.5) } }

@@ -65,9 +65,10 @@ final class ScalarNativeCode {
         e.prologue()
         // Inputs into their slots, their adjoints cleared (the interpreter's `copySmall`s).
         for i in 0..<p.inputCount {
-            e.sse(0xF2, 0x10, 0, .inputs, i)
-            e.sse(0xF2, 0x11, 0, .values, i)
-            e.sse(0xF2, 0x11, Emitter.zero, .adjoints, i)
+            let r = e.load(.inputs, i)
+            e.store(r, .values, i)
+            e.storeZero(.adjoints, i)
+            e.endRule()
         }
         var nCalled = 0
         func call(_ helper: UnsafeRawPointer, _ ins: ScalarInstr, checkResult: Bool) {
@@ -78,27 +79,26 @@ final class ScalarNativeCode {
         for k in 0..<p.forward.count {
             let ins = p.forward[k]
             let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
+            let r: UInt8
             switch ins.code {
             case .add, .addA, .addB, .sub, .subA, .subB, .mul, .mulA, .mulB, .div, .divA, .divB:
-                e.sse(0xF2, 0x10, 0, .values, x)
-                e.sse(0xF2, Emitter.arith(ins.code), 0, .values, y)
+                r = e.compute(.values, x, Emitter.arith(ins.code), .values, y)
             case .copy:
-                e.sse(0xF2, 0x10, 0, .values, x)
+                r = e.load(.values, x)
             case .square:
-                e.sse(0xF2, 0x10, 0, .values, x)
-                e.sseRR(0xF2, 0x59, 0, 0)
+                r = e.compute(.values, x, 0x59, .values, x)
             default:
                 call(forwardStepAddress, ins, checkResult: true)
                 continue
             }
-            e.sse(0xF2, 0x11, 0, .values, d)
-            e.sse(0xF2, 0x11, Emitter.zero, .adjoints, d)
+            e.store(r, .values, d)
+            e.storeZero(.adjoints, d)
             if ins.mask & ScalarInstr.squared != 0 {
-                e.sseRR(0x66, 0x28, 1, 0)
-                e.sseRR(0xF2, 0x59, 1, 0)
-                e.sse(0xF2, 0x11, 1, .values, d + 1)
-                e.sse(0xF2, 0x11, Emitter.zero, .adjoints, d + 1)
+                let sq = e.compute(.values, d, 0x59, .values, d)
+                e.store(sq, .values, d + 1)
+                e.storeZero(.adjoints, d + 1)
             }
+            e.endRule()
         }
         e.storeOne(adjointSlot: Int(p.out))
         for k in 0..<p.backward.count {
@@ -111,64 +111,68 @@ final class ScalarNativeCode {
                 call(backwardStepAddress, ins, checkResult: false)
                 continue
             }
+            // Everything the rules read or update is in registers before the jumps, and the
+            // adjoints are updated in place, so both paths reach the label with the same cache.
+            var targets: [Int] = [], reads: [Int] = []
+            switch ins.code {
+            case .add, .sub: targets = [x, y]
+            case .addA, .subA, .copy: targets = [x]
+            case .addB, .subB: targets = [y]
+            case .mul: targets = [x, y]; reads = [y, x]
+            case .mulA: targets = [x]; reads = [y]
+            case .mulB: targets = [y]; reads = [x]
+            case .div: targets = [x, y]; reads = [y, d]
+            case .divA: targets = [x]; reads = [y]
+            case .divB: targets = [y]; reads = [y, d]
+            case .square: targets = [x]; reads = [x]
+            default: break
+            }
+            if ins.mask & ScalarInstr.squared != 0 { reads.append(d) }
+            for t in targets { e.materialize(.adjoints, t) }
+            for r in reads { _ = e.load(.values, r) }
             let skip = e.newLabel()
+            let gd: UInt8
             if ins.mask & ScalarInstr.squared != 0 {
                 // gd = g[d+1] * (2 * v[d]), skipped when g[d+1] is zero.
-                e.sse(0xF2, 0x10, 1, .adjoints, d + 1)
-                e.jumpIfZero(1, skip)
-                e.sseRR(0x66, 0x28, 0, Emitter.two)
-                e.sse(0xF2, 0x59, 0, .values, d)
-                e.sseRR(0xF2, 0x59, 0, 1)
+                let gs = e.load(.adjoints, d + 1)
+                e.jumpIfZero(gs, skip)
+                let twice = e.scale(Emitter.two, .values, d)
+                gd = e.multiply(twice, gs)
             } else {
-                e.sse(0xF2, 0x10, 0, .adjoints, d)
+                gd = e.load(.adjoints, d)
             }
-            e.jumpIfZero(0, skip)
-            // gd is in xmm0; each rule is `g[t] = g[t] ± term`, term in xmm1.
-            func accumulate(_ target: Int, subtract: Bool = false) {
-                e.sse(0xF2, 0x10, 2, .adjoints, target)
-                e.sseRR(0xF2, subtract ? 0x5C : 0x58, 2, 1)
-                e.sse(0xF2, 0x11, 2, .adjoints, target)
-            }
-            func termIsGd() { e.sseRR(0x66, 0x28, 1, 0) }
-            func termIsGdTimes(_ slot: Int) {
-                termIsGd()
-                e.sse(0xF2, 0x59, 1, .values, slot)
+            e.jumpIfZero(gd, skip)
+            // Each rule is `g[t] = g[t] ± term`.
+            func accumulate(_ target: Int, _ term: UInt8, subtract: Bool = false) {
+                e.update(.adjoints, target, subtract ? 0x5C : 0x58, term)
             }
             switch ins.code {
-            case .add: termIsGd(); accumulate(x); accumulate(y)
-            case .addA, .copy: termIsGd(); accumulate(x)
-            case .addB: termIsGd(); accumulate(y)
-            case .sub: termIsGd(); accumulate(x); accumulate(y, subtract: true)
-            case .subA: termIsGd(); accumulate(x)
-            case .subB: termIsGd(); accumulate(y, subtract: true)
-            case .mul: termIsGdTimes(y); accumulate(x); termIsGdTimes(x); accumulate(y)
-            case .mulA: termIsGdTimes(y); accumulate(x)
-            case .mulB: termIsGdTimes(x); accumulate(y)
+            case .add: accumulate(x, gd); accumulate(y, gd)
+            case .addA, .copy: accumulate(x, gd)
+            case .addB: accumulate(y, gd)
+            case .sub: accumulate(x, gd); accumulate(y, gd, subtract: true)
+            case .subA: accumulate(x, gd)
+            case .subB: accumulate(y, gd, subtract: true)
+            case .mul: accumulate(x, e.scale(gd, .values, y)); accumulate(y, e.scale(gd, .values, x))
+            case .mulA: accumulate(x, e.scale(gd, .values, y))
+            case .mulB: accumulate(y, e.scale(gd, .values, x))
             case .div, .divA, .divB:
-                if ins.code != .divB {
-                    termIsGd()
-                    e.sse(0xF2, 0x5E, 1, .values, y)
-                    accumulate(x)
-                }
+                if ins.code != .divB { accumulate(x, e.scale(gd, .values, y, op: 0x5E)) }
                 if ins.code != .divA {
-                    termIsGdTimes(d)
-                    e.sse(0xF2, 0x5E, 1, .values, y)
-                    accumulate(y, subtract: true)
+                    let t = e.scale(gd, .values, d)
+                    accumulate(y, e.scale(t, .values, y, op: 0x5E), subtract: true)
                 }
             case .square:
                 // gd * (2 * v[x])
-                e.sseRR(0x66, 0x28, 1, Emitter.two)
-                e.sse(0xF2, 0x59, 1, .values, x)
-                e.sseRR(0xF2, 0x59, 1, 0)
-                accumulate(x)
+                accumulate(x, e.multiply(e.scale(Emitter.two, .values, x), gd))
             default:
                 break
             }
             e.bind(skip)
         }
         for i in 0..<p.inputCount {
-            e.sse(0xF2, 0x10, 0, .adjoints, i)
-            e.sse(0xF2, 0x11, 0, .gradient, i)
+            e.store(e.load(.adjoints, i), .gradient, i)
+            e.endRule()
         }
         e.epilogue()
 
@@ -207,24 +211,46 @@ private let backwardStep: Step = { v, g, ins in
 private var forwardStepAddress: UnsafeRawPointer { unsafeBitCast(forwardStep, to: UnsafeRawPointer.self) }
 private var backwardStepAddress: UnsafeRawPointer { unsafeBitCast(backwardStep, to: UnsafeRawPointer.self) }
 
-/// A tiny x86-64 assembler for the function `ScalarNativeCode` makes.
+/// A tiny x86-64 assembler for the function `ScalarNativeCode` makes, with a write-through cache
+/// of slots in xmm registers.
 ///
 /// Registers: rbx = values, rbp = adjoints, r13 = inputs, r14 = gradient (callee-saved, so they
-/// survive the helper calls); xmm0–xmm2 scratch; xmm6 = 2.0 and xmm7 = 0.0, set again after
-/// every call (the ABI lets the callee change every xmm register).
+/// survive the helper calls); xmm6 = 2.0 and xmm7 = 0.0, set again after every call (the ABI lets
+/// the callee change every xmm register); the other fourteen hold slots. Every result is stored
+/// at once, so memory is always current and a cached register only saves the load: the chain of
+/// dependent operations runs through registers instead of store-to-load forwarding, which is
+/// what made a step slow. Where a skipped rule's jump lands, only what both paths agree on stays
+/// cached.
 private struct Emitter {
     enum Base: UInt8 {
         case values = 3, adjoints = 5, inputs = 13, gradient = 14
     }
 
+    struct Key: Hashable {
+        let base: Base
+        let slot: Int
+    }
+
     static let two: UInt8 = 6
     static let zero: UInt8 = 7
+    static let allocatable: [UInt8] = [0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15]
 
     var bytes: [UInt8] = []
     /// Jump sites (offset of the rel32) by label, and where labels were bound.
     private var fixups: [(at: Int, label: Int)] = []
     private var labels: [Int] = []
     private var failLabel = -1
+    /// Which register holds a slot's current value, and the reverse (a register may hold several
+    /// slots after a copy; any number of adjoints known to be zero map to xmm7, not tracked here).
+    private var cached: [Key: UInt8] = [:]
+    private var holds: [UInt8: [Key]] = [:]
+    /// When each register was last used, for evicting the least recently used.
+    private var lastUse = [Int](repeating: 0, count: 16)
+    private var clock = 0
+    /// Registers the current operation still needs.
+    private var pinned: Set<UInt8> = []
+    /// The cache at each pending forward jump, by label.
+    private var cacheAtJump: [Int: [Key: UInt8]] = [:]
 
     static func arith(_ c: ScalarInstr.Code) -> UInt8 {
         switch c {
@@ -239,18 +265,142 @@ private struct Emitter {
     mutating func emit32(_ v: Int32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func emit64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
 
+    private mutating func rex(r: UInt8, b: UInt8) {
+        let rex: UInt8 = 0x40 | (r >= 8 ? 4 : 0) | (b >= 8 ? 1 : 0)
+        if rex != 0x40 { emit(rex) }
+    }
+
     /// `op xmm(reg), [base + 8·slot]` (or the store form), with the mandatory prefix first.
-    mutating func sse(_ prefix: UInt8, _ opcode: UInt8, _ reg: UInt8, _ base: Base, _ slot: Int) {
+    private mutating func sse(_ prefix: UInt8, _ opcode: UInt8, _ reg: UInt8, _ base: Base, _ slot: Int) {
         emit(prefix)
-        if base.rawValue >= 8 { emit(0x41) }
-        emit(0x0F, opcode, 0x80 | (reg << 3) | (base.rawValue & 7))
+        rex(r: reg, b: base.rawValue)
+        emit(0x0F, opcode, 0x80 | ((reg & 7) << 3) | (base.rawValue & 7))
         emit32(Int32(slot * 8))
     }
 
     /// `op xmm(dst), xmm(src)`.
-    mutating func sseRR(_ prefix: UInt8, _ opcode: UInt8, _ dst: UInt8, _ src: UInt8) {
-        emit(prefix, 0x0F, opcode, 0xC0 | (dst << 3) | src)
+    private mutating func sseRR(_ prefix: UInt8, _ opcode: UInt8, _ dst: UInt8, _ src: UInt8) {
+        emit(prefix)
+        rex(r: dst, b: src)
+        emit(0x0F, opcode, 0xC0 | ((dst & 7) << 3) | (src & 7))
     }
+
+    // MARK: Register cache
+
+    private mutating func touch(_ r: UInt8) {
+        clock += 1
+        lastUse[Int(r)] = clock
+    }
+
+    /// A register to overwrite: a free one, else the least recently used one not pinned. One
+    /// rule pins at most 12 registers (a merged square's adjoint and both rules of a division).
+    private mutating func allocate() -> UInt8 {
+        var best: UInt8 = 255
+        for r in Self.allocatable where !pinned.contains(r) {
+            if holds[r, default: []].isEmpty { best = r; break }
+            if best == 255 || lastUse[Int(r)] < lastUse[Int(best)] { best = r }
+        }
+        precondition(best != 255, "every register is pinned")
+        for key in holds[best, default: []] { cached[key] = nil }
+        holds[best] = nil
+        pinned.insert(best)
+        touch(best)
+        return best
+    }
+
+    private mutating func uncache(_ key: Key) {
+        guard let r = cached.removeValue(forKey: key) else { return }
+        holds[r]?.removeAll { $0 == key }
+    }
+
+    private mutating func cache(_ key: Key, in r: UInt8) {
+        uncache(key)
+        cached[key] = r
+        if r != Self.zero && r != Self.two { holds[r, default: []].append(key) }
+    }
+
+    /// A register holding the slot (loaded if it is not cached), pinned until `release`.
+    mutating func load(_ base: Base, _ slot: Int) -> UInt8 {
+        let key = Key(base: base, slot: slot)
+        if let r = cached[key] {
+            if r != Self.zero { pinned.insert(r); touch(r) }
+            return r
+        }
+        let r = allocate()
+        sse(0xF2, 0x10, r, base, slot)
+        if base != .inputs { cache(key, in: r) }
+        return r
+    }
+
+    /// Stores a register into the slot and caches it there.
+    mutating func store(_ r: UInt8, _ base: Base, _ slot: Int) {
+        sse(0xF2, 0x11, r, base, slot)
+        if base != .gradient && base != .inputs { cache(Key(base: base, slot: slot), in: r) }
+    }
+
+    /// The registers one rule used may be overwritten from here on.
+    mutating func endRule() { pinned.removeAll() }
+
+    /// Makes sure the slot is in an allocatable register of its own (a zero known to be zero
+    /// is copied out of xmm7), pinned, so `update` can change it in place.
+    mutating func materialize(_ base: Base, _ slot: Int) {
+        let key = Key(base: base, slot: slot)
+        if cached[key] == Self.zero {
+            let r = allocate()
+            sseRR(0x66, 0x28, r, Self.zero)   // movapd r, xmm7
+            cache(key, in: r)
+        } else {
+            _ = load(base, slot)
+        }
+    }
+
+    /// `slot = slot op other` in the slot's own register (after `materialize`), stored at once.
+    mutating func update(_ base: Base, _ slot: Int, _ op: UInt8, _ other: UInt8) {
+        let key = Key(base: base, slot: slot)
+        guard let r = cached[key], r != Self.zero, pinned.contains(r) else {
+            preconditionFailure("update of a slot that was not materialized")
+        }
+        sseRR(0xF2, op, r, other)
+        sse(0xF2, 0x11, r, base, slot)
+        // Other slots that shared the register (after a copy) no longer match it.
+        for other in holds[r, default: []] where other != key { cached[other] = nil }
+        holds[r] = [key]
+    }
+
+    mutating func storeZero(_ base: Base, _ slot: Int) {
+        sse(0xF2, 0x11, Self.zero, base, slot)
+        cache(Key(base: base, slot: slot), in: Self.zero)
+    }
+
+    /// A new register with `reg op other` (neither operand register changes).
+    mutating func combine(_ reg: UInt8, _ op: UInt8, _ other: UInt8) -> UInt8 {
+        let t = allocate()
+        sseRR(0x66, 0x28, t, reg)    // movapd t, reg
+        sseRR(0xF2, op, t, other)
+        return t
+    }
+
+    mutating func multiply(_ a: UInt8, _ b: UInt8) -> UInt8 { combine(a, 0x59, b) }
+
+    /// A new register with `reg op slot` (multiplication by default).
+    mutating func scale(_ reg: UInt8, _ base: Base, _ slot: Int, op: UInt8 = 0x59) -> UInt8 {
+        combine(reg, op, load(base, slot))
+    }
+
+    /// A new register with `slot(x) op slot(y)`.
+    mutating func compute(_ bx: Base, _ x: Int, _ op: UInt8, _ by: Base, _ y: Int) -> UInt8 {
+        let rx = load(bx, x)
+        let ry = load(by, y)
+        return combine(rx, op, ry)
+    }
+
+    private mutating func forgetAll() {
+        cached.removeAll(keepingCapacity: true)
+        holds.removeAll(keepingCapacity: true)
+        pinned.removeAll()
+    }
+
+    // MARK: Code
 
     mutating func constants() {
         emit(0x66, 0x0F, 0x57, 0xFF)                      // xorpd xmm7, xmm7
@@ -271,10 +421,10 @@ private struct Emitter {
     mutating func epilogue() {
         emit(0xB8); emit32(1)                                  // mov eax, 1
         let done = newLabel()
-        jump(done)
-        bind(failLabel)
+        emit(0xE9); fixup(done)                                // jmp done
+        labels[failLabel] = bytes.count
         emit(0x31, 0xC0)                                       // xor eax, eax
-        bind(done)
+        labels[done] = bytes.count
         emit(0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5D, 0x5B)   // pop r14, r13, r12, rbp, rbx
         emit(0xC3)                                             // ret
         for f in fixups {
@@ -283,13 +433,17 @@ private struct Emitter {
         }
     }
 
-    /// `g[slot] = 1.0`.
+    /// `g[slot] = 1.0`, kept in a register.
     mutating func storeOne(adjointSlot slot: Int) {
+        let r = allocate()
         emit(0x48, 0xB8); emit64((1.0).bitPattern)            // mov rax, 1.0
-        emit(0x48, 0x89, 0x85); emit32(Int32(slot * 8))       // mov [rbp + 8·slot], rax
+        emit(0x66, r >= 8 ? 0x4C : 0x48, 0x0F, 0x6E, 0xC0 | ((r & 7) << 3))  // movq xmm(r), rax
+        store(r, .adjoints, slot)
+        endRule()
     }
 
-    /// `helper(values, adjoints, instruction)`; with `checkResult`, a 0 result returns 0.
+    /// `helper(values, adjoints, instruction)`; with `checkResult`, a 0 result returns 0. The
+    /// helper may change any slot and any xmm register: the cache starts empty after it.
     mutating func callHelper(_ helper: UnsafeRawPointer, _ instruction: UnsafeRawPointer, checkResult: Bool) {
         emit(0x48, 0x89, 0xDF)                                 // mov rdi, rbx
         emit(0x48, 0x89, 0xEE)                                 // mov rsi, rbp
@@ -301,6 +455,7 @@ private struct Emitter {
             emit(0x0F, 0x84); fixup(failLabel)                 // jz fail
         }
         constants()
+        forgetAll()
     }
 
     mutating func newLabel() -> Int {
@@ -308,22 +463,32 @@ private struct Emitter {
         return labels.count - 1
     }
 
-    mutating func bind(_ label: Int) { labels[label] = bytes.count }
+    /// Binds a forward-jump target: keeps the cache entries the jump sites agree with.
+    mutating func bind(_ label: Int) {
+        labels[label] = bytes.count
+        if let atJump = cacheAtJump.removeValue(forKey: label) {
+            for (key, r) in cached where atJump[key] != r { uncache(key) }
+        }
+        pinned.removeAll()
+    }
 
     private mutating func fixup(_ label: Int) {
         fixups.append((bytes.count, label))
         emit32(0)
     }
 
-    mutating func jump(_ label: Int) {
-        emit(0xE9); fixup(label)
-    }
-
     /// Jumps when xmm(reg) == 0 (+0 or −0); NaN is not zero (ucomisd sets ZF and PF for it).
     mutating func jumpIfZero(_ reg: UInt8, _ label: Int) {
-        emit(0x66, 0x0F, 0x2E, 0xC0 | (reg << 3) | Emitter.zero)  // ucomisd xmm(reg), xmm7
+        sseRR(0x66, 0x2E, reg, Self.zero)                      // ucomisd xmm(reg), xmm7
         emit(0x0F, 0x8A, 0x06, 0x00, 0x00, 0x00)               // jp +6: unordered, not zero
         emit(0x0F, 0x84); fixup(label)                         // je label
+        // Entries valid at every jump to the label (jumps to one label are all at the same state
+        // here, or an earlier one, which the intersection covers).
+        if let earlier = cacheAtJump[label] {
+            cacheAtJump[label] = earlier.filter { cached[$0.key] == $0.value }
+        } else {
+            cacheAtJump[label] = cached
+        }
     }
 }
 #endif

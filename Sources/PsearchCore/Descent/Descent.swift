@@ -185,7 +185,13 @@ public enum Descent {
         var steps = 0
         var converged = false, diverged = false, interrupted = false
         var message = ""
-        var gnorm = 0.0
+        // The squared gradient norm; its square root is taken only where it is needed (a
+        // square root per step sat on the critical path of a small descent).
+        var gnorm2 = 0.0
+        var gnorm: Double { gnorm2.squareRoot() }
+        // `gnorm < tol` is tested as `gnorm2 < tolBound && gnorm < tol`: the bound admits every
+        // gnorm2 whose rounded root is below tol, with room for the roundings.
+        let tolBound = o.tol < 1e-150 ? 1e-299 : o.tol * o.tol * (1 + 1e-6)
         try x.withUnsafeMutableBufferPointer { xp in
             try g.withUnsafeMutableBufferPointer { gp in
                 try prev.withUnsafeMutableBufferPointer { pp in
@@ -200,14 +206,14 @@ public enum Descent {
                     }
                     if let row = recorder?.row(loss: loss) { row.update(from: xp.baseAddress!, count: n) }
                     let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
-                    gnorm = norm(gp)
-                    if !loss.isFinite || !gnorm.isFinite {
+                    gnorm2 = squaredNorm(gp)
+                    if !loss.isFinite || !gnorm2.isFinite {
                         diverged = true
                         message = "the loss or gradient is not finite at the start point (loss \(loss))"
                         return
                     }
                     while true {
-                        if gnorm < o.tol {
+                        if gnorm2 < tolBound && gnorm < o.tol {
                             converged = true
                             message = "converged after \(steps) steps: gradient norm \(fmt(gnorm)) < tol \(fmt(o.tol))"
                             return
@@ -253,8 +259,8 @@ public enum Descent {
                             finite = finite && xi.isFinite
                             row[i] = xi
                         }
-                        gnorm = s.squareRoot()
-                        if !(Swift.abs(loss) <= limit) || !gnorm.isFinite || !finite {
+                        gnorm2 = s
+                        if !(Swift.abs(loss) <= limit) || !s.isFinite || !finite {
                             diverged = true
                             message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
                             return
@@ -302,19 +308,11 @@ public enum Descent {
     }
 
     @inline(__always)
-    static func norm(_ g: [Double]) -> Double {
-        g.withUnsafeBufferPointer { norm($0) }
-    }
-
-    @inline(__always)
-    static func norm(_ g: UnsafeBufferPointer<Double>) -> Double {
+    static func squaredNorm(_ g: UnsafeMutableBufferPointer<Double>) -> Double {
         var s = 0.0
         for v in g { s += v * v }
-        return s.squareRoot()
+        return s
     }
-
-    @inline(__always)
-    static func norm(_ g: UnsafeMutableBufferPointer<Double>) -> Double { norm(UnsafeBufferPointer(g)) }
 
     static func fmt(_ v: Double) -> String { String(format: "%.6g", v) }
 
