@@ -209,14 +209,11 @@ import Testing
                 let x = k < 200 ? Self.point(n, &r) : Self.edgePoint(n, &r)
                 var g1 = [Double](repeating: 7, count: n), g2 = [Double](repeating: 7, count: n)
                 let a = x.withUnsafeBufferPointer { xp in g1.withUnsafeMutableBufferPointer { run.replay(xp, $0) } }
-                let aValues = Array(UnsafeBufferPointer(start: run.values, count: t.scalar.values.count))
                 let b = x.withUnsafeBufferPointer { xp in g2.withUnsafeMutableBufferPointer { run.interpret(xp, $0) } }
-                let bValues = Array(UnsafeBufferPointer(start: run.values, count: t.scalar.values.count))
                 #expect((a == nil) == (b == nil), "\(name) at \(x): guard outcome differs")
                 guard let a, let b else { continue }
                 #expect(Self.same(a, b), "\(name) at \(x): \(a) vs \(b)")
                 #expect(zip(g1, g2).allSatisfy(Self.same), "\(name) at \(x): gradient \(g1) vs \(g2)")
-                #expect(zip(aValues, bValues).allSatisfy(Self.same), "\(name) at \(x): slots differ")
             }
         }
     }
@@ -260,5 +257,40 @@ import Testing
         }
         #expect(t.scalarRun?.native == nil)
         #expect(x[0].bitPattern == y[0].bitPattern && x[1].bitPattern == y[1].bitPattern, "\(x) vs \(y)")
+    }
+}
+
+/// Plain descent in machine code must end where the Swift loop ends, for every way a run stops.
+@Suite struct FusedDescentTests {
+    typealias Trace = @Sendable (Tape, Node) throws -> Node
+
+    static let rosenbrock: Trace = ScalarProgramTests.functions[0].2
+    static let quadratic: Trace = { t, p in try t.pow(t.index(p, 0), 2) }
+
+    static func descend(_ f: @escaping Trace, _ start: [Double], _ o: DescentOptions, fused: Bool) throws -> (DescentResult, Bool) {
+        let obj = TapeObjective { t, x in try f(t, t.input(x)) }
+        var o = o
+        o.record = false
+        let r = try Descent.descend(obj.objective, start: start, options: o, fused: fused ? { obj.fusedDescent } : nil)
+        return (r, obj.fusedDescent != nil)
+    }
+
+    @Test(arguments: [
+        ("step limit across several runs of 4,096", 0, [-1.5, 2.0], DescentOptions(lr: 0.001, steps: 10_000, tol: 0)),
+        ("converges on the way", 0, [-1.5, 2.0], DescentOptions(lr: 0.001, steps: 200_000, tol: 1e-4)),
+        // |1 - 2 lr| = 1.0001: the loss grows 1e12-fold only after ~138,000 steps.
+        ("diverges late", 1, [0.5], DescentOptions(lr: 1.00005, steps: 400_000, tol: 0)),
+    ])
+    func machineCodeLoopMatchesTheSwiftLoop(_ name: String, _ which: Int, _ start: [Double], _ o: DescentOptions) throws {
+        let f = which == 0 ? Self.rosenbrock : Self.quadratic
+        let (a, usedFused) = try Self.descend(f, start, o, fused: true)
+        let (b, _) = try Self.descend(f, start, o, fused: false)
+        #expect(usedFused == ScalarNativeCode.enabled, "\(name)")
+        #expect(a.steps > 2000, "\(name): too short to reach the machine-code loop")
+        #expect(zip(a.x, b.x).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name): \(a.x) vs \(b.x)")
+        #expect(a.loss.bitPattern == b.loss.bitPattern && a.gradientNorm.bitPattern == b.gradientNorm.bitPattern, "\(name)")
+        #expect(a.steps == b.steps && a.evaluations == b.evaluations, "\(name): \(a.steps) vs \(b.steps)")
+        #expect(a.converged == b.converged && a.diverged == b.diverged && a.message == b.message, "\(name): \(a.message) | \(b.message)")
+        if which == 1 { #expect(a.diverged) } else if o.tol > 0 { #expect(a.converged) }
     }
 }

@@ -22,7 +22,15 @@ final class ScalarNativeCode {
     typealias Entry = @convention(c) (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
                                       UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Int32
 
+    /// `(state) -> exit code`: plain gradient descent around `entry` (`FusedDescent`).
+    typealias LoopEntry = @convention(c) (UnsafeMutableRawPointer) -> Int32
+
     let entry: Entry
+    /// Made for points of at most `maxLoopDimension` numbers.
+    let loopEntry: LoopEntry?
+    let inputCount: Int
+    let out: Int
+    static let maxLoopDimension = 64
     private let code: UnsafeMutableRawPointer
     private let codeSize: Int
     /// The instructions that run through the interpreter's step functions, which receive a
@@ -43,8 +51,12 @@ final class ScalarNativeCode {
     /// bytes of code, and a straight-line function far bigger than the caches gains nothing.
     static let maxInstructions = 20_000
 
-    private init(entry: Entry, code: UnsafeMutableRawPointer, codeSize: Int, called: UnsafeMutablePointer<ScalarInstr>) {
+    private init(entry: Entry, loopEntry: LoopEntry?, inputCount: Int, out: Int, code: UnsafeMutableRawPointer, codeSize: Int,
+                 called: UnsafeMutablePointer<ScalarInstr>) {
         self.entry = entry
+        self.loopEntry = loopEntry
+        self.inputCount = inputCount
+        self.out = out
         self.code = code
         self.codeSize = codeSize
         self.called = called
@@ -61,138 +73,296 @@ final class ScalarNativeCode {
         guard enabled, p.forward.count + p.backward.count <= maxInstructions, p.inputCount <= 4096,
               p.values.count < (1 << 27) else { return nil }
         let called = UnsafeMutablePointer<ScalarInstr>.allocate(capacity: max(1, p.forward.count + p.backward.count))
-        var e = Emitter()
-        e.prologue()
-        // Inputs into their slots, their adjoints cleared (the interpreter's `copySmall`s).
-        for i in 0..<p.inputCount {
-            let r = e.load(.inputs, i)
-            e.store(r, .values, i)
-            e.storeZero(.adjoints, i)
-            e.endRule()
-        }
-        var nCalled = 0
-        func call(_ helper: UnsafeRawPointer, _ ins: ScalarInstr, checkResult: Bool) {
-            called[nCalled] = ins
-            e.callHelper(helper, UnsafeRawPointer(called + nCalled), checkResult: checkResult)
-            nCalled += 1
-        }
-        for k in 0..<p.forward.count {
-            let ins = p.forward[k]
-            let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
-            let r: UInt8
-            switch ins.code {
-            case .add, .addA, .addB, .sub, .subA, .subB, .mul, .mulA, .mulB, .div, .divA, .divB:
-                r = e.compute(.values, x, Emitter.arith(ins.code), .values, y)
-            case .copy:
-                r = e.load(.values, x)
-            case .square:
-                r = e.compute(.values, x, 0x59, .values, x)
-            default:
-                call(forwardStepAddress, ins, checkResult: true)
-                continue
+        /// The code; with `needed`, stores only those slots to memory (the rest live in registers).
+        func translate(needed: Set<Emitter.Key>?) -> Emitter {
+            var e = Emitter()
+            e.needed = needed
+            e.prologue()
+            // Inputs into their slots, their adjoints cleared (the interpreter's `copySmall`s).
+            for i in 0..<p.inputCount {
+                let r = e.load(.inputs, i)
+                e.store(r, .values, i)
+                e.storeZero(.adjoints, i)
+                e.endRule()
             }
-            e.store(r, .values, d)
-            e.storeZero(.adjoints, d)
-            if ins.mask & ScalarInstr.squared != 0 {
-                let sq = e.compute(.values, d, 0x59, .values, d)
-                e.store(sq, .values, d + 1)
-                e.storeZero(.adjoints, d + 1)
+            var nCalled = 0
+            func call(_ helper: UnsafeRawPointer, _ ins: ScalarInstr, checkResult: Bool) {
+                called[nCalled] = ins
+                e.callHelper(helper, UnsafeRawPointer(called + nCalled), checkResult: checkResult)
+                nCalled += 1
             }
-            e.endRule()
-        }
-        e.storeOne(adjointSlot: Int(p.out))
-        for k in 0..<p.backward.count {
-            let ins = p.backward[k]
-            let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
-            switch ins.code {
-            case .add, .addA, .addB, .sub, .subA, .subB, .mul, .mulA, .mulB, .div, .divA, .divB, .copy, .square:
-                break
-            default:
-                call(backwardStepAddress, ins, checkResult: false)
-                continue
-            }
-            // Everything the rules read or update is in registers before the jumps, and the
-            // adjoints are updated in place, so both paths reach the label with the same cache.
-            var targets: [Int] = [], reads: [Int] = []
-            switch ins.code {
-            case .add, .sub: targets = [x, y]
-            case .addA, .subA, .copy: targets = [x]
-            case .addB, .subB: targets = [y]
-            case .mul: targets = [x, y]; reads = [y, x]
-            case .mulA: targets = [x]; reads = [y]
-            case .mulB: targets = [y]; reads = [x]
-            case .div: targets = [x, y]; reads = [y, d]
-            case .divA: targets = [x]; reads = [y]
-            case .divB: targets = [y]; reads = [y, d]
-            case .square: targets = [x]; reads = [x]
-            default: break
-            }
-            if ins.mask & ScalarInstr.squared != 0 { reads.append(d) }
-            for t in targets { e.materialize(.adjoints, t) }
-            for r in reads { _ = e.load(.values, r) }
-            let skip = e.newLabel()
-            let gd: UInt8
-            if ins.mask & ScalarInstr.squared != 0 {
-                // gd = g[d+1] * (2 * v[d]), skipped when g[d+1] is zero.
-                let gs = e.load(.adjoints, d + 1)
-                e.jumpIfZero(gs, skip)
-                let twice = e.scale(Emitter.two, .values, d)
-                gd = e.multiply(twice, gs)
-            } else {
-                gd = e.load(.adjoints, d)
-            }
-            e.jumpIfZero(gd, skip)
-            // Each rule is `g[t] = g[t] ± term`.
-            func accumulate(_ target: Int, _ term: UInt8, subtract: Bool = false) {
-                e.update(.adjoints, target, subtract ? 0x5C : 0x58, term)
-            }
-            switch ins.code {
-            case .add: accumulate(x, gd); accumulate(y, gd)
-            case .addA, .copy: accumulate(x, gd)
-            case .addB: accumulate(y, gd)
-            case .sub: accumulate(x, gd); accumulate(y, gd, subtract: true)
-            case .subA: accumulate(x, gd)
-            case .subB: accumulate(y, gd, subtract: true)
-            case .mul: accumulate(x, e.scale(gd, .values, y)); accumulate(y, e.scale(gd, .values, x))
-            case .mulA: accumulate(x, e.scale(gd, .values, y))
-            case .mulB: accumulate(y, e.scale(gd, .values, x))
-            case .div, .divA, .divB:
-                if ins.code != .divB { accumulate(x, e.scale(gd, .values, y, op: 0x5E)) }
-                if ins.code != .divA {
-                    let t = e.scale(gd, .values, d)
-                    accumulate(y, e.scale(t, .values, y, op: 0x5E), subtract: true)
+            for k in 0..<p.forward.count {
+                let ins = p.forward[k]
+                let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
+                let r: UInt8
+                switch ins.code {
+                case .add, .addA, .addB, .sub, .subA, .subB, .mul, .mulA, .mulB, .div, .divA, .divB:
+                    r = e.compute(.values, x, Emitter.arith(ins.code), .values, y)
+                case .copy:
+                    r = e.load(.values, x)
+                case .square:
+                    r = e.compute(.values, x, 0x59, .values, x)
+                default:
+                    call(forwardStepAddress, ins, checkResult: true)
+                    continue
                 }
-            case .square:
-                // gd * (2 * v[x])
-                accumulate(x, e.multiply(e.scale(Emitter.two, .values, x), gd))
-            default:
-                break
+                e.store(r, .values, d)
+                e.storeZero(.adjoints, d)
+                if ins.mask & ScalarInstr.squared != 0 {
+                    let sq = e.compute(.values, d, 0x59, .values, d)
+                    e.store(sq, .values, d + 1)
+                    e.storeZero(.adjoints, d + 1)
+                }
+                e.endRule()
             }
-            e.bind(skip)
+            e.storeOne(adjointSlot: Int(p.out))
+            for k in 0..<p.backward.count {
+                let ins = p.backward[k]
+                let d = Int(ins.dst), x = Int(ins.a), y = Int(ins.b)
+                switch ins.code {
+                case .add, .addA, .addB, .sub, .subA, .subB, .mul, .mulA, .mulB, .div, .divA, .divB, .copy, .square:
+                    break
+                default:
+                    call(backwardStepAddress, ins, checkResult: false)
+                    continue
+                }
+                // Everything the rules read or update is in registers before the jumps, and the
+                // adjoints are updated in place, so both paths reach the label with the same cache.
+                var targets: [Int] = [], reads: [Int] = []
+                switch ins.code {
+                case .add, .sub: targets = [x, y]
+                case .addA, .subA, .copy: targets = [x]
+                case .addB, .subB: targets = [y]
+                case .mul: targets = [x, y]; reads = [y, x]
+                case .mulA: targets = [x]; reads = [y]
+                case .mulB: targets = [y]; reads = [x]
+                case .div: targets = [x, y]; reads = [y, d]
+                case .divA: targets = [x]; reads = [y]
+                case .divB: targets = [y]; reads = [y, d]
+                case .square: targets = [x]; reads = [x]
+                default: break
+                }
+                if ins.mask & ScalarInstr.squared != 0 { reads.append(d) }
+                for t in targets { e.materialize(.adjoints, t) }
+                for r in reads { _ = e.load(.values, r) }
+                let skip = e.newLabel()
+                let gd: UInt8
+                if ins.mask & ScalarInstr.squared != 0 {
+                    // gd = g[d+1] * (2 * v[d]), skipped when g[d+1] is zero.
+                    let gs = e.load(.adjoints, d + 1)
+                    e.jumpIfZero(gs, skip)
+                    let twice = e.scale(Emitter.two, .values, d)
+                    gd = e.multiply(twice, gs)
+                } else {
+                    gd = e.load(.adjoints, d)
+                }
+                e.jumpIfZero(gd, skip)
+                // Each rule is `g[t] = g[t] ± term`.
+                func accumulate(_ target: Int, _ term: UInt8, subtract: Bool = false) {
+                    e.update(.adjoints, target, subtract ? 0x5C : 0x58, term)
+                }
+                switch ins.code {
+                case .add: accumulate(x, gd); accumulate(y, gd)
+                case .addA, .copy: accumulate(x, gd)
+                case .addB: accumulate(y, gd)
+                case .sub: accumulate(x, gd); accumulate(y, gd, subtract: true)
+                case .subA: accumulate(x, gd)
+                case .subB: accumulate(y, gd, subtract: true)
+                case .mul: accumulate(x, e.scale(gd, .values, y)); accumulate(y, e.scale(gd, .values, x))
+                case .mulA: accumulate(x, e.scale(gd, .values, y))
+                case .mulB: accumulate(y, e.scale(gd, .values, x))
+                case .div, .divA, .divB:
+                    if ins.code != .divB { accumulate(x, e.scale(gd, .values, y, op: 0x5E)) }
+                    if ins.code != .divA {
+                        let t = e.scale(gd, .values, d)
+                        accumulate(y, e.scale(t, .values, y, op: 0x5E), subtract: true)
+                    }
+                case .square:
+                    // gd * (2 * v[x])
+                    accumulate(x, e.multiply(e.scale(Emitter.two, .values, x), gd))
+                default:
+                    break
+                }
+                e.bind(skip)
+            }
+            for i in 0..<p.inputCount {
+                e.store(e.load(.adjoints, i), .gradient, i)
+                e.endRule()
+            }
+            e.epilogue()
+            return e
         }
-        for i in 0..<p.inputCount {
-            e.store(e.load(.adjoints, i), .gradient, i)
-            e.endRule()
+        var e = translate(needed: nil)
+        if e.calls == 0 {
+            // Nothing but the code itself reads the slot arrays (no helper, and the caller reads
+            // only the output's value): a store is needed only where the code loads the slot
+            // back. The second translation makes the same register choices, so the same loads.
+            e = translate(needed: e.missed.union([Emitter.Key(base: .values, slot: Int(p.out))]))
         }
-        e.epilogue()
 
+        var bytes = e.bytes
+        var loopOffset: Int?
+        if p.inputCount <= maxLoopDimension {
+            while bytes.count % 16 != 0 { bytes.append(0xCC) }
+            loopOffset = bytes.count
+            bytes += FusedDescent.loopCode(dimension: p.inputCount, out: Int(p.out), entryOffset: -bytes.count)
+        }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let size = (e.bytes.count + page - 1) / page * page
+        let size = (bytes.count + page - 1) / page * page
         guard let mem = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mem != MAP_FAILED else {
             called.deallocate()
             return nil
         }
-        e.bytes.withUnsafeBytes { mem.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        bytes.withUnsafeBytes { mem.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         guard mprotect(mem, size, PROT_READ | PROT_EXEC) == 0 else {
             munmap(mem, size)
             called.deallocate()
             return nil
         }
-        return ScalarNativeCode(entry: unsafeBitCast(mem, to: Entry.self), code: mem, codeSize: size, called: called)
+        return ScalarNativeCode(entry: unsafeBitCast(mem, to: Entry.self),
+                                loopEntry: loopOffset.map { unsafeBitCast(mem + $0, to: LoopEntry.self) },
+                                inputCount: p.inputCount, out: Int(p.out), code: mem, codeSize: size, called: called)
         #else
         return nil
         #endif
     }
+}
+
+/// Plain gradient descent (`x ← x − lr·g`) on a pure objective's machine code, the loop itself in
+/// machine code too: what `Descent.descend` does per step for method "gd" without a recorded
+/// path, operation for operation, so it ends on the same bits. Between calls the objective's
+/// function is entered directly, with no closure, optional or counter on the way.
+///
+/// A run stops, at the top of an iteration, when the squared gradient norm is below `tolBound`
+/// (the caller decides convergence exactly), at `stopAt` steps (the caller polls Ctrl-C between
+/// runs), or after a step whose loss or point diverged (the caller writes the message).
+public struct FusedDescent {
+    let code: ScalarNativeCode
+    let entry: ScalarNativeCode.LoopEntry
+    let values, adjoints: UnsafeMutablePointer<Double>
+
+    /// Why a run returned.
+    enum Stop: Int32 {
+        case nearTolerance = 1, stepLimit = 2, diverged = 4, guardFailed = 5
+    }
+
+    init?(_ code: ScalarNativeCode?, _ run: ScalarRun) {
+        guard let code, let entry = code.loopEntry else { return nil }
+        self.code = code
+        self.entry = entry
+        values = run.values
+        adjoints = run.adjoints
+    }
+
+    var dimension: Int { code.inputCount }
+
+    /// Runs from `x` (gradient `g`, squared norm `gnorm2`) and updates them, `steps` and `loss`.
+    func run(x: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Double>, lr: Double, tolBound: Double, limit: Double,
+             stopAt: Int, steps: inout Int, loss: inout Double, gnorm2: inout Double) -> Stop {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 11) { st in
+            st[0] = UInt64(UInt(bitPattern: values))
+            st[1] = UInt64(UInt(bitPattern: adjoints))
+            st[2] = UInt64(UInt(bitPattern: x))
+            st[3] = UInt64(UInt(bitPattern: g))
+            st[4] = lr.bitPattern
+            st[5] = tolBound.bitPattern
+            st[6] = limit.bitPattern
+            st[7] = UInt64(bitPattern: Int64(stopAt))
+            st[8] = UInt64(bitPattern: Int64(steps))
+            st[9] = loss.bitPattern
+            st[10] = gnorm2.bitPattern
+            let stop = Stop(rawValue: entry(UnsafeMutableRawPointer(st.baseAddress!))) ?? .guardFailed
+            steps = Int(Int64(bitPattern: st[8]))
+            loss = Double(bitPattern: st[9])
+            gnorm2 = Double(bitPattern: st[10])
+            return stop
+        }
+    }
+
+    #if arch(x86_64) && os(Linux)
+    /// The loop's code. State words (r15): values 0, adjoints 8, x 16, g 24, lr 32, tolBound 40,
+    /// limit 48, stopAt 56, steps 64, loss 72, gnorm2 80. rbx = x, rbp = g. `entryOffset` is the
+    /// objective's function relative to the loop's first byte.
+    static func loopCode(dimension n: Int, out: Int, entryOffset: Int) -> [UInt8] {
+        var b: [UInt8] = []
+        func emit(_ x: UInt8...) { b.append(contentsOf: x) }
+        func d32(_ v: Int) { withUnsafeBytes(of: Int32(v).littleEndian) { b.append(contentsOf: $0) } }
+        var fix: [(at: Int, to: Int)] = []
+        var labels = [Int](repeating: -1, count: 8)
+        func jcc(_ cc: UInt8, _ label: Int) { emit(0x0F, cc); fix.append((b.count, label)); d32(0) }
+        // Labels: 0 top, 1-5 exits by code, 6 done.
+        emit(0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57)  // push rbx rbp r12 r13 r14 r15
+        emit(0x48, 0x83, 0xEC, 0x08)                                    // sub rsp, 8 (align calls)
+        emit(0x49, 0x89, 0xFF)                                          // mov r15, rdi
+        emit(0x49, 0x8B, 0x9F); d32(16)                                 // mov rbx, [r15+16]
+        emit(0x49, 0x8B, 0xAF); d32(24)                                 // mov rbp, [r15+24]
+        labels[0] = b.count
+        emit(0xF2, 0x41, 0x0F, 0x10, 0x87); d32(80)                     // movsd xmm0, gnorm2
+        emit(0xF2, 0x41, 0x0F, 0x10, 0x8F); d32(40)                     // movsd xmm1, tolBound
+        emit(0x66, 0x0F, 0x2E, 0xC8)                                    // ucomisd xmm1, xmm0
+        jcc(0x87, 1)                                                    // ja: gnorm2 < tolBound
+        emit(0x49, 0x8B, 0x87); d32(64)                                 // mov rax, steps
+        emit(0x49, 0x3B, 0x87); d32(56)                                 // cmp rax, stopAt
+        jcc(0x8D, 2)                                                    // jge
+        for i in 0..<n {                                                // x[i] = x[i] - lr * g[i]
+            emit(0xF2, 0x0F, 0x10, 0x85); d32(8 * i)                    // movsd xmm0, [rbp+8i]
+            emit(0xF2, 0x41, 0x0F, 0x59, 0x87); d32(32)                 // mulsd xmm0, lr
+            emit(0xF2, 0x0F, 0x10, 0x8B); d32(8 * i)                    // movsd xmm1, [rbx+8i]
+            emit(0xF2, 0x0F, 0x5C, 0xC8)                                // subsd xmm1, xmm0
+            emit(0xF2, 0x0F, 0x11, 0x8B); d32(8 * i)                    // movsd [rbx+8i], xmm1
+        }
+        emit(0x49, 0x8B, 0xBF); d32(0)                                  // mov rdi, values
+        emit(0x49, 0x8B, 0xB7); d32(8)                                  // mov rsi, adjoints
+        emit(0x48, 0x89, 0xDA)                                          // mov rdx, rbx
+        emit(0x48, 0x89, 0xE9)                                          // mov rcx, rbp
+        emit(0xE8); d32(entryOffset - (b.count + 4))                    // call entry
+        emit(0x85, 0xC0)                                                // test eax, eax
+        jcc(0x84, 5)                                                    // jz: a guard failed
+        emit(0x49, 0x8B, 0x87); d32(0)                                  // mov rax, values
+        emit(0xF2, 0x0F, 0x10, 0x90); d32(8 * out)                      // movsd xmm2, [rax+8·out]
+        emit(0xF2, 0x41, 0x0F, 0x11, 0x97); d32(72)                     // movsd loss, xmm2
+        emit(0x49, 0xFF, 0x87); d32(64)                                 // inc steps
+        emit(0x66, 0x0F, 0x57, 0xDB)                                    // xorpd xmm3, xmm3
+        for i in 0..<n {                                                // s = s + g[i] * g[i]
+            emit(0xF2, 0x0F, 0x10, 0x85); d32(8 * i)                    // movsd xmm0, [rbp+8i]
+            emit(0xF2, 0x0F, 0x59, 0xC0)                                // mulsd xmm0, xmm0
+            emit(0xF2, 0x0F, 0x58, 0xD8)                                // addsd xmm3, xmm0
+        }
+        emit(0xF2, 0x41, 0x0F, 0x11, 0x9F); d32(80)                     // movsd gnorm2, xmm3
+        // Diverged when !(|loss| <= limit), s is not finite or a coordinate is not finite.
+        emit(0x66, 0x48, 0x0F, 0x7E, 0xD0)                              // movq rax, xmm2
+        emit(0x48, 0x0F, 0xBA, 0xF0, 0x3F)                              // btr rax, 63
+        emit(0x66, 0x48, 0x0F, 0x6E, 0xC0)                              // movq xmm0, rax
+        emit(0xF2, 0x41, 0x0F, 0x10, 0x8F); d32(48)                     // movsd xmm1, limit
+        emit(0x66, 0x0F, 0x2E, 0xC8)                                    // ucomisd xmm1, xmm0
+        jcc(0x82, 4)                                                    // jb: limit < |loss| or nan
+        emit(0x48, 0xB9); withUnsafeBytes(of: UInt64(0x7FF0_0000_0000_0000).littleEndian) { b.append(contentsOf: $0) }  // mov rcx, inf bits
+        emit(0x66, 0x48, 0x0F, 0x7E, 0xD8)                              // movq rax, xmm3
+        emit(0x48, 0x0F, 0xBA, 0xF0, 0x3F)                              // btr rax, 63
+        emit(0x48, 0x39, 0xC8)                                          // cmp rax, rcx
+        jcc(0x83, 4)                                                    // jae: inf or nan
+        for i in 0..<n {
+            emit(0x48, 0x8B, 0x83); d32(8 * i)                          // mov rax, [rbx+8i]
+            emit(0x48, 0x0F, 0xBA, 0xF0, 0x3F)                          // btr rax, 63
+            emit(0x48, 0x39, 0xC8)                                      // cmp rax, rcx
+            jcc(0x83, 4)                                                // jae
+        }
+        emit(0xE9); fix.append((b.count, 0)); d32(0)                    // jmp top
+        for code in [1, 2, 4, 5] {
+            labels[code] = b.count
+            emit(0xB8); d32(code)                                       // mov eax, code
+            emit(0xE9); fix.append((b.count, 6)); d32(0)                // jmp done
+        }
+        labels[6] = b.count
+        emit(0x48, 0x83, 0xC4, 0x08)                                    // add rsp, 8
+        emit(0x41, 0x5F, 0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5D, 0x5B, 0xC3)  // pop r15 r14 r13 r12 rbp rbx; ret
+        for f in fix {
+            let rel = Int32(labels[f.to] - (f.at + 4))
+            withUnsafeBytes(of: rel.littleEndian) { for (i, x) in $0.enumerated() { b[f.at + i] = x } }
+        }
+        return b
+    }
+    #endif
 }
 
 #if arch(x86_64) && os(Linux)
@@ -251,6 +421,14 @@ private struct Emitter {
     private var pinned: Set<UInt8> = []
     /// The cache at each pending forward jump, by label.
     private var cacheAtJump: [Int: [Key: UInt8]] = [:]
+    /// Slots to store to memory (nil: all); the values and adjoints loaded from memory; helper calls.
+    var needed: Set<Key>?
+    private(set) var missed: Set<Key> = []
+    private(set) var calls = 0
+
+    private func stores(_ key: Key) -> Bool {
+        key.base == .gradient || needed?.contains(key) ?? true
+    }
 
     static func arith(_ c: ScalarInstr.Code) -> UInt8 {
         switch c {
@@ -328,13 +506,16 @@ private struct Emitter {
         }
         let r = allocate()
         sse(0xF2, 0x10, r, base, slot)
-        if base != .inputs { cache(key, in: r) }
+        if base != .inputs {
+            cache(key, in: r)
+            missed.insert(key)
+        }
         return r
     }
 
     /// Stores a register into the slot and caches it there.
     mutating func store(_ r: UInt8, _ base: Base, _ slot: Int) {
-        sse(0xF2, 0x11, r, base, slot)
+        if stores(Key(base: base, slot: slot)) { sse(0xF2, 0x11, r, base, slot) }
         if base != .gradient && base != .inputs { cache(Key(base: base, slot: slot), in: r) }
     }
 
@@ -361,14 +542,14 @@ private struct Emitter {
             preconditionFailure("update of a slot that was not materialized")
         }
         sseRR(0xF2, op, r, other)
-        sse(0xF2, 0x11, r, base, slot)
+        if stores(key) { sse(0xF2, 0x11, r, base, slot) }
         // Other slots that shared the register (after a copy) no longer match it.
         for other in holds[r, default: []] where other != key { cached[other] = nil }
         holds[r] = [key]
     }
 
     mutating func storeZero(_ base: Base, _ slot: Int) {
-        sse(0xF2, 0x11, Self.zero, base, slot)
+        if stores(Key(base: base, slot: slot)) { sse(0xF2, 0x11, Self.zero, base, slot) }
         cache(Key(base: base, slot: slot), in: Self.zero)
     }
 
@@ -445,6 +626,7 @@ private struct Emitter {
     /// `helper(values, adjoints, instruction)`; with `checkResult`, a 0 result returns 0. The
     /// helper may change any slot and any xmm register: the cache starts empty after it.
     mutating func callHelper(_ helper: UnsafeRawPointer, _ instruction: UnsafeRawPointer, checkResult: Bool) {
+        calls += 1
         emit(0x48, 0x89, 0xDF)                                 // mov rdi, rbx
         emit(0x48, 0x89, 0xEE)                                 // mov rsi, rbp
         emit(0x48, 0xBA); emit64(UInt64(UInt(bitPattern: instruction)))  // mov rdx, imm64

@@ -63,6 +63,13 @@ public final class TapeObjective {
         }
     }
 
+    /// Plain gradient descent in machine code around this objective, once the tape is pure and
+    /// translated (nil before, and where machine code is not made).
+    public var fusedDescent: FusedDescent? {
+        guard replaysWithoutTracing, let run = tape.scalarRun else { return nil }
+        return FusedDescent(tape.scalar.native, run)
+    }
+
     /// The objective as a closure for `Descent.descend`.
     ///
     /// A tape of numbers is replayed straight from its compiled program: `replay`'s checks hold

@@ -166,13 +166,15 @@ public enum Descent {
     /// kept (`pathDeferred`). Recording costs more than the steps on long runs: 2,000,000 steps
     /// of a 2-d point write 48 MB, and the kernel zeroing those fresh pages took more time than
     /// the descent itself.
+    ///
+    /// `fused` offers plain gradient descent in machine code around `f` (`FusedDescent`); it is
+    /// asked every 1,024 steps until it has one, and used for method "gd" when no path is kept.
     public static func descend(_ f: Objective, start: [Double], options o: DescentOptions = DescentOptions(),
-                               deferPath: (() -> Bool)? = nil) throws -> DescentResult {
+                               deferPath: (() -> Bool)? = nil, fused: (() -> FusedDescent?)? = nil) throws -> DescentResult {
         try validate(start, o)
         let n = start.count
         var x = start
         var g = [Double](repeating: 0, count: n)
-        var prev = start
         var state = OptimizerState(method: o.method, dimension: n, options: o)
         var recorder: PathRecorder?
         var deferred = false
@@ -194,77 +196,86 @@ public enum Descent {
         let tolBound = o.tol < 1e-150 ? 1e-299 : o.tol * o.tol * (1 + 1e-6)
         try x.withUnsafeMutableBufferPointer { xp in
             try g.withUnsafeMutableBufferPointer { gp in
-                try prev.withUnsafeMutableBufferPointer { pp in
-                    let xr = UnsafeBufferPointer(xp)
-                    loss = try f(xr, gp)
-                    evaluations += 1
-                    loss0 = loss
-                    if o.record {
-                        deferred = deferPath?() ?? false
-                        // Reserving does not touch the pages; a run that stops early never pays for the rest.
-                        if !deferred { recorder = PathRecorder(dimension: n, expectedRows: Swift.min(o.steps, 1 << 22) + 1) }
+                let xr = UnsafeBufferPointer(xp)
+                loss = try f(xr, gp)
+                evaluations += 1
+                loss0 = loss
+                if o.record {
+                    deferred = deferPath?() ?? false
+                    // Reserving does not touch the pages; a run that stops early never pays for the rest.
+                    if !deferred { recorder = PathRecorder(dimension: n, expectedRows: Swift.min(o.steps, 1 << 22) + 1) }
+                }
+                if let row = recorder?.row(loss: loss) { row.update(from: xp.baseAddress!, count: n) }
+                let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
+                gnorm2 = squaredNorm(gp)
+                if !loss.isFinite || !gnorm2.isFinite {
+                    diverged = true
+                    message = "the loss or gradient is not finite at the start point (loss \(loss))"
+                    return
+                }
+                var native: FusedDescent?
+                while true {
+                    if let fused, plain, recorder == nil, native?.dimension ?? n == n {
+                        if native == nil && steps & 1023 == 0 { native = fused() }
+                        if let native {
+                            // Up to 4,096 steps between polls of Ctrl-C.
+                            let before = steps
+                            let stop = native.run(x: xp.baseAddress!, g: gp.baseAddress!, lr: lr, tolBound: tolBound, limit: limit,
+                                                  stopAt: Swift.min(o.steps, steps + 4096), steps: &steps, loss: &loss, gnorm2: &gnorm2)
+                            evaluations += steps - before
+                            precondition(stop != .guardFailed, "a pure objective's guard failed")
+                            if stop == .diverged {
+                                diverged = true
+                                message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
+                                return
+                            }
+                        }
                     }
-                    if let row = recorder?.row(loss: loss) { row.update(from: xp.baseAddress!, count: n) }
-                    let limit = o.divergenceFactor * Swift.max(Swift.abs(loss0), 1)
-                    gnorm2 = squaredNorm(gp)
-                    if !loss.isFinite || !gnorm2.isFinite {
-                        diverged = true
-                        message = "the loss or gradient is not finite at the start point (loss \(loss))"
+                    if gnorm2 < tolBound && gnorm < o.tol {
+                        converged = true
+                        message = "converged after \(steps) steps: gradient norm \(fmt(gnorm)) < tol \(fmt(o.tol))"
                         return
                     }
-                    while true {
-                        if gnorm2 < tolBound && gnorm < o.tol {
-                            converged = true
-                            message = "converged after \(steps) steps: gradient norm \(fmt(gnorm)) < tol \(fmt(o.tol))"
-                            return
-                        }
-                        if steps >= o.steps {
-                            message = "stopped after \(steps) steps (the step limit) with gradient norm \(fmt(gnorm))"
-                            return
-                        }
-                        if Interrupt.isRequested {
-                            interrupted = true
-                            message = "interrupted at step \(steps)"
-                            return
-                        }
-                        if plain {
-                            // The common case in one pass: keep the point, then the update rule.
-                            forEachIndex(n) { i in
-                                let xi = xp[i]
-                                pp[i] = xi
-                                xp[i] = xi - lr * gp[i]
+                    if steps >= o.steps {
+                        message = "stopped after \(steps) steps (the step limit) with gradient norm \(fmt(gnorm))"
+                        return
+                    }
+                    if Interrupt.isRequested {
+                        interrupted = true
+                        message = "interrupted at step \(steps)"
+                        return
+                    }
+                    if plain {
+                        forEachIndex(n) { i in xp[i] = xp[i] - lr * gp[i] }
+                    } else {
+                        if o.line {
+                            guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
+                                message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
+                                return
                             }
                         } else {
-                            for i in 0..<n { pp[i] = xp[i] }
-                            if o.line {
-                                guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
-                                    message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
-                                    return
-                                }
-                            } else {
-                                state.update(xp, UnsafeBufferPointer(gp))
-                            }
+                            state.update(xp, UnsafeBufferPointer(gp))
                         }
-                        loss = try f(xr, gp)
-                        evaluations += 1
-                        steps += 1
-                        // One pass for the gradient norm, the point's finiteness and its path row
-                        // (a scratch row when the path is not kept).
-                        let row = recorder?.row(loss: loss) ?? scratch
-                        var s = 0.0
-                        var finite = true
-                        forEachIndex(n) { i in
-                            let gi = gp[i], xi = xp[i]
-                            s += gi * gi
-                            finite = finite && xi.isFinite
-                            row[i] = xi
-                        }
-                        gnorm2 = s
-                        if !(Swift.abs(loss) <= limit) || !s.isFinite || !finite {
-                            diverged = true
-                            message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
-                            return
-                        }
+                    }
+                    loss = try f(xr, gp)
+                    evaluations += 1
+                    steps += 1
+                    // One pass for the gradient norm, the point's finiteness and its path row
+                    // (a scratch row when the path is not kept).
+                    let row = recorder?.row(loss: loss) ?? scratch
+                    var s = 0.0
+                    var finite = true
+                    forEachIndex(n) { i in
+                        let gi = gp[i], xi = xp[i]
+                        s += gi * gi
+                        finite = finite && xi.isFinite
+                        row[i] = xi
+                    }
+                    gnorm2 = s
+                    if !(Swift.abs(loss) <= limit) || !s.isFinite || !finite {
+                        diverged = true
+                        message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
+                        return
                     }
                 }
             }

@@ -48,7 +48,7 @@ extension Builtins {
         let objective = try objective(c, f, layout: scalarStart ? .numbers(1) : .tensor([start.count]))
         let (rec, note) = keepPath(c, o, dimension: start.count)
         o.record = rec
-        let r = try run { () throws in try Descent.descend(objective.call, start: start, options: o, deferPath: objective.isPure) }
+        let r = try run { () throws in try Descent.descend(objective.call, start: start, options: o, deferPath: objective.isPure, fused: objective.fused) }
         if r.pathDeferred, let pure = objective.replayOnly {
             return .object(DescentRecord(r, scalarStart: scalarStart, f: f, rerun: { () throws in
                 try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) }
@@ -74,6 +74,8 @@ extension Builtins {
         let isPure: () -> Bool
         /// Makes an objective for re-running the descent; nil when there is none.
         let replayOnly: (() -> Descent.Objective)?
+        /// Plain descent in machine code, once there is some (see `Descent.descend`).
+        var fused: (() -> FusedDescent?)? = nil
     }
 
     /// The objective for f: a test function's own gradient, or f's recording on a tape (traced
@@ -87,7 +89,8 @@ extension Builtins {
         }
         // A fresh recording per call: descend never replays a recording made before it started.
         let tape = CompiledFunction(f, layout: layout, interp: c.interp, callRange: c.args.callRange).objective
-        return DescendObjective(call: tape.objective, isPure: { tape.replaysWithoutTracing }, replayOnly: { tape.replayOnly })
+        return DescendObjective(call: tape.objective, isPure: { tape.replaysWithoutTracing }, replayOnly: { tape.replayOnly },
+                                fused: { tape.fusedDescent })
     }
 
     /// Runs a core optimiser, turning its errors into runtime errors.
