@@ -77,8 +77,16 @@ public struct DiagnosticList: Error, Sendable {
     public var diagnostics: [Diagnostic]
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
 
+    /// At most this many are shown; a file of garbage would otherwise print one per line.
+    public static let shown = 20
+
     public func render(_ sources: SourceRegistry, color: Bool = false) -> String {
-        diagnostics.map { $0.render(sources, color: color) }.joined(separator: "\n")
+        var text = diagnostics.prefix(Self.shown).map { $0.render(sources, color: color) }.joined(separator: "\n")
+        if diagnostics.count > Self.shown {
+            let more = diagnostics.count - Self.shown
+            text += "\n\(more) more syntax error\(more == 1 ? "" : "s") not shown (the first \(Self.shown) are above)\n"
+        }
+        return text
     }
 }
 

@@ -26,7 +26,8 @@ public enum TokenKind: Equatable, Sendable {
         switch self {
         case .number: return "number"
         case .string: return "string"
-        case .identifier(let s): return "'\(s)'"
+        // A name is shown whole up to 40 characters: the caret line shows where it is.
+        case .identifier(let s): return s.count > 40 ? "'\(s.prefix(32))…' (a name of \(s.count) characters)" : "'\(s)'"
         case .newline: return "end of line"
         case .eof: return "end of input"
         default:

@@ -114,6 +114,21 @@ import Testing
             """)
     }
 
+    @Test func aFileOfErrorsShowsTheFirstTwentyAndCountsTheRest() {
+        let text = (0..<300).map { "let = \($0)" }.joined(separator: "\n")
+        let r = Interpreter.parseOnly(Array(text.utf8), name: "many.ps")
+        #expect(r.diagnostics?.diagnostics.count == 300)
+        let shown = r.diagnostics?.render(r.sources) ?? ""
+        #expect(shown.components(separatedBy: "error: ").count - 1 == DiagnosticList.shown)
+        #expect(shown.hasSuffix("\n280 more syntax errors not shown (the first 20 are above)\n"))
+        #expect(shown.contains(" --> many.ps:20:5") && !shown.contains(" --> many.ps:21:5"))
+    }
+
+    @Test func aLongNameIsShortenedInTheMessage() {
+        let name = String(repeating: "x", count: 300)
+        #expect(errors("let y = 1 \(name)") == ["expected end of statement, found '\(name.prefix(32))…' (a name of 300 characters)"])
+    }
+
     @Test func nestingAndChainLimits() {
         func deep(_ open: String, _ close: String, _ n: Int) -> String {
             "x = " + String(repeating: open, count: n) + "1" + String(repeating: close, count: n)
