@@ -89,8 +89,9 @@ start() {
     args=("$@")
     tmx kill-server 2>/dev/null || true
     sessions=$((sessions + 1))
+    # TSAN_OPTIONS passes through so scripts/check-sanitizers can collect a TSan binary's reports.
     launch env -i PATH=/usr/bin:/bin HOME="$scratch/home" TERM=xterm-256color LANG=C.UTF-8 \
-        EDITRC=/dev/null "${env_extra[@]}" "$PSEARCH_BIN" "${args[@]}"
+        EDITRC=/dev/null ${TSAN_OPTIONS:+"TSAN_OPTIONS=$TSAN_OPTIONS"} "${env_extra[@]}" "$PSEARCH_BIN" "${args[@]}"
 }
 # The exit status of the last psearch run. tmux's own #{pane_dead_status} is unreliable (the
 # child can stay an unreaped zombie), so a wrapper shell records it; the wrapper ignores

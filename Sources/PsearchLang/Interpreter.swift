@@ -1,5 +1,6 @@
 import PsearchCore
 import PsearchPlot
+import Synchronization
 
 /// Where `print` and the built-ins write: stdout in the CLI, a buffer in tests, HTML in export.
 public protocol OutputSink: AnyObject {
@@ -51,6 +52,10 @@ public final class Interpreter {
     /// True for the interpreters `makeWorker` makes: they run beside others on shared globals,
     /// so assigning a global there is refused instead of racing.
     public private(set) var isWorker = false
+    /// Distinct for every interpreter the process makes (never reused, unlike an address):
+    /// names the owner of the cells it creates.
+    let id = Interpreter.ids.add(1, ordering: .relaxed).newValue
+    private static let ids = Atomic<Int>(0)
     /// How `plot` colours terminal output; the executable picks it from the environment.
     public var plotStyle: TerminalStyle = .plain
     /// The size of the terminal output goes to, asked at each plot (windows get resized); nil
@@ -281,7 +286,7 @@ public final class Interpreter {
         try spendStep(callRange)
         let proto = c.proto
         if !proto.boxedParams.isEmpty {
-            for s in proto.boxedParams { fp[s] = .object(Cell(fp[s])) }
+            for s in proto.boxedParams { fp[s] = .object(Cell(fp[s], owner: id)) }
         }
         // Only a function with captures reads `currentClosure`; others skip the bookkeeping.
         if proto.captures.isEmpty { return try runBody(proto, fp, callRange: callRange) }

@@ -33,7 +33,13 @@ class StmtNode {
 /// A variable that an inner function captured: it lives in a heap cell so both see one value.
 final class Cell: NativeObject {
     var value: Value
-    init(_ v: Value) { value = v }
+    /// `Interpreter.id` of the interpreter that made it: a search worker may write only its own
+    /// cells, the others are shared with the trials running beside it.
+    let owner: Int
+    init(_ v: Value, owner: Int) {
+        value = v
+        self.owner = owner
+    }
 }
 
 @inline(__always)
@@ -619,21 +625,25 @@ final class StoreCell: StmtNode {
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
         let v = try value.eval(ip, fp)
-        if declares { fp[slot] = .object(Cell(v)) } else { cell(fp[slot]).value = v }
+        if declares { fp[slot] = .object(Cell(v, owner: ip.id)) } else { cell(fp[slot]).value = v }
         return .normal
     }
 }
 
 final class StoreUpvalue: StmtNode {
     let index: Int
+    let name: String
     let value: ExprNode
-    init(_ index: Int, _ value: ExprNode, _ r: SourceRange) {
+    init(_ index: Int, name: String, _ value: ExprNode, _ r: SourceRange) {
         self.index = index
+        self.name = name
         self.value = value
         super.init(r)
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
-        ip.currentClosure!.captures[index].value = try value.eval(ip, fp)
+        let c = ip.currentClosure!.captures[index]
+        if ip.isWorker && c.owner != ip.id { throw capturedWriteInWorker(name, range) }
+        c.value = try value.eval(ip, fp)
         return .normal
     }
 }
@@ -641,6 +651,13 @@ final class StoreUpvalue: StmtNode {
 /// Trials run in parallel on shared globals: a write there would race with the other trials.
 func globalWriteInWorker(_ name: String, _ range: SourceRange) -> RuntimeError {
     RuntimeError("cannot assign the global '\(name)' inside a parallel search trial", at: range,
+                 notes: [Diagnostic.Note("trials run at the same time; keep state in local variables, or pass workers: 1")])
+}
+
+/// A closure made outside the search captured this variable, so every trial shares its cell:
+/// writing it from parallel trials would race just as a global would.
+func capturedWriteInWorker(_ name: String, _ range: SourceRange) -> RuntimeError {
+    RuntimeError("cannot assign the captured variable '\(name)' inside a parallel search trial", at: range,
                  notes: [Diagnostic.Note("trials run at the same time; keep state in local variables, or pass workers: 1")])
 }
 
@@ -652,11 +669,11 @@ enum Slot {
     case global(GlobalCell)
 
     /// The statement that stores `value` here.
-    func store(_ value: ExprNode, declares: Bool, _ r: SourceRange) -> StmtNode {
+    func store(_ value: ExprNode, name: String, declares: Bool, _ r: SourceRange) -> StmtNode {
         switch self {
         case .local(let s): return StoreLocal(s, value, r)
         case .cell(let s): return StoreCell(s, value, declares: declares, r)
-        case .upvalue(let i): return StoreUpvalue(i, value, r)
+        case .upvalue(let i): return StoreUpvalue(i, name: name, value, r)
         case .global(let g): return StoreGlobal(g, value, r)
         }
     }
@@ -681,7 +698,13 @@ final class StorePathNode: StmtNode {
         super.init(r)
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
-        if ip.isWorker, case .global(let g) = slot { throw globalWriteInWorker(g.name, range) }
+        if ip.isWorker {
+            switch slot {
+            case .global(let g): throw globalWriteInWorker(g.name, range)
+            case .upvalue(let i) where ip.currentClosure!.captures[i].owner != ip.id: throw capturedWriteInWorker(name, range)
+            default: break
+            }
+        }
         let v = try value.eval(ip, fp)
         // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
         if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1, case .number(let x) = v {
@@ -837,7 +860,7 @@ final class ForNode: StmtNode {
     private func bind(_ v: Value, _ ip: Interpreter, _ fp: Frame) {
         switch variable {
         case .local(let s): fp[s] = v
-        case .cell(let s): fp[s] = .object(Cell(v))
+        case .cell(let s): fp[s] = .object(Cell(v, owner: ip.id))
         case .global(let g): g.value = v
         case .upvalue(let i): ip.currentClosure!.captures[i].value = v
         }

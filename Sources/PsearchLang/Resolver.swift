@@ -225,12 +225,12 @@ struct Resolver {
             return ExprStmt(expression(e), keep: keep)
         case .letDecl(let name, let nameRange, let value):
             let v = expression(value)
-            return declare(name, key: Resolver.key(nameRange)).store(v, declares: true, s.range)
+            return declare(name, key: Resolver.key(nameRange)).store(v, name: name, declares: true, s.range)
         case .function(let d):
             let key = Resolver.key(d.range)
             // Declared before the body is compiled, so the function can call itself.
             let slot = declare(d.name!, key: key)
-            return slot.store(function(d), declares: true, s.range)
+            return slot.store(function(d), name: d.name!, declares: true, s.range)
         case .assign(let target, let value):
             return assignment(target, value, s.range)
         case .ifStmt(let cond, let then, let els):
@@ -327,7 +327,7 @@ struct Resolver {
         case .global, .upvalue: scope.writesNonLocal = true
         case .local, .cell: break
         }
-        if path.isEmpty { return slot.store(v, declares: false, range) }
+        if path.isEmpty { return slot.store(v, name: name, declares: false, range) }
         return StorePathNode(slot, name: name, path: path, value: v, range)
     }
 

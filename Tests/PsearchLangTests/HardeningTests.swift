@@ -43,7 +43,8 @@ func peakResidentBytes() -> Int {
         #expect(out.output == "" && out.runtime == nil && out.other == nil)
     }
 
-    @Test func repeatedStackOverflowsInOneSessionLeaveNothingBehind() throws {
+    @Test(.disabled(if: underThreadSanitizer, "recursion to the call limit overflows ThreadSanitizer's shadow call stack"))
+    func repeatedStackOverflowsInOneSessionLeaveNothingBehind() throws {
         struct Seen {
             var messages: [String] = []
             var slotsInUse: [Int] = []
@@ -79,7 +80,7 @@ func peakResidentBytes() -> Int {
         // The first overflow touches the frames' memory; the next two reuse it. Other tests
         // run in parallel in this process, so the bound is loose (a leak of 10,000 frames
         // each time would be far above it).
-        if seen.resident[0] > 0 {
+        if seen.resident[0] > 0 && !underAddressSanitizer {
             #expect(seen.resident[2] - seen.resident[0] < 64 << 20, "resident memory grew from \(seen.resident[0]) to \(seen.resident[2]) bytes")
         }
     }
