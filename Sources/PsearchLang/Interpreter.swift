@@ -265,6 +265,19 @@ public final class Interpreter {
         if fuel < 0 { throw outOfSteps(range) }
     }
 
+    /// Spends the budget on a built-in's own work, in units of about one loop iteration, so that
+    /// under a step budget one call cannot train for seconds. Without a budget it does nothing.
+    func charge(_ units: Double, _ name: String, at range: SourceRange) throws(RuntimeError) {
+        guard limits.maxSteps != nil else { return }
+        let cost = units >= Double(Int.max / 4) || units.isNaN ? Int.max / 4 : max(0, Int(units))
+        if cost > fuel {
+            let left = fuel
+            fuel = 0
+            throw RuntimeError("step budget exhausted: '\(name)' would take about \(cost) steps of work, \(left) are left", at: range)
+        }
+        fuel -= cost
+    }
+
     @inline(never)
     func outOfSteps(_ range: SourceRange) -> RuntimeError {
         fuel = 0

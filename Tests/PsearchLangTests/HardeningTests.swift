@@ -176,6 +176,27 @@ func peakResidentBytes() -> Int {
         #expect(ok.lines == ["124750"] && ok.runtime == nil)
     }
 
+    /// Built-ins that do a lot of native work spend the budget too, so a fuzzed input cannot
+    /// train for seconds inside one call (found profiling the `run` fuzz target: 54% automl).
+    @Test func aStepBudgetCoversTheWorkOfBuiltins() {
+        var limits = Limits()
+        limits.maxSteps = 20_000
+        let heavy = [
+            ("let d = dataset(\"moons\", n: 200)\ntrain(mlp([2, 16, 2]), d, epochs: 1000)", "train", 1000.0 * 200 * 83 / 100),
+            ("automl(dataset(\"moons\", n: 100), budget: 27)", "automl", 27.0 * 100 * 3 * 128 * 30 / 100),
+            ("descend(fn(p) = p[0]^2, [1], steps: 1000000)", "descend", 100_000),
+        ]
+        for (source, name, cost) in heavy {
+            let out = runProgram(source, limits: limits)
+            let message = out.runtime?.message ?? ""
+            #expect(message.hasPrefix("step budget exhausted: '\(name)' would take about \(Int(cost)) steps of work"), "\(source): \(message)")
+        }
+        // Small work fits, and without a budget nothing is charged.
+        let small = "let d = dataset(\"moons\", n: 50)\nprint(train(logistic(2), d, epochs: 5).epochs)"
+        #expect(runProgram(small, limits: limits).runtime == nil)
+        #expect(runProgram(heavy[2].0 + "\nprint(1)", limits: Limits()).lines == ["1"])
+    }
+
     /// Regression (found by LeakSanitizer): a global function refers to its own global cell,
     /// so every session that defined a recursive function leaked its globals.
     @Test func aSessionWithARecursiveFunctionIsFreed() throws {

@@ -78,6 +78,11 @@ public struct Call {
 
     public var count: Int { args.positional.count }
 
+    /// Spends the step budget on this call's work (`Interpreter.charge`).
+    public func charge(_ units: Double) throws(RuntimeError) {
+        try interp.charge(units, spec.name, at: args.callRange)
+    }
+
     /// The argument for parameter `name`: named, or positional at the parameter's place.
     public func value(_ name: String) -> Value? {
         if let v = args.named.first(where: { $0.0 == name })?.1 { return v }

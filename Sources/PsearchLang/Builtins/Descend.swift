@@ -45,6 +45,8 @@ extension Builtins {
         for (i, v) in start.enumerated() where !v.isFinite {
             throw c.bad("start", "element \(i) is \(formatNumber(v)); the start point must be finite")
         }
+        // A replayed step costs about a tenth of an interpreted loop iteration per number.
+        try c.charge(Double(o.steps) * Double(start.count) / 10)
         let objective = try objective(c, f, layout: scalarStart ? .numbers(1) : .tensor([start.count]))
         let (rec, note) = keepPath(c, o, dimension: start.count)
         o.record = rec
@@ -156,6 +158,7 @@ extension Builtins {
             // script run is reproducible.
             random = Random(seed: c.interp.random.next())
         }
+        try c.charge(Double(starts) * Double(o.steps) * Double(bounds.count) / 10)
         let objective = try objective(c, f, layout: .tensor([bounds.count]))
         let (rec, note) = keepPath(c, o, dimension: bounds.count, runs: starts)
         o.record = rec

@@ -187,6 +187,8 @@ extension Builtins {
         let pathCount = Double(o.epochs + 2) * Double(m.parameterCount)
         o.recordPath = pathCount <= Double(pathLimit)
 
+        // A multiply-add per weight and row, forward and back, per epoch: about 100 to a step.
+        try c.charge(Double(o.epochs) * Double(data.n) * Double(m.parameterCount + 1) / 100)
         let report = c.interp.progress
         var shown = false
         var lastShown = -1.0
@@ -244,6 +246,14 @@ extension Builtins {
         }
         o.seed = try seedArgument(&c)
         o.workers = try c.int("workers", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
+        // Each trial trains a model of up to 128 units a layer for tens of epochs (a seconds budget
+        // counts as 1,000 trials a second).
+        let trials: Double
+        switch o.budget {
+        case .trials(let n): trials = Double(n)
+        case .seconds(let s): trials = s * 1000
+        }
+        try c.charge(trials * Double(data.n) * Double(data.d + 1) * 128 * 30 / 100)
         let r: AutoMLResult
         do {
             r = try AutoML.run(data, options: o)
