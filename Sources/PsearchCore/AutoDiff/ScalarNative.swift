@@ -29,7 +29,6 @@ final class ScalarNativeCode {
     /// Made for points of at most `maxLoopDimension` numbers.
     let loopEntry: LoopEntry?
     let inputCount: Int
-    let out: Int
     static let maxLoopDimension = 64
     private let code: UnsafeMutableRawPointer
     private let codeSize: Int
@@ -51,12 +50,11 @@ final class ScalarNativeCode {
     /// bytes of code, and a straight-line function far bigger than the caches gains nothing.
     static let maxInstructions = 20_000
 
-    private init(entry: Entry, loopEntry: LoopEntry?, inputCount: Int, out: Int, code: UnsafeMutableRawPointer, codeSize: Int,
+    private init(entry: Entry, loopEntry: LoopEntry?, inputCount: Int, code: UnsafeMutableRawPointer, codeSize: Int,
                  called: UnsafeMutablePointer<ScalarInstr>) {
         self.entry = entry
         self.loopEntry = loopEntry
         self.inputCount = inputCount
-        self.out = out
         self.code = code
         self.codeSize = codeSize
         self.called = called
@@ -221,7 +219,7 @@ final class ScalarNativeCode {
         }
         return ScalarNativeCode(entry: unsafeBitCast(mem, to: Entry.self),
                                 loopEntry: loopOffset.map { unsafeBitCast(mem + $0, to: LoopEntry.self) },
-                                inputCount: p.inputCount, out: Int(p.out), code: mem, codeSize: size, called: called)
+                                inputCount: p.inputCount, code: mem, codeSize: size, called: called)
         #else
         return nil
         #endif
