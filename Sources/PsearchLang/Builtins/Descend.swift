@@ -1,3 +1,4 @@
+import Foundation
 import PsearchCore
 
 extension Builtins {
@@ -185,6 +186,9 @@ final class DescentRecord: NativeObject {
     private let fields: Record
     private let rerun: () throws -> DescentResult
     private var path: (path: Value, losses: Value)?
+    /// Parallel search trials may read a global result at once; one of them rebuilds the rows
+    /// (the re-run uses the tape's slot arrays), the others wait for it.
+    private let lock = NSLock()
 
     init(_ r: DescentResult, scalarStart: Bool, f: Value, rerun: @escaping () throws -> DescentResult) {
         var rec = Record(Builtins.fields(r, scalarStart: scalarStart))
@@ -208,6 +212,8 @@ final class DescentRecord: NativeObject {
     }
 
     private func rows() throws -> (path: Value, losses: Value) {
+        lock.lock()
+        defer { lock.unlock() }
         if let path { return path }
         let r = try rerun()
         if r.interrupted { throw Interrupted() }

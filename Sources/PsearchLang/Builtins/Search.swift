@@ -1,3 +1,4 @@
+import Foundation
 import PsearchCore
 
 /// The result of `search(xs, target)`: read like a record; the kept halves (`trace`) are built
@@ -7,6 +8,8 @@ final class BinarySearchRecord: NativeObject {
     /// The searched vector (shared storage, not a copy).
     let xs: [Double]
     private var cachedTrace: Value?
+    /// Parallel search trials may read a global result's trace at once.
+    private let lock = NSLock()
 
     init(_ result: BinarySearchResult, _ xs: [Double]) {
         self.result = result
@@ -23,6 +26,8 @@ final class BinarySearchRecord: NativeObject {
         case "steps": return .number(Double(result.steps))
         case "bound": return .number(Double(result.bound))
         case "trace":
+            lock.lock()
+            defer { lock.unlock() }
             if let t = cachedTrace { return t }
             let t = Value.list(result.trace(xs).map { .tensor(Tensor($0)) })
             cachedTrace = t
