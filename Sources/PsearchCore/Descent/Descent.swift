@@ -158,7 +158,8 @@ public enum Descent {
     }
 
     /// Runs `options.steps` updates from `start`, stopping early on convergence, divergence or
-    /// Ctrl-C (`Interrupt.isRequested` is polled every step and left set for the caller).
+    /// Ctrl-C (`Interrupt.isRequested` is polled every step, every 4,096 in machine code, and
+    /// left set for the caller).
     ///
     /// `deferPath` is asked once, after the first evaluation, when the path is to be recorded:
     /// true means the objective is now known to be pure (each value depends on the point alone),
@@ -215,14 +216,15 @@ public enum Descent {
                 }
                 var native: FusedDescent?
                 while true {
-                    if let fused, plain, recorder == nil, native?.dimension ?? n == n {
-                        if native == nil && steps & 1023 == 0 { native = fused() }
+                    if let fused, plain, recorder == nil {
+                        if native == nil && steps & 1023 == 0 { native = fused().flatMap { $0.dimension == n ? $0 : nil } }
                         if let native {
                             // Up to 4,096 steps between polls of Ctrl-C.
                             let before = steps
                             let stop = native.run(x: xp.baseAddress!, g: gp.baseAddress!, lr: lr, tolBound: tolBound, limit: limit,
                                                   stopAt: Swift.min(o.steps, steps + 4096), steps: &steps, loss: &loss, gnorm2: &gnorm2)
                             evaluations += steps - before
+                            // Offered only for tapes without guards, so the objective's code cannot fail one.
                             precondition(stop != .guardFailed, "a pure objective's guard failed")
                             if stop == .diverged {
                                 diverged = true
