@@ -121,6 +121,9 @@ ok "Ctrl-A / Ctrl-E edit the line"
 
 type_text "let y = 7 + 999"; keys Left Left Left Left Left Left C-k Enter
 type_text "y * 6"; keys Enter
+# The prompt before "y * 6" is already a last line "ps>": wait for the echo of the input first
+# (a slow binary, ThreadSanitizer's, had not read it yet when the screen was checked).
+wait_for "ps> y * 6"
 last_line_is "ps>"
 [[ $(screen | grep -c "^42$") == 2 ]] || fail "Ctrl-K should leave y = 7"
 ok "arrows and Ctrl-K"
@@ -164,11 +167,12 @@ wait_for "interrupted"
 interrupt_ms=$(( $(now_ms) - t1 ))
 last_line_is "ps>"
 type_text "y + learning_rate"; keys Enter
+wait_for "ps> y + learning_rate"
 last_line_is "ps>"
 screen | grep -qx "10" || fail "y + learning_rate should still be 10"
 ok "Ctrl-C stops a running loop (${interrupt_ms} ms to the message) and variables survive"
 
-type_text "this line is abandoned"; keys C-c
+type_text "this line is abandoned"; wait_for "ps> this line is abandoned"; keys C-c
 last_line_is "ps>"
 type_text "5"; keys Enter
 wait_for "ps> 5"
@@ -341,6 +345,7 @@ last_line_is "ps>"
 type_text 'undefined_name + 1'; keys Enter
 wait_for "unknown name"
 type_text 'plot(vec(1, 4, 9, 16))'; keys Enter
+wait_for "ps> plot(vec(1, 4, 9, 16))"
 last_line_is "ps>"
 tmx capture-pane -p -e -t e2e -S -200 | grep -q $'\e\\[' && fail "NO_COLOR: escape codes on the screen"
 keys C-d
