@@ -41,6 +41,15 @@ public final class TapeObjective {
         return tape.scalar(out)
     }
 
+    /// The compiled scalar program's replay, when the tape has one and the sizes fit; nil
+    /// otherwise or when a guard fails. `replay`'s checks hold until the tape changes, and the
+    /// tape drops `scalarRun` whenever it does.
+    @inline(__always)
+    static func replayScalar(_ tape: Tape, _ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double? {
+        guard let run = tape.scalarRun, x.count == run.inputCount, g.count == run.inputCount else { return nil }
+        return run.replay(x, g)
+    }
+
     /// Whether every further call is answered by replaying the tape: it was traced, and the
     /// function neither branches on its input nor does what a replay cannot repeat. Calls are
     /// then a pure function of the point.
@@ -53,9 +62,7 @@ public final class TapeObjective {
     public var replayOnly: Descent.Objective {
         let tape = self.tape
         return { x, g in
-            if let run = tape.scalarRun, x.count == run.inputCount, g.count == run.inputCount, let v = run.replay(x, g) {
-                return v
-            }
+            if let v = TapeObjective.replayScalar(tape, x, g) { return v }
             guard x.count == tape.inputSize, g.count == tape.inputSize, let v = tape.replay(x, gradient: g) else {
                 throw AutoDiffError.notReplayable
             }
@@ -70,14 +77,13 @@ public final class TapeObjective {
         return FusedDescent(tape.scalar.native, run)
     }
 
-    /// The objective as a closure for `Descent.descend`.
-    ///
-    /// A tape of numbers is replayed straight from its compiled program: `replay`'s checks hold
-    /// until the tape changes, and the tape drops `scalarRun` whenever it does.
+    /// The objective as a closure for `Descent.descend`: a tape of numbers is replayed straight
+    /// from its compiled program (`replayScalar`), translated to machine code after
+    /// `nativeAfter` replays.
     public var objective: Descent.Objective {
         let tape = self.tape
         return { x, g in
-            if let run = tape.scalarRun, x.count == run.inputCount, g.count == run.inputCount, let v = run.replay(x, g) {
+            if let v = TapeObjective.replayScalar(tape, x, g) {
                 self.replays += 1
                 self.replaysSinceTrace += 1
                 if self.replaysSinceTrace == TapeObjective.nativeAfter { tape.compileNative() }
