@@ -51,6 +51,8 @@ final class REPL {
     private let writeError: (String) -> Void
     /// Lines of an input that is not complete yet.
     private(set) var pending: [String] = []
+    /// SIGINTs counted when the last line was read: a Ctrl-C after that belongs to its run.
+    private var signalsAtRead: Int?
     /// Consecutive blank lines at the continuation prompt.
     private var blankLines = 0
 
@@ -73,7 +75,14 @@ final class REPL {
     /// One read; an exit code when the session ends.
     func step() -> Int32? {
         let prompt = pending.isEmpty ? Self.prompt : Self.continuationPrompt
-        switch reader.readLine(prompt: prompt) {
+        // A Ctrl-C from before this prompt (pressed while nothing ran) must not abort the next
+        // input. The flag is cleared here, before reading, and not when the input starts to
+        // run: a Ctrl-C pressed right after Enter, before the run begins (a loaded machine can
+        // take a while to get there), then still stops it instead of being lost.
+        Interrupt.clear()
+        let result = reader.readLine(prompt: prompt)
+        signalsAtRead = Signals.interruptCount
+        switch result {
         case .end:
             write("\n")
             if pending.isEmpty { return 0 }
@@ -82,6 +91,7 @@ final class REPL {
             blankLines = 0
             return nil
         case .interrupted:
+            Interrupt.clear()
             write("\n")
             pending.removeAll()
             blankLines = 0
@@ -118,9 +128,8 @@ final class REPL {
     }
 
     private func execute(_ body: () -> ReplResult) -> ReplResult {
-        // A Ctrl-C pressed while nothing ran must not abort the next input.
-        Interrupt.clear()
-        let signals = Signals.interruptCount
+        let signals = signalsAtRead ?? Signals.interruptCount
+        signalsAtRead = nil
         let result = body()
         _ = Interrupt.take()
         // The terminal's echo is off while code runs, so acknowledge Ctrl-C here.
