@@ -106,7 +106,7 @@ public enum AutoML {
         search.maxBudget = options.maxEpochs
 
         // Models of the deepest round reached, kept to return the winner without retraining.
-        let kept = Mutex<[Int: (Model, Double)]>([:])
+        let kept = Locked<[Int: (Model, Double)]>([:])
         let batch = options.batch
         let result = try Trials.search(space: space, options: search, shouldStop: stop) { input in
             var rng = input.random

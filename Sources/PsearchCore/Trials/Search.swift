@@ -369,7 +369,7 @@ enum Executor {
         count: Int, workers: Int, stackSize: Int = 16 << 20, shouldStop: @escaping @Sendable () -> Bool,
         _ job: @escaping @Sendable (Int) throws -> Double
     ) -> [Result<(Double, Double), any Error>?] {
-        let results = Mutex<[Result<(Double, Double), any Error>?]>(Array(repeating: nil, count: count))
+        let results = Locked<[Result<(Double, Double), any Error>?]>(Array(repeating: nil, count: count))
         let next = Atomic<Int>(0)
         let failed = Atomic<Bool>(false)
         let work: @Sendable () -> Void = {
