@@ -72,10 +72,7 @@ public enum AtomicFile {
         let tempPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
 
         do throws(FileWriteError) {
-            // mkstemp makes the file private (0600); a written figure is an ordinary file.
-            _ = fchmod(fd, 0o644)
-            try writeAll(fd: fd, bytes: bytes, path: path)
-            if fsync(fd) != 0 { throw failure(path, "flushing", errno) }
+            try fill(fd, bytes, path)
         } catch {
             _ = close(fd)
             _ = unlink(tempPath)
@@ -87,9 +84,22 @@ public enum AtomicFile {
             _ = unlink(tempPath)
             throw failure(path, "closing", e)
         }
-        if rename(tempPath, path) != 0 {
+        try moveIntoPlace(tempPath, path)
+    }
+
+    /// Writes all of `bytes` and flushes them to disk, the file's mode that of an ordinary file
+    /// (mkstemp makes it private, 0600; an unnamed file's mode is masked by the umask).
+    private static func fill(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(FileWriteError) {
+        _ = fchmod(fd, 0o644)
+        try writeAll(fd: fd, bytes: bytes, path: path)
+        if fsync(fd) != 0 { throw failure(path, "flushing", errno) }
+    }
+
+    /// Renames the finished temporary file over `path`, removing it if that fails.
+    private static func moveIntoPlace(_ temp: String, _ path: String) throws(FileWriteError) {
+        if rename(temp, path) != 0 {
             let e = errno
-            _ = unlink(tempPath)
+            _ = unlink(temp)
             if e == EISDIR { throw .isDirectory(path: path) }
             throw failure(path, "renaming", e)
         }
@@ -110,10 +120,7 @@ public enum AtomicFile {
             throw failure(path, "creating a temporary file", e)
         }
         do throws(FileWriteError) {
-            // The mode is masked by the umask like any new file's; a figure is an ordinary file.
-            _ = fchmod(fd, 0o644)
-            try writeAll(fd: fd, bytes: bytes, path: path)
-            if fsync(fd) != 0 { throw failure(path, "flushing", errno) }
+            try fill(fd, bytes, path)
         } catch {
             _ = close(fd)
             throw error
@@ -139,12 +146,7 @@ public enum AtomicFile {
             throw failure(path, "closing", e)
         }
         guard let temp = linked else { throw failure(path, "naming the temporary file", EEXIST) }
-        if rename(temp, path) != 0 {
-            let e = errno
-            _ = unlink(temp)
-            if e == EISDIR { throw .isDirectory(path: path) }
-            throw failure(path, "renaming", e)
-        }
+        try moveIntoPlace(temp, path)
         return true
     }
     #endif
