@@ -38,24 +38,14 @@ public struct Diagnostic: Error, Sendable {
         var out = "\(red)error\(reset)\(bold): \(message)\(reset)\n"
         if let src = sources[range.source] {
             let (line, col) = src.location(of: Int(range.start))
-            var text = src.line(line).replacingTabs()
             let gutter = String(line)
             let pad = String(repeating: " ", count: gutter.count)
             out += "\(pad)\(blue)-->\(reset) \(src.name):\(line):\(col)\n"
+            // A very long line (generated or adversarial input) shows a window around the caret.
+            let (text, caretColumn, room) = src.excerpt(line: line, around: Int(range.start), window: 120)
             // Underline to the end of the range when it stays on this line, at least one caret.
             let (endLine, endCol) = src.location(of: Int(range.end))
-            var width = endLine == line ? max(1, endCol - col) : 1
-            var caretColumn = col
-            // A very long line (generated or adversarial input) shows a window around the caret.
-            let window = 120
-            if text.count > window {
-                let chars = Array(text)
-                let start = max(0, min(col - 1 - window / 2, chars.count - window))
-                let end = min(chars.count, start + window)
-                text = (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
-                caretColumn = col - start + (start > 0 ? 1 : 0)
-                width = max(1, min(width, end - (col - 1)))
-            }
+            let width = endLine == line ? max(1, min(endCol - col, room)) : 1
             out += "\(blue)\(gutter) |\(reset) \(text)\n"
             let caretPad = String(repeating: " ", count: caretColumn - 1)
             out += "\(pad) \(blue)|\(reset) \(caretPad)\(red)\(String(repeating: "^", count: width))\(reset)\n"
@@ -87,12 +77,5 @@ public struct DiagnosticList: Error, Sendable {
             text += "\n\(more) more syntax error\(more == 1 ? "" : "s") not shown (the first \(Self.shown) are above)\n"
         }
         return text
-    }
-}
-
-extension String {
-    /// Tabs become single spaces so the caret column matches what the terminal shows.
-    func replacingTabs() -> String {
-        String(map { $0 == "\t" ? " " : $0 })
     }
 }

@@ -120,7 +120,7 @@ struct Lexer {
             switch c {
             case 0: name = "NUL byte (0x00)"
             case UInt8(ascii: "!"): name = "'!' (did you mean 'not' or '!='?)"
-            case 0x01..<0x20, 0x7F: name = "control character 0x" + String(format: "%02X", c)
+            case 0x01..<0x20, 0x7F: name = "control character " + hex(c)
             default: name = "'\(Character(Unicode.Scalar(c)))'"
             }
             error("unexpected \(name)", start, i)
@@ -129,7 +129,7 @@ struct Lexer {
         let len = utf8SequenceLength(at: start)
         if len == 0 {
             i += 1
-            error("invalid UTF-8 byte 0x" + String(format: "%02X", c), start, i)
+            error("invalid UTF-8 byte " + hex(c), start, i)
             return
         }
         i += len
@@ -207,7 +207,7 @@ struct Lexer {
                 case UInt8(ascii: "\""): out.append(34)
                 case UInt8(ascii: "\\"): out.append(92)
                 default:
-                    let shown = e < 0x80 && e >= 0x20 ? String(Character(Unicode.Scalar(e))) : String(format: "0x%02X", e)
+                    let shown = e < 0x80 && e >= 0x20 ? String(Character(Unicode.Scalar(e))) : hex(e)
                     error("unknown escape '\\\(shown)' in string (use \\n, \\t, \\r, \\\", \\\\ or \\0)", i, i + 2)
                 }
                 i += 2
@@ -216,7 +216,7 @@ struct Lexer {
             if c >= 0x80 {
                 let n = utf8SequenceLength(at: i)
                 if n == 0 {
-                    error("invalid UTF-8 byte 0x" + String(format: "%02X", c) + " in string", i, i + 1)
+                    error("invalid UTF-8 byte " + hex(c) + " in string", i, i + 1)
                     i += 1
                     continue
                 }
@@ -235,4 +235,11 @@ struct Lexer {
         error("unterminated string", start, start + 1, notes: [Diagnostic.Note("it runs to the end of the input; close it with '\"'")])
         return Token(kind: .string(String(decoding: out, as: UTF8.self)), range: range(start, i))
     }
+}
+
+/// A byte as the messages name it: `0x0A`. (Not `String(format:)`, which goes through
+/// Foundation's formatter for two digits.)
+func hex(_ byte: UInt8) -> String {
+    let digits = Array("0123456789ABCDEF".utf8)
+    return String(decoding: [UInt8(ascii: "0"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
 }

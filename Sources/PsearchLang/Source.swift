@@ -48,11 +48,46 @@ public final class Source: Sendable {
 
     /// The text of a 1-based line, without its newline.
     public func line(_ n: Int) -> String {
-        guard n >= 1 && n <= lineStarts.count else { return "" }
+        String(decoding: bytes[lineBounds(n)], as: UTF8.self)
+    }
+
+    /// Byte range of a 1-based line without its line ending; empty past the last line.
+    private func lineBounds(_ n: Int) -> Range<Int> {
+        guard n >= 1 && n <= lineStarts.count else { return 0..<0 }
         let start = lineStarts[n - 1]
         var end = n < lineStarts.count ? lineStarts[n] - 1 : bytes.count
         if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+        return start..<max(start, end)
+    }
+
+    /// The line holding byte `offset` as a diagnostic shows it: tabs as single spaces (so the
+    /// caret lines up with the terminal) and, when longer than `window` characters, the
+    /// `window` characters around `offset` with "…" where it was cut. `column` is the 1-based
+    /// column of `offset` in `text`; `room` how many characters of `text` follow it.
+    ///
+    /// Only bytes near the caret are decoded (a character is at least one byte, and letters
+    /// take up to four), so a 10 MB line costs what a short one does.
+    func excerpt(line n: Int, around offset: Int, window: Int) -> (text: String, column: Int, room: Int) {
+        let whole = lineBounds(n)
+        let offset = min(max(offset, whole.lowerBound), whole.upperBound)
+        func isContinuation(_ p: Int) -> Bool { bytes[p] & 0xC0 == 0x80 }
+        var lo = max(whole.lowerBound, offset - 4 * window), hi = min(whole.upperBound, offset + 4 * window)
+        while lo < offset && isContinuation(lo) { lo += 1 }
+        while hi > offset && hi < whole.upperBound && isContinuation(hi) { hi -= 1 }
+        var shown = Array(bytes[lo..<hi])
+        for k in shown.indices where shown[k] == UInt8(ascii: "\t") { shown[k] = UInt8(ascii: " ") }
+        let line = String(decoding: shown, as: UTF8.self)
+        let caret = String(decoding: shown[..<(offset - lo)], as: UTF8.self).count
+        let count = line.count
+        let start = max(0, min(caret - window / 2, count - window))
+        let end = min(count, start + window)
+        let cutLeft = start > 0 || lo > whole.lowerBound, cutRight = end < count || hi < whole.upperBound
+        var text = line
+        if cutLeft || cutRight {
+            let from = line.index(line.startIndex, offsetBy: start), to = line.index(from, offsetBy: end - start)
+            text = (cutLeft ? "…" : "") + line[from..<to] + (cutRight ? "…" : "")
+        }
+        return (text, caret - start + 1 + (cutLeft ? 1 : 0), end - caret)
     }
 }
 

@@ -124,6 +124,37 @@ import Testing
         #expect(shown.contains(" --> many.ps:20:5") && !shown.contains(" --> many.ps:21:5"))
     }
 
+    /// The source and caret lines a diagnostic shows for `text`, its error at byte `at..<at+len`.
+    private func shown(_ text: String, at: Int, len: Int = 1) -> [String] {
+        let sources = SourceRegistry()
+        let id = sources.add(name: "t.ps", bytes: Array(text.utf8)).id
+        let d = Diagnostic(.syntax, "x", at: SourceRange(source: id, start: at, end: at + len))
+        return d.render(sources).split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).dropLast().map(String.init)
+    }
+
+    @Test func aLongLineShowsAWindowAroundTheCaret() {
+        let digits = (0..<300).map { String($0 % 10) }.joined()
+        // Middle: 120 characters around the caret, cut on both sides.
+        let middle = shown(digits, at: 150, len: 3)
+        #expect(middle[0] == "1 | …" + digits.dropFirst(90).prefix(120) + "…")
+        #expect(middle[1] == "  | " + String(repeating: " ", count: 61) + "^^^")
+        // Near either end the window stops at the line's end and says so on one side only.
+        #expect(shown(digits, at: 2)[0] == "1 | " + digits.prefix(120) + "…")
+        #expect(shown(digits, at: 2)[1] == "  |   ^")
+        #expect(shown(digits, at: 299)[0] == "1 | …" + digits.suffix(120))
+        #expect(shown(digits, at: 299)[1] == "  | " + String(repeating: " ", count: 120) + "^")
+        // An underline that runs past the window stops at its edge.
+        #expect(shown(digits, at: 150, len: 100)[1] == "  | " + String(repeating: " ", count: 61) + String(repeating: "^", count: 60))
+        // Characters, not bytes: 200 two-byte letters then the error.
+        let greek = String(repeating: "λ", count: 200) + "?" + String(repeating: "λ", count: 10)
+        #expect(shown(greek, at: 400)[0] == "1 | …" + String(repeating: "λ", count: 109) + "?" + String(repeating: "λ", count: 10))
+        #expect(shown(greek, at: 400)[1] == "  | " + String(repeating: " ", count: 110) + "^")
+        // A short line of long characters is shown whole; tabs count one column each.
+        let short = String(repeating: "λ", count: 100) + "\t?"
+        #expect(shown(short, at: 201)[0] == "1 | " + String(repeating: "λ", count: 100) + " ?")
+        #expect(shown(short, at: 201)[1] == "  | " + String(repeating: " ", count: 101) + "^")
+    }
+
     @Test func aLongNameIsShortenedInTheMessage() {
         let name = String(repeating: "x", count: 300)
         #expect(errors("let y = 1 \(name)") == ["expected end of statement, found '\(name.prefix(32))…' (a name of 300 characters)"])
