@@ -99,6 +99,22 @@ import Testing
         #expect(diff.map { "\($0.mark)\($0.text)" } == [" #> 0", "-#> 1", "+#> 7", " #> 2", "+#> 3"])
     }
 
+    @Test func longOutputsDiffInBoundedWork() {
+        // 20,000 lines with one changed in the middle: the agreeing ends need no table.
+        let expected = (0..<20_000).map { line("step \($0) loss 0.\($0)") }
+        var actual = expected.map(\.text)
+        actual[10_000] = "step 10000 loss 7"
+        let diff = Expectations.diff(expected, actual)
+        #expect(diff.filter { $0.mark != " " }.map { "\($0.mark)\($0.text)" } == ["-#> step 10000 loss 0.10000", "+#> step 10000 loss 7"])
+        #expect(diff.count == 20_001)
+        // 3,000 expected and 3,000 other lines would need a 9,000,000-cell table: shown as
+        // removed then added instead, in order.
+        let other = (0..<3_000).map { "other \($0)" }
+        let all = Expectations.diff(Array(expected.prefix(3_000)), other)
+        #expect(all.map(\.mark) == Array(repeating: "-", count: 3_000) + Array(repeating: "+", count: 3_000))
+        #expect(all.first?.text == "#> step 0 loss 0.0" && all.last?.text == "#> other 2999")
+    }
+
     @Test func renderKeepsMatchingBlocksAndExactMarkers() {
         let previous = [line("0.30000000000000004"), line("b", exact: true)]
         // Still matching: kept as written.

@@ -123,8 +123,11 @@ public enum Expectations {
     /// Equal text apart from trailing blanks, with numbers equal within the tolerance.
     public static func tolerantlyEqual(_ a: String, _ b: String, relativeTolerance: Double = relativeTolerance) -> Bool {
         let a = trimmingTrailingBlanks(a), b = trimmingTrailingBlanks(b)
-        if a == b { return true }
-        let pa = pieces(of: String(a)), pb = pieces(of: String(b))
+        return a == b || agree(pieces(of: String(a)), pieces(of: String(b)), relativeTolerance: relativeTolerance)
+    }
+
+    /// Same pieces, numbers equal within the tolerance.
+    private static func agree(_ pa: [Piece], _ pb: [Piece], relativeTolerance: Double = relativeTolerance) -> Bool {
         guard pa.count == pb.count else { return false }
         for (x, y) in zip(pa, pb) {
             switch (x, y) {
@@ -160,35 +163,35 @@ public enum Expectations {
     public static func pieces(of line: String) -> [Piece] {
         let s = Array(line.unicodeScalars)
         var result: [Piece] = []
-        var text = String.UnicodeScalarView()
+        // The text not yet emitted is always s[textStart..<i].
+        var textStart = 0
         var i = 0
-        func flushText() {
-            if !text.isEmpty { result.append(.text(String(text))) }
-            text = String.UnicodeScalarView()
+        func string(_ r: Range<Int>) -> String {
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: s[r])
+            return String(v)
+        }
+        func flushText(upTo end: Int) {
+            if end > textStart { result.append(.text(string(textStart..<end))) }
         }
         func isDigit(_ k: Int) -> Bool { k < s.count && s[k].value >= 48 && s[k].value <= 57 }
-        func isWordChar(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic || (c.value >= 48 && c.value <= 57) }
-        // The sign just before a number, taken out of the text when it belongs to the number.
-        func takeSign() -> String {
-            // The sign is the scalar just before the number (at i - 1) when it is still text.
-            guard let last = text.last, last == "-" || last == "+" else { return "" }
-            guard signAllowed(before: i >= 2 ? s[i - 2] : nil) else { return "" }
-            text.removeLast()
-            return String(last)
+        // Where the number starting at i begins: at its sign, when the scalar before it is a
+        // sign still in the text and may belong to a number.
+        func numberStart() -> Int {
+            guard i - 1 >= textStart, s[i - 1] == "-" || s[i - 1] == "+" else { return i }
+            return signAllowed(before: i >= 2 ? s[i - 2] : nil) ? i - 1 : i
         }
         while i < s.count {
             let c = s[i]
             if isWordChar(c) && !isDigit(i) {
                 var j = i
                 while j < s.count && isWordChar(s[j]) { j += 1 }
-                let word = String(String.UnicodeScalarView(s[i..<j]))
-                if word == "inf" || word == "nan" {
-                    let literal = takeSign() + word
-                    flushText()
-                    let value: Double = word == "nan" ? .nan : (literal.hasPrefix("-") ? -.infinity : .infinity)
-                    result.append(.number(value, literal))
-                } else {
-                    text.append(contentsOf: s[i..<j])
+                if j - i == 3, case let word = string(i..<j), word == "inf" || word == "nan" {
+                    let start = numberStart()
+                    flushText(upTo: start)
+                    let value: Double = word == "nan" ? .nan : (start < i && s[start] == "-" ? -.infinity : .infinity)
+                    result.append(.number(value, string(start..<j)))
+                    textStart = j
                 }
                 i = j
                 continue
@@ -209,17 +212,27 @@ public enum Expectations {
                         while isDigit(j) { j += 1 }
                     }
                 }
-                let literal = takeSign() + String(String.UnicodeScalarView(s[i..<j]))
-                flushText()
+                let start = numberStart()
+                flushText(upTo: start)
+                let literal = string(start..<j)
                 result.append(.number(Double(literal) ?? .nan, literal))
+                textStart = j
                 i = j
                 continue
             }
-            text.append(c)
             i += 1
         }
-        flushText()
+        flushText(upTo: s.count)
         return result
+    }
+
+    /// A letter (of any script), a digit or `_`. ASCII is decided without the Unicode tables.
+    private static func isWordChar(_ c: Unicode.Scalar) -> Bool {
+        if c.value < 0x80 {
+            let v = c.value | 0x20  // folds A-Z onto a-z
+            return (v >= 97 && v <= 122) || (c.value >= 48 && c.value <= 57) || c == "_"
+        }
+        return c.properties.isAlphabetic
     }
 
     /// A sign belongs to the number after it unless a value ends just before it (`3-2`, `x-1`,
@@ -247,28 +260,71 @@ public enum Expectations {
     /// The expected and actual `#>` lines of one statement aligned by a longest common
     /// subsequence, with tolerant matching as equality, so only the differing lines are marked.
     public static func diff(_ expected: [Line], _ actual: [String]) -> [DiffLine] {
-        let n = expected.count, m = actual.count
-        var table = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            for j in stride(from: m - 1, through: 0, by: -1) {
-                table[i][j] = matches(expected[i], actual[j]) ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
-            }
-        }
+        // Each line is cut into pieces once, not once per comparison.
+        let e = expected.map(Prepared.init), a = actual.map(Prepared.init)
+        func same(_ i: Int, _ j: Int) -> Bool { e[i].matches(a[j], exact: expected[i].exact) }
         var out: [DiffLine] = []
-        var i = 0, j = 0
-        while i < n || j < m {
-            if i < n && j < m && matches(expected[i], actual[j]) {
-                out.append(DiffLine(mark: " ", text: expected[i].source))
-                i += 1
-                j += 1
-            } else if i < n && (j == m || table[i + 1][j] >= table[i][j + 1]) {
-                out.append(DiffLine(mark: "-", text: expected[i].source))
-                i += 1
-            } else {
-                out.append(DiffLine(mark: "+", text: Line(text: actual[j], exact: false, lineNumber: 0).source))
-                j += 1
+        // Lines that agree at the start and at the end need no table.
+        var head = 0
+        while head < e.count && head < a.count && same(head, head) { head += 1 }
+        var tail = 0
+        while tail < e.count - head && tail < a.count - head && same(e.count - 1 - tail, a.count - 1 - tail) { tail += 1 }
+        for k in 0..<head { out.append(DiffLine(mark: " ", text: expected[k].source)) }
+        let n = e.count - head - tail, m = a.count - head - tail
+        func removed(_ i: Int) { out.append(DiffLine(mark: "-", text: expected[head + i].source)) }
+        func added(_ j: Int) { out.append(DiffLine(mark: "+", text: Line(text: actual[head + j], exact: false, lineNumber: 0).source)) }
+        if n * m > maxDiffCells {
+            // Too many lines changed to align: all that was expected, then all that came.
+            (0..<n).forEach(removed)
+            (0..<m).forEach(added)
+        } else {
+            // table[i * (m + 1) + j]: longest common subsequence of the middle parts from i and j on.
+            var table = [Int32](repeating: 0, count: (n + 1) * (m + 1))
+            func at(_ i: Int, _ j: Int) -> Int32 { table[i * (m + 1) + j] }
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                for j in stride(from: m - 1, through: 0, by: -1) {
+                    table[i * (m + 1) + j] = same(head + i, head + j) ? at(i + 1, j + 1) + 1 : max(at(i + 1, j), at(i, j + 1))
+                }
+            }
+            var i = 0, j = 0
+            while i < n || j < m {
+                if i < n && j < m && same(head + i, head + j) {
+                    out.append(DiffLine(mark: " ", text: expected[head + i].source))
+                    i += 1
+                    j += 1
+                } else if i < n && (j == m || at(i + 1, j) >= at(i, j + 1)) {
+                    removed(i)
+                    i += 1
+                } else {
+                    added(j)
+                    j += 1
+                }
             }
         }
+        for k in (e.count - tail)..<e.count { out.append(DiffLine(mark: " ", text: expected[k].source)) }
         return out
+    }
+
+    /// Cells of the aligning table a diff may fill (16 MB of counts); past it the changed
+    /// lines are shown as removed then added.
+    static let maxDiffCells = 4_000_000
+
+    /// A line made ready for many comparisons: its text without trailing blanks and its pieces.
+    private struct Prepared {
+        let text: String
+        let trimmed: Substring
+        let pieces: [Piece]
+
+        init(_ line: Line) { self.init(line.text) }
+        init(_ text: String) {
+            self.text = text
+            trimmed = trimmingTrailingBlanks(text)
+            pieces = Expectations.pieces(of: String(trimmed))
+        }
+
+        /// Whether the output line `actual` is what this `#>` line states.
+        func matches(_ actual: Prepared, exact: Bool) -> Bool {
+            exact ? text == actual.text : trimmed == actual.trimmed || agree(pieces, actual.pieces)
+        }
     }
 }
