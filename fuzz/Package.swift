@@ -12,8 +12,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [.package(name: "psearch", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzSyntax", dependencies: [.product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
-        .executableTarget(name: "FuzzRun", dependencies: [.product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
+        .target(name: "FuzzSupport", dependencies: [.product(name: "PsearchLang", package: "psearch")]),
+        .executableTarget(name: "FuzzSyntax", dependencies: ["FuzzSupport", .product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
+        .executableTarget(name: "FuzzRun", dependencies: ["FuzzSupport", .product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
         .executableTarget(name: "FuzzExpectations", dependencies: [.product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
     ]
 )
