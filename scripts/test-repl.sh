@@ -180,6 +180,7 @@ wait_for "ps> 5"
     || fail "Ctrl-C at the prompt must discard the line without running it"
 ok "Ctrl-C at the prompt clears the line"
 
+
 type_text 'let greeting = "안녕하세요"'; keys Enter
 type_text 'greeting'; keys Enter
 wait_for '"안녕하세요"'
@@ -208,6 +209,29 @@ grep -qx 'let learning_rate = 3' "$history_file" || fail "history lacks an enter
 grep -qx 'let greeting = "안녕하세요"' "$history_file" || fail "history lacks the Korean line"
 grep -q "abandoned" "$history_file" && fail "an interrupted line must not enter history"
 ok "Ctrl-D exits 0 with the history file written ($(wc -l <"$history_file") entries)"
+
+# --- Ctrl-C between a prompt's preparation and its first read --------------------------------
+# A test-only pause before each read (PSEARCH_TEST_READ_DELAY_MS) holds open the moment in which
+# a Ctrl-C used to be lost: the flag was set, but the read that followed blocked all the same,
+# so the prompt stayed as it was and the next input started out interrupted. (Own history
+# file: session 2 below reads the first one.)
+start PSEARCH_TEST_READ_DELAY_MS=700 PSEARCH_HISTORY="$scratch/delay-history" -- --quiet
+last_line_is "ps>"
+type_text "6 * 7"; keys Enter
+wait_for "42"
+keys C-c
+# The read ends at once: the interrupted prompt, then a fresh one.
+deadline=$(( $(now_ms) + 4000 ))
+until [[ $(screen | sed '/^[[:space:]]*$/d' | grep -A2 -x "42" | tail -n +2 | tr '\n' '|') == "ps>|ps>|" ]]; do
+    (( $(now_ms) < deadline )) || fail "Ctrl-C before the read did not end it: $(screen | sed '/^[[:space:]]*$/d' | tail -n 4 | tr '\n' '|')"
+    sleep 0.02
+done
+type_text "1 + 1"; keys Enter
+wait_for "ps> 1 + 1"
+[[ $(screen | grep -A1 -F "ps> 1 + 1" | tail -n 1) == "2" ]] || fail "the input after the Ctrl-C must run normally"
+keys C-d
+[[ $(exit_status) == 0 ]] || fail "exit 0 expected"
+ok "Ctrl-C in the moment before a read ends that read at once"
 
 # --- session 2: history from session 1, paste, quiet ----------------------------------------
 start -- --quiet

@@ -1,7 +1,13 @@
 #include "CLibEdit.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <wchar.h>
 #include <termios.h>
 #include <unistd.h>
 #include <locale.h>
@@ -133,3 +139,114 @@ void ps_tty_restore_on_termination(void) {
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
 }
+
+// The wake-up pipe: the SIGINT handler writes a byte, and a read at the prompt waits on the
+// pipe as well as on stdin. A flag alone left a race: a Ctrl-C landing while libedit was
+// between two read() calls (drawing a typed character) set it, but the next read() blocked
+// anyway, and the prompt did not clear until another key came.
+static int wake_fds[2] = {-1, -1};
+
+int ps_wake_init(void) {
+    if (wake_fds[0] >= 0) return 0;
+    if (pipe(wake_fds) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(wake_fds[i], F_SETFL, fcntl(wake_fds[i], F_GETFL) | O_NONBLOCK);
+        fcntl(wake_fds[i], F_SETFD, FD_CLOEXEC);
+    }
+    return 0;
+}
+
+void ps_wake_notify(void) {
+    int saved = errno;
+    if (wake_fds[1] >= 0) {
+        char byte = 1;
+        ssize_t written = write(wake_fds[1], &byte, 1);
+        (void)written;  // a full pipe already holds a wake-up
+    }
+    errno = saved;
+}
+
+int ps_wake_drain(void) {
+    char bytes[64];
+    int drained = 0;
+    if (wake_fds[0] < 0) return 0;
+    while (read(wake_fds[0], bytes, sizeof bytes) > 0) drained = 1;
+    return drained;
+}
+
+int ps_wait_input(int fd) {
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = wake_fds[0], .events = POLLIN}};
+        int ready = poll(fds, wake_fds[0] >= 0 ? 2 : 1, -1);
+        if (ready < 0) {
+            if (errno == EINTR) continue;  // the pipe says whether it was Ctrl-C
+            return -1;
+        }
+        if (fds[1].revents & POLLIN) return 0;
+        if (fds[0].revents) return 1;
+    }
+}
+
+// Set when the last read at the prompt ended because of the wake-up pipe.
+static volatile sig_atomic_t read_woken = 0;
+
+int ps_el_take_woken(void) {
+    int woken = read_woken;
+    read_woken = 0;
+    return woken;
+}
+
+// libedit's read_char, but waiting on the wake-up pipe too: one character of stdin decoded
+// from UTF-8 (or the locale's encoding), 0 at end of input, -1 with errno EINTR on Ctrl-C.
+static int read_char_or_wake(EditLine *el, wchar_t *out) {
+    (void)el;
+    char bytes[MB_LEN_MAX];
+    size_t have = 0;
+    for (;;) {
+        int ready = ps_wait_input(STDIN_FILENO);
+        if (ready == 0) {
+            read_woken = 1;
+            *out = L'\0';
+            errno = EINTR;
+            return -1;
+        }
+        if (ready < 0) {
+            *out = L'\0';
+            return -1;
+        }
+        ssize_t n = read(STDIN_FILENO, bytes + have, 1);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            *out = L'\0';
+            return -1;
+        }
+        if (n == 0) {
+            *out = L'\0';
+            return 0;
+        }
+        have += 1;
+        for (;;) {
+            mbstate_t state;
+            memset(&state, 0, sizeof state);
+            size_t used = mbrtowc(out, bytes, have, &state);
+            if (used == (size_t)-2) {
+                if (have < MB_LEN_MAX) break;  // incomplete: read another byte
+                have = 0;                       // too long to be a character: drop it
+                break;
+            }
+            if (used == (size_t)-1) {
+                // Invalid: drop it, but the last byte may start the next character.
+                if (have > 1) {
+                    bytes[0] = bytes[have - 1];
+                    have = 1;
+                    continue;
+                }
+                have = 0;
+                break;
+            }
+            return 1;
+        }
+    }
+}
+
+int ps_el_wait_on_wake(EditLine *el) { return el_set(el, EL_GETCFN, read_char_or_wake); }

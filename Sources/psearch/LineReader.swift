@@ -64,11 +64,15 @@ enum Signals {
     /// flag. A test harness or a parent may hand us a blocked mask, so unblock explicitly.
     static func install() {
         readerThread.store(UInt(pthread_self()), ordering: .relaxed)
+        _ = ps_wake_init()
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in
-            // Only async-signal-safe calls here: atomic stores, pthread_self, pthread_kill.
+            // Only async-signal-safe calls here: atomic stores, write(2), pthread_self,
+            // pthread_kill.
             Interrupt.request()
             Signals.received.add(1, ordering: .relaxed)
+            // Wakes a read waiting at the prompt, even one that had not begun when the signal came.
+            ps_wake_notify()
             // The kernel hands a process-wide signal to any thread that does not block it,
             // usually the main thread; when that thread only waits for the reader (the REPL
             // running on a large-stack thread), pass the signal on so the blocked read returns.
@@ -116,6 +120,8 @@ final class LibEditLineReader: LineReader {
         ps_el_set_editor(editor, "emacs")
         // libedit's handlers restore the terminal before our SIGINT handler runs.
         ps_el_set_signal(editor, 1)
+        // Characters are read by a function that also returns on Ctrl-C's wake-up byte.
+        ps_el_wait_on_wake(editor)
         ps_el_set_history(editor, history)
         ps_el_set_prompt(editor, "ps> ")
         ps_el_set_clientdata(editor, Unmanaged.passUnretained(self).toOpaque())
@@ -164,12 +170,18 @@ final class LibEditLineReader: LineReader {
 
     func readLine(prompt: String) -> LineInput {
         ps_el_set_prompt(editor, prompt)
+        // Wake-ups from Ctrl-C pressed before this prompt are old news; one that comes after
+        // the pipe is emptied ends the read even if the flag below was cleared before it.
+        _ = ps_wake_drain()
+        Interrupt.clear()
+        if let delay = Self.testDelay { usleep(delay) }
         var count: Int32 = 0
         let got = ps_el_gets(editor, &count)
         quietTerminal()
         guard let text = got, count > 0 else {
-            // After a signal el_gets looks just like end of input; only the flag tells them apart.
-            if Interrupt.take() {
+            // After a signal el_gets looks just like end of input; the wake-up tells them apart.
+            if ps_el_take_woken() != 0 || Interrupt.take() {
+                Interrupt.clear()
                 // Drop what was typed so the next prompt starts empty.
                 ps_el_reset(editor)
                 return .interrupted
@@ -184,6 +196,11 @@ final class LibEditLineReader: LineReader {
     func addHistory(_ line: String) {
         ps_history_enter(history, line)
     }
+
+    /// `PSEARCH_TEST_READ_DELAY_MS`: a pause before each read, for scripts/test-repl.sh to
+    /// press Ctrl-C in the moment between a prompt's preparation and its first read(2).
+    private static let testDelay: UInt32? = Terminal.environment("PSEARCH_TEST_READ_DELAY_MS")
+        .flatMap { UInt32($0) }.map { min($0, 10_000) * 1000 }
 
     /// Between reads the terminal neither echoes nor edits lines (see `ps_tty_between_reads`).
     ///
@@ -275,6 +292,8 @@ final class PlainLineReader: LineReader {
 
     func readLine(prompt: String) -> LineInput {
         if showsPrompt { Terminal.write(prompt) }
+        _ = ps_wake_drain()
+        Interrupt.clear()
         while true {
             if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
@@ -287,16 +306,16 @@ final class PlainLineReader: LineReader {
                 pending.removeAll()
                 return .line(line)
             }
+            // Wait for input or Ctrl-C: a Ctrl-C just before read(2) would not interrupt it.
+            if ps_wait_input(0) == 0 {
+                Interrupt.clear()
+                pending.removeAll()
+                return .interrupted
+            }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
             if n < 0 {
-                if errno == EINTR {
-                    if Interrupt.take() {
-                        pending.removeAll()
-                        return .interrupted
-                    }
-                    continue
-                }
+                if errno == EINTR { continue }
                 atEnd = true
             } else if n == 0 {
                 atEnd = true

@@ -59,4 +59,17 @@ void ps_tty_restore_on_termination(void);
 void ps_write_stdout(const char *text);
 void ps_write_stderr(const char *text);
 
+/// Ctrl-C wake-ups for reads at the prompt (see shim.c). `ps_wake_init` makes the pipe once;
+/// `ps_wake_notify` is async-signal-safe and called from the SIGINT handler; `ps_wake_drain`
+/// empties the pipe before a read and returns 1 when there was something in it.
+int ps_wake_init(void);
+void ps_wake_notify(void);
+int ps_wake_drain(void);
+/// Waits until `fd` is readable (1), a wake-up arrives (0) or poll fails (-1).
+int ps_wait_input(int fd);
+/// Makes libedit read characters through a function that also waits on the wake-up pipe.
+int ps_el_wait_on_wake(EditLine *el);
+/// Whether the last el_gets ended on a wake-up; clears it.
+int ps_el_take_woken(void);
+
 #endif
