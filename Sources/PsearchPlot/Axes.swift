@@ -267,7 +267,10 @@ struct ValueScale {
                 candidates = []
                 for k in k0...max(k0, k1) {
                     for m in mult {
-                        let v = lo + m * pow(10, Double(k))
+                        // The scale is log(v - lo): a tick sits a power of ten above lo. Rounded
+                        // to a tenth of that step, it is labelled 1 rather than 1.001 when lo is
+                        // 0.0012, and moves by under 5% of the step.
+                        let v = Self.round(lo + m * pow(10, Double(k)), toPowerOfTen: k - 1)
                         if v > lo && v < hi { candidates.append(v) }
                     }
                 }
@@ -280,6 +283,15 @@ struct ValueScale {
         for v in candidates.sorted() where t(v) - t(out.last!) >= minGap && 1 - t(v) >= minGap { out.append(v) }
         out.append(hi)
         return out
+    }
+
+    /// `x` rounded to a multiple of 10^p, dividing by an exact power of ten when p < 0 so the
+    /// result is the double nearest the decimal (0.011, not 0.011000000000000001); `x` itself
+    /// when that overflows.
+    static func round(_ x: Double, toPowerOfTen p: Int) -> Double {
+        let scale = pow(10, Double(abs(p)))
+        let r = p >= 0 ? (x / scale).rounded() * scale : (x * scale).rounded() / scale
+        return r.isFinite ? r : x
     }
 
     /// Contour levels evenly spaced in colour space, so log maps get rings on every decade.

@@ -87,6 +87,17 @@ import Testing
         }
     }
 
+    @Test func logBarTicksAreRoundNumbers() {
+        // A log scale starts at the minimum, here 0.0012: ticks are powers of ten above it,
+        // labelled as round numbers ("1", not "1.001"), with both ends.
+        let s = ValueScale(values: [0.0012, 0.5, 3, 40, 2500], scale: .log)
+        let labels = s.barTicks(target: 8, minGap: 0.05).map(Ticks.short)
+        #expect(labels == ["0.0012", "1", "10", "100", "1000", "2500"])
+        #expect(ValueScale.round(0.0012 + 0.01, toPowerOfTen: -3) == 0.011)
+        #expect(ValueScale.round(1234.5, toPowerOfTen: 2) == 1200)
+        #expect(ValueScale.round(1e300, toPowerOfTen: -20) == 1e300, "overflow keeps the value")
+    }
+
     @Test func viridisEndsAndXterm() {
         #expect(Palette.viridis(0) == RGB(68, 1, 84))
         #expect(Palette.viridis(1) == RGB(253, 231, 37))
