@@ -74,6 +74,9 @@ public final class Interpreter {
     /// Steps left in this run (`Limits.maxSteps`); loops and calls spend one each. Int.max
     /// when there is no budget, so the check is one decrement and a branch never taken.
     var fuel = Int.max
+    /// While a parallel `search` runs, the budget its trials share: a worker that runs out of
+    /// `fuel` draws more from here, so trials on other threads spend the session's steps.
+    var sharedFuel: SharedFuel?
     var currentClosure: Closure?
     var returnValue: Value = .none
     /// The value of the last expression statement of a REPL input.
@@ -112,6 +115,8 @@ public final class Interpreter {
         w.globals = globals
         w.globalIndex = globalIndex
         w.isWorker = true
+        // Under a budget a worker starts with none and draws on `sharedFuel`.
+        w.fuel = limits.maxSteps == nil ? Int.max : 0
         return w
     }
 
@@ -262,7 +267,20 @@ public final class Interpreter {
     @inline(__always)
     func spendStep(_ range: SourceRange) throws(RuntimeError) {
         fuel &-= 1
-        if fuel < 0 { throw outOfSteps(range) }
+        if fuel < 0 { try refuel(range) }
+    }
+
+    /// Out of steps: draws more from the shared budget in a parallel trial, else stops.
+    @inline(never)
+    func refuel(_ range: SourceRange) throws(RuntimeError) {
+        if let pool = sharedFuel {
+            let got = pool.take(SharedFuel.chunk)
+            if got > 0 {
+                fuel += got
+                return
+            }
+        }
+        throw outOfSteps(range)
     }
 
     /// Spends the budget on a built-in's own work, in units of about one loop iteration, so that
@@ -270,6 +288,7 @@ public final class Interpreter {
     func charge(_ units: Double, _ name: String, at range: SourceRange) throws(RuntimeError) {
         guard limits.maxSteps != nil else { return }
         let cost = units >= Double(Int.max / 4) || units.isNaN ? Int.max / 4 : max(0, Int(units))
+        if cost > fuel, let pool = sharedFuel { fuel += pool.take(cost - fuel) }
         if cost > fuel {
             let left = fuel
             fuel = 0
@@ -446,3 +465,32 @@ public final class Interpreter {
 
 /// The version `psearch --version` prints.
 public let psearchVersion = "0.1.0"
+
+/// Steps of a budget shared by threads, handed out in chunks so the interpreters' own
+/// per-step check stays a plain decrement.
+final class SharedFuel: Sendable {
+    /// Steps a worker takes at a time.
+    static let chunk = 1024
+    private let left: Atomic<Int>
+
+    init(_ steps: Int) { left = Atomic(max(0, steps)) }
+
+    /// Takes up to `wanted` steps; returns how many it got (0 once none are left).
+    func take(_ wanted: Int) -> Int {
+        var current = left.load(ordering: .relaxed)
+        while current > 0 {
+            let got = min(current, wanted)
+            let (done, seen) = left.compareExchange(expected: current, desired: current - got, ordering: .relaxed)
+            if done { return got }
+            current = seen
+        }
+        return 0
+    }
+
+    /// Returns steps a worker did not use.
+    func giveBack(_ steps: Int) {
+        if steps > 0 { left.add(steps, ordering: .relaxed) }
+    }
+
+    var remaining: Int { left.load(ordering: .relaxed) }
+}

@@ -197,6 +197,34 @@ func peakResidentBytes() -> Int {
         #expect(runProgram(heavy[2].0 + "\nprint(1)", limits: Limits()).lines == ["1"])
     }
 
+    /// Trials on worker threads spend the session's budget: they used to run with none at all,
+    /// so an endless objective in a parallel search never stopped under a budget.
+    @Test func parallelTrialsShareTheStepBudget() {
+        var limits = Limits()
+        limits.maxSteps = 20_000
+        let endless = runProgram("search(fn(p) { while true {} }, {lr: logrange(1e-3, 1)}, trials: 8, workers: 2)", limits: limits)
+        #expect(endless.runtime?.message.hasPrefix("step budget exhausted") == true, "\(String(describing: endless.runtime?.message))")
+        // 3,000 steps a trial: four trials fit in 20,000, ten do not; after four, the session
+        // has what they left.
+        func trials(_ n: Int) -> String {
+            """
+            fn work(p) {
+              let s = 0
+              for i in 0..3000 { s = s + 1 }
+              return s
+            }
+            let r = search(work, {lr: logrange(1e-3, 1)}, trials: \(n), workers: 2)
+            let t = 0
+            for i in 0..6000 { t = t + 1 }
+            print(r.best_loss, t)
+            """
+        }
+        #expect(runProgram(trials(4), limits: limits).lines == ["3000 6000"])
+        #expect(runProgram(trials(10), limits: limits).runtime?.message.hasPrefix("step budget exhausted") == true)
+        let left = runProgram(trials(4).replacingOccurrences(of: "0..6000", with: "0..9000"), limits: limits)
+        #expect(left.runtime?.message.hasPrefix("step budget exhausted") == true, "4 x 3,000 + 9,000 is over 20,000")
+    }
+
     /// Regression (found by LeakSanitizer): a global function refers to its own global cell,
     /// so every session that defined a recursive function leaked its globals.
     @Test func aSessionWithARecursiveFunctionIsFreed() throws {

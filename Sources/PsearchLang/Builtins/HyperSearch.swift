@@ -87,6 +87,13 @@ extension Builtins {
 
         let runner = TrialRunner(parent: c.interp, objective: f, callRange: c.args.callRange, space: space,
                                  workers: o.workers, budgeted: budgeted)
+        // Under a step budget, trials on worker threads spend the session's steps, shared.
+        let parent = c.interp
+        if o.workers > 1, parent.limits.maxSteps != nil {
+            runner.sharedFuel = SharedFuel(parent.fuel)
+            parent.fuel = 0
+        }
+        defer { if let pool = runner.sharedFuel { parent.fuel = pool.remaining } }
         let result: SearchResult
         do {
             result = try Trials.search(space: space.space, options: o) { input in try runner.run(input) }
@@ -179,6 +186,8 @@ final class TrialRunner: @unchecked Sendable {
     let space: Builtins.Space
     let workers: Int
     let budgeted: Bool
+    /// The step budget the workers share, when the session has one.
+    var sharedFuel: SharedFuel?
     private let lock = NSLock()
     private var pool: [Interpreter] = []
     /// Trial outputs waiting for earlier trials, written in index order.
@@ -217,7 +226,13 @@ final class TrialRunner: @unchecked Sendable {
             let out = BufferSink()
             ip.output = out
             ip.random = input.random
+            ip.sharedFuel = sharedFuel
             defer {
+                // Steps this trial drew but did not use go back to the others.
+                if let pool = sharedFuel {
+                    pool.giveBack(ip.fuel)
+                    ip.fuel = 0
+                }
                 give(ip)
                 deliver(input.index, out.text)
             }
