@@ -184,7 +184,11 @@ func peakResidentBytes() -> Int {
         let heavy = [
             ("let d = dataset(\"moons\", n: 200)\ntrain(mlp([2, 16, 2]), d, epochs: 1000)", "train", 1000.0 * 200 * 83 / 100),
             ("automl(dataset(\"moons\", n: 100), budget: 27)", "automl", 27.0 * 100 * 3 * 128 * 30 / 100),
-            ("descend(fn(p) = p[0]^2, [1], steps: 1000000)", "descend", 100_000),
+            ("descend(fn(p) = p[0]^2, [1], steps: 1000000)", "descend", 100_000.0),
+            // Found by fuzzing: a plot inside an objective drew once per step, uncharged.
+            ("fn f(p) {\n  plot([1, 2], width: 40, height: 12)\n  return p[0]^2\n}\ndescend(f, [1], steps: 500)", "plot", 960),
+            ("plot([1, 2], width: 1000, height: 1000)", "plot", 2_000_000.0),
+            ("plot([1, 2], file: \"big.svg\", width: 10000, height: 10000)", "plot", 2_000_000.0),
         ]
         for (source, name, cost) in heavy {
             let out = runProgram(source, limits: limits)

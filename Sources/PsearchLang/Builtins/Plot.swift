@@ -63,9 +63,18 @@ struct PlotCall {
         // Lesson export takes the figure itself (to draw it as SVG) instead of terminal text.
         if let take = interp.figureObserver, take(figure) { return .none }
         let size = try terminalSize()
+        try chargeCells(size.width, size.height)
         figure = enlargedImages(figure, width: size.width, height: size.height)
         try interp.write(PsearchPlot.render(figure, width: size.width, height: size.height, style: interp.plotStyle))
         return .none
+    }
+
+    /// Under a step budget, drawing costs steps like other work: about two per character cell
+    /// (a 40 x 12 plot takes a third of a millisecond, as many as 8,000 loop iterations would
+    /// in a release build; counted low so a lesson's few plots fit a small budget). Without
+    /// it, a plot inside an objective drew thousands of times at no cost (found by fuzzing).
+    private func chargeCells(_ width: Int, _ height: Int) throws(RuntimeError) {
+        try c.charge(Double(width) * Double(height) * 2)
     }
 
     /// The size for terminal text: `width:`/`height:`, else the terminal's own size when output
@@ -89,11 +98,14 @@ struct PlotCall {
         case "svg":
             let w = try c.int("width", default: Self.defaultPixels.width, min: 100, max: 10_000)
             let h = try c.int("height", default: Self.defaultPixels.height, min: 100, max: 10_000)
+            // Heat maps and contours are sampled per pixel block: about one step per 50 pixels.
+            try c.charge(Double(w) * Double(h) / 50)
             text = renderSVG(figure, width: w, height: h)
         case "txt":
             // Files do not follow the terminal: the same script writes the same bytes anywhere.
             let w = try c.int("width", default: Self.defaultCells.width, min: 24, max: 1000)
             let h = try c.int("height", default: Self.defaultCells.height, min: 8, max: 1000)
+            try chargeCells(w, h)
             text = PsearchPlot.render(enlargedImages(figure, width: w, height: h), width: w, height: h, style: .plain)
         case "":
             throw c.bad("file", "'\(path)' has no extension: use .svg for a picture or .txt for terminal text")
