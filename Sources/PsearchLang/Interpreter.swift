@@ -320,6 +320,7 @@ public final class Interpreter {
         if !proto.boxedParams.isEmpty {
             for s in proto.boxedParams { fp[s] = .object(Cell(fp[s], owner: id)) }
         }
+        if let s = proto.selfSlot { fp[s] = proto.selfBoxed ? .object(Cell(.function(c), owner: id)) : .function(c) }
         // Only a function with captures reads `currentClosure`; others skip the bookkeeping.
         if proto.captures.isEmpty { return try runBody(proto, fp, callRange: callRange) }
         let saved = currentClosure

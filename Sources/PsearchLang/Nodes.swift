@@ -348,6 +348,11 @@ final class FunctionProto {
     var defaults: [ExprNode?] = []
     var frameSize = 0
     var boxedParams: [Int] = []
+    /// A local `fn f` sees itself as `f` through this slot, filled at each call (boxed when an
+    /// inner function captures it). Not a capture of the variable it is stored in: that made
+    /// the closure hold the cell holding the closure, read before the cell existed.
+    var selfSlot: Int?
+    var selfBoxed = false
     var captures: [CaptureSource] = []
     var bodyExpr: ExprNode?
     var bodyBlock: StmtNode?

@@ -230,7 +230,9 @@ struct Resolver {
             let key = Resolver.key(d.range)
             // Declared before the body is compiled, so the function can call itself.
             let slot = declare(d.name!, key: key)
-            return slot.store(function(d), name: d.name!, declares: true, s.range)
+            if case .global = slot { return slot.store(function(d), name: d.name!, declares: true, s.range) }
+            // A local function calls itself through its own self slot (see FunctionProto.selfSlot).
+            return slot.store(function(d, selfName: d.name!), name: d.name!, declares: true, s.range)
         case .assign(let target, let value):
             return assignment(target, value, s.range)
         case .ifStmt(let cond, let then, let els):
@@ -333,7 +335,7 @@ struct Resolver {
 
     // MARK: - Functions
 
-    mutating func function(_ d: FunctionDecl) -> FunctionNode {
+    mutating func function(_ d: FunctionDecl, selfName: String? = nil) -> FunctionNode {
         let proto = FunctionProto(name: d.name ?? "fn", paramNames: d.params.map(\.name), range: d.range)
         let outer = scope
         let fscope = FunctionScope(parent: outer, isTopLevel: false)
@@ -346,6 +348,11 @@ struct Resolver {
             if captured.contains(key) { boxed.append(s) }
         }
         proto.defaults = d.params.map { p in p.defaultValue.map { expression($0) } }
+        if let name = selfName, !d.params.contains(where: { $0.name == name }) {
+            let key = Resolver.key(d.range) ^ (1 << 62)
+            proto.selfSlot = fscope.declare(name, key: key)
+            proto.selfBoxed = captured.contains(key)
+        }
         switch d.body {
         case .expression(let e): proto.bodyExpr = expression(e)
         case .block(let stmts):
