@@ -20,6 +20,10 @@ enum LineInput: Equatable {
 
 /// Where the REPL's lines come from: libedit on a terminal, a plain reader otherwise.
 protocol LineReader: AnyObject {
+    /// Reads one line. A Ctrl-C from before the call (pressed while nothing ran) is forgotten;
+    /// one during the read ends it as `.interrupted`, acknowledged. The flag is not cleared
+    /// when the line's run begins, so a Ctrl-C pressed right after Enter (a loaded machine can
+    /// take a while to start the run) still stops that run instead of being lost.
     func readLine(prompt: String) -> LineInput
     /// Makes `line` reachable with Up-arrow and Ctrl-R in this session.
     func addHistory(_ line: String)

@@ -75,11 +75,8 @@ final class REPL {
     /// One read; an exit code when the session ends.
     func step() -> Int32? {
         let prompt = pending.isEmpty ? Self.prompt : Self.continuationPrompt
-        // A Ctrl-C from before this prompt (pressed while nothing ran) must not abort the next
-        // input. The flag is cleared here, before reading, and not when the input starts to
-        // run: a Ctrl-C pressed right after Enter, before the run begins (a loaded machine can
-        // take a while to get there), then still stops it instead of being lost.
-        Interrupt.clear()
+        // The reader forgets a Ctrl-C from before this prompt; one pressed after Enter, before
+        // the run begins, stays pending and stops that run (see `LineReader.readLine`).
         let result = reader.readLine(prompt: prompt)
         signalsAtRead = Signals.interruptCount
         switch result {
@@ -91,7 +88,6 @@ final class REPL {
             blankLines = 0
             return nil
         case .interrupted:
-            Interrupt.clear()
             write("\n")
             pending.removeAll()
             blankLines = 0
