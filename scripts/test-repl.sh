@@ -158,6 +158,19 @@ type_text "double(50)"; keys Enter
 wait_for "100"
 ok "multi-line fn across continuation prompts"
 
+# The whole function comes back as one entry: edited in its second line, it runs again.
+keys Up Up
+deadline=$(( $(now_ms) + 3000 ))
+until [[ $(screen | sed '/^[[:space:]]*$/d' | tail -n 3 | tr '\n' '|') == "ps> fn double(n) {|  return n * 2|}|" ]]; do
+    (( $(now_ms) < deadline )) || fail "Up should bring back the three lines of double as one entry"
+    sleep 0.02
+done
+keys Left Left; type_text " + 1"; keys Enter
+last_line_is "ps>"
+type_text "double(50)"; keys Enter
+wait_for "101"
+ok "Up recalls a multi-line fn whole; edited, it runs again"
+
 type_text "while true {}"; keys Enter
 sleep 0.3
 last_line_is "ps> while true {}"
@@ -208,7 +221,8 @@ status=$(exit_status)
 grep -qx 'let learning_rate = 3' "$history_file" || fail "history lacks an entered line"
 grep -qx 'let greeting = "안녕하세요"' "$history_file" || fail "history lacks the Korean line"
 grep -q "abandoned" "$history_file" && fail "an interrupted line must not enter history"
-ok "Ctrl-D exits 0 with the history file written ($(wc -l <"$history_file") entries)"
+[[ $(grep -c $'^fn double(n) {\r$' "$history_file") == 2 ]] || fail "history lacks the two multi-line entries of double"
+ok "Ctrl-D exits 0 with the history file written ($(wc -l <"$history_file") lines)"
 
 # --- Ctrl-C between a prompt's preparation and its first read --------------------------------
 # A test-only pause before each read (PSEARCH_TEST_READ_DELAY_MS) holds open the moment in which

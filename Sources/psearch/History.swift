@@ -4,7 +4,9 @@
 import Darwin
 #endif
 
-/// The REPL's persistent history: one UTF-8 line per entry in a plain text file.
+/// The REPL's persistent history: one entry per line in a plain UTF-8 text file, where an
+/// entry of several lines (a function typed at `..>`) ends each line but its last with "\r\n"
+/// (as CPython's REPL writes its history file; other readers see ordinary lines).
 ///
 /// libedit keeps the in-session list for Up/Down and Ctrl-R; this type owns the file, because
 /// libedit's own `H_SAVE` truncates the file in place (a crash mid-write loses everything) and
@@ -49,9 +51,9 @@ final class History {
         // The usual way to say "no history file", as for shells: stay quiet about it.
         if path == "/dev/null" { return }
         self.path = path
-        switch Self.readLines(path) {
-        case .success(let lines):
-            entries = Self.normalized(lines)
+        switch Self.readEntries(path) {
+        case .success(let onDisk):
+            entries = Self.normalized(onDisk)
             ensureFolder()
         case .failure(let problem):
             disable(problem)
@@ -61,12 +63,16 @@ final class History {
     /// True while entries are written to the file.
     var isPersistent: Bool { path != nil }
 
-    /// Records one entered line and saves the file at once, so a killed session loses nothing.
-    func add(_ line: String) {
-        guard !line.allSatisfy(\.isWhitespace) else { return }
-        // A newline would split the entry into two on reload; libedit hands us single lines,
-        // so this only guards callers that pass a whole pasted block.
-        let entry = line.contains("\n") ? line.split(separator: "\n").joined(separator: " ") : line
+    /// Records one entered input (its lines joined by "\n") and saves the file at once, so a
+    /// killed session loses nothing.
+    func add(_ input: String) {
+        guard !input.allSatisfy(\.isWhitespace) else { return }
+        // A carriage return that ends a line would read back as a line break of the entry.
+        let entry = History.lines(of: input).map { line in
+            var line = line
+            while line.unicodeScalars.last == "\r" { line.unicodeScalars.removeLast() }
+            return line
+        }.joined(separator: "\n")
         if entries.last != entry {
             entries.append(entry)
             if entries.count > Self.capacity { entries.removeFirst(entries.count - Self.capacity) }
@@ -78,20 +84,20 @@ final class History {
 
     /// Re-reads the file, appends `entry`, and replaces the file atomically (temp + rename).
     ///
-    /// Re-reading merges lines that other sessions saved meanwhile instead of overwriting them.
+    /// Re-reading merges entries that other sessions saved meanwhile instead of overwriting them.
     private func save(_ entry: String) {
         guard let path else { return }
-        var lines: [String]
-        switch Self.readLines(path) {
-        case .success(let onDisk): lines = Self.normalized(onDisk)
+        var saved: [String]
+        switch Self.readEntries(path) {
+        case .success(let onDisk): saved = Self.normalized(onDisk)
         case .failure(let problem):
             disable(problem)
             return
         }
-        if lines.last != entry { lines.append(entry) }
-        if lines.count > Self.capacity { lines.removeFirst(lines.count - Self.capacity) }
-        var text = lines.joined(separator: "\n")
-        text += "\n"
+        if saved.last != entry { saved.append(entry) }
+        if saved.count > Self.capacity { saved.removeFirst(saved.count - Self.capacity) }
+        var text = ""
+        for one in saved { text += Self.lines(of: one).joined(separator: "\r\n") + "\n" }
         if let problem = Self.writeAtomically(text, to: path) { disable(problem) }
     }
 
@@ -110,9 +116,9 @@ final class History {
 
     enum ReadResult { case success([String]), failure(String) }
 
-    /// The file's lines; a missing file is an empty history, anything not plain UTF-8 text is
+    /// The file's entries; a missing file is an empty history, anything not plain UTF-8 text is
     /// refused so that saving never overwrites a file that is not ours.
-    static func readLines(_ path: String) -> ReadResult {
+    static func readEntries(_ path: String) -> ReadResult {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let code = errno
@@ -145,7 +151,32 @@ final class History {
         guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else {
             return .failure("history file \(path) is not UTF-8 text; history will not be saved")
         }
-        return .success(text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init))
+        return .success(entries(of: text))
+    }
+
+    /// The entries of a history file's text: a line ending in "\r" goes on into the next.
+    static func entries(of text: String) -> [String] {
+        var result: [String] = []
+        var entry: [String] = []
+        var pieces = lines(of: text)
+        if pieces.last == "" { pieces.removeLast() }  // after the last line's "\n"
+        for var line in pieces {
+            let continues = line.unicodeScalars.last == "\r"
+            if continues { line.unicodeScalars.removeLast() }
+            entry.append(line)
+            if continues { continue }
+            let joined = entry.joined(separator: "\n")
+            entry.removeAll()
+            if !joined.isEmpty { result.append(joined) }
+        }
+        if !entry.isEmpty { result.append(entry.joined(separator: "\n")) }
+        return result
+    }
+
+    /// `text` cut at every "\n"; unlike a split at the Character "\n", this also cuts "\r\n",
+    /// which Swift counts as one Character.
+    static func lines(of text: String) -> [String] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(Substring($0)) }
     }
 
     /// Consecutive duplicates dropped, the newest `capacity` entries kept.

@@ -84,13 +84,11 @@ final class REPL {
             write("\n")
             if pending.isEmpty { return 0 }
             // Ctrl-D inside an unfinished input abandons it rather than the whole session.
-            pending.removeAll()
-            blankLines = 0
+            abandonPending()
             return nil
         case .interrupted:
             write("\n")
-            pending.removeAll()
-            blankLines = 0
+            abandonPending()
             return nil
         case .line(let line):
             return handle(line)
@@ -100,13 +98,12 @@ final class REPL {
     /// Takes one line typed at either prompt.
     func handle(_ line: String) -> Int32? {
         let trimmed = line.trimmingWhitespace
-        if !trimmed.isEmpty {
-            reader.addHistory(line)
-            history?.add(line)
-        }
         if pending.isEmpty {
             if trimmed.isEmpty { return nil }
-            if trimmed.hasPrefix(":") { return perform(ReplCommand.parse(trimmed)) }
+            if trimmed.hasPrefix(":") {
+                remember([line])
+                return perform(ReplCommand.parse(trimmed))
+            }
         }
         pending.append(line)
         let source = pending.joined(separator: "\n")
@@ -117,10 +114,31 @@ final class REPL {
             if blankLines < 2 { return nil }
         }
         // Invalid input runs at once so its diagnostic shows instead of another `..>`.
+        remember(pending)
         pending.removeAll()
         blankLines = 0
         show(execute { engine.run(source) })
         return nil
+    }
+
+    /// An input enters history whole, its lines joined by newlines, so that Up brings back a
+    /// function of five lines as one entry to edit and run again (as Python's REPL does).
+    private func remember(_ lines: [String]) {
+        var lines = lines
+        // The blank lines that gave up on an unfinished input are not part of it.
+        while let last = lines.last, last.allSatisfy(\.isWhitespace) { lines.removeLast() }
+        guard !lines.isEmpty else { return }
+        let entry = lines.joined(separator: "\n")
+        reader.addHistory(entry)
+        history?.add(entry)
+    }
+
+    /// Ctrl-C or Ctrl-D at `..>`: the input is dropped, but what was typed stays in history so
+    /// that a mistake in its third line costs one Up-arrow, not the first two lines again.
+    private func abandonPending() {
+        remember(pending)
+        pending.removeAll()
+        blankLines = 0
     }
 
     private func execute(_ body: () -> ReplResult) -> ReplResult {
@@ -172,7 +190,10 @@ final class REPL {
             let shown = count.map { Array(entries.suffix($0)) } ?? entries
             let first = entries.count - shown.count + 1
             var text = ""
-            for (i, entry) in shown.enumerated() { text += "\(pad(first + i, to: 5))  \(entry)\n" }
+            for (i, entry) in shown.enumerated() {
+                // The lines of a multi-line entry line up under its first.
+                text += "\(pad(first + i, to: 5))  " + History.lines(of: entry).joined(separator: "\n       ") + "\n"
+            }
             write(text)
         case .quit:
             return 0

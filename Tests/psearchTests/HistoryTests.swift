@@ -52,6 +52,22 @@ import Testing
         #expect(mode == 0o600)
     }
 
+    @Test func aMultiLineEntryRoundTripsThroughTheFile() {
+        let scratch = Scratch()
+        let path = scratch.folder + "/history"
+        let (history, _) = open(path)
+        history.add("fn f(x) {\n\n  return x\n}")
+        // A carriage return typed at the end of a line must not read back as a line break.
+        history.add("print(\"a\\n\")\r")
+        history.add("1")
+        #expect(Array(scratch.read(path).utf8) == Array("fn f(x) {\r\n\r\n  return x\r\n}\nprint(\"a\\n\")\n1\n".utf8))
+        let (again, _) = open(path)
+        #expect(again.entries == ["fn f(x) {\n\n  return x\n}", "print(\"a\\n\")", "1"])
+        // A file cut off inside an entry keeps what it has.
+        let cut = scratch.write("cut", Data("a\nb\r\nc\r\n".utf8))
+        #expect(open(cut).0.entries == ["a", "b\nc"])
+    }
+
     @Test func reloadsWhatAPreviousSessionSaved() {
         let scratch = Scratch()
         let path = scratch.folder + "/history"

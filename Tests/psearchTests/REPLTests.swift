@@ -134,10 +134,19 @@ import Testing
         #expect(engine.runs == ["f(\n:vars\n)"])
     }
 
-    @Test func everyNonBlankLineGoesToHistoryIncludingCommands() {
-        let (repl, _, reader, _) = session([.line("fn f() {"), .line(""), .line("}"), .line(":vars")])
+    @Test func anInputGoesToHistoryWholeAndCommandsToo() {
+        let (repl, _, reader, _) = session([.line("fn f() {"), .line(""), .line("}"), .line(":vars"), .line("   "), .line("1")])
         _ = repl.run()
-        #expect(reader.history == ["fn f() {", "}", ":vars"])
+        #expect(reader.history == ["fn f() {\n\n}", ":vars", "1"])
+    }
+
+    @Test func anAbandonedInputStaysInHistory() {
+        let (repl, engine, reader, _) = session([.line("fn f() {"), .line("  1 +"), .interrupted, .line("f(1,"), .end,
+                                                 .line("g(2,"), .line(""), .line("")])
+        _ = repl.run()
+        #expect(engine.runs == ["g(2,\n\n"])
+        // The blank lines that gave up on `g(2,` are not part of its entry.
+        #expect(reader.history == ["fn f() {\n  1 +", "f(1,", "g(2,"])
     }
 }
 
@@ -239,5 +248,17 @@ import Testing
         _ = repl.run()
         #expect(out.contains("    3  c\n    4  :history 2\n"))
         #expect(!out.contains("    2  b"))
+    }
+
+    @Test func aMultiLineEntryListsItsLinesUnderItsFirst() throws {
+        let folder = NSTemporaryDirectory() + "psearch-repl-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let history = History(path: folder + "/history", warn: { _ in })
+        var out = ""
+        let reader = ScriptedReader([.line("fn f() {"), .line("  return 1"), .line("}"), .line(":history")])
+        let repl = REPL(engine: FakeEngine(), reader: reader, history: history,
+                        write: { out += $0 }, writeError: { _ in })
+        _ = repl.run()
+        #expect(out.contains("    1  fn f() {\n         return 1\n       }\n    2  :history\n"))
     }
 }
