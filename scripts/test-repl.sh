@@ -270,10 +270,22 @@ tmx paste-buffer -b paste -t e2e
 wait_for "21"
 ok "a pasted multi-line block runs"
 
+# With bracketed paste (-p: the markers psearch asked the terminal for) a pasted Tab is text,
+# not a completion; a Tab typed afterwards completes again.
+tmx set-buffer -b tabs -- $'fn quad(n) {\n\tlet m = n * 4\n\treturn m\n}\nquad(1234)\n'
+tmx paste-buffer -p -b tabs -t e2e
+wait_for "4936"
+screen | grep -q "accuracy" && fail "a pasted Tab must not list completions"
+type_text "learning_r"; keys Tab
+last_line_is "ps> learning_rate"
+keys C-u
+ok "a pasted block keeps its Tabs (bracketed paste); a typed Tab still completes"
+
 type_text ":quit"; keys Enter
 status=$(exit_status)
 [[ $status == 0 ]] || fail ":quit should exit 0, got $status"
 grep -qx 'learning_rate \* 5' "$history_file" || fail "session 2 did not append to history"
+grep -qx $'\tlet m = n \\* 4\r' "$history_file" || fail "the pasted Tab should be in the history entry"
 ok ":quit exits 0 and session 2 appended to the history"
 
 # --- vi mode from the user's editrc ---------------------------------------------------------

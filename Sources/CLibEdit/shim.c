@@ -125,8 +125,15 @@ void ps_tty_restore(int fd) {
     if (saved_tty_fd == fd) tcsetattr(fd, TCSANOW, &saved_tty);
 }
 
+static volatile sig_atomic_t paste_mode_on = 0;
+static const char paste_mode_off[] = "\033[?2004l";
+
 static void restore_and_die(int sig) {
     if (saved_tty_fd >= 0) tcsetattr(saved_tty_fd, TCSANOW, &saved_tty);
+    if (paste_mode_on) {
+        ssize_t written = write(STDOUT_FILENO, paste_mode_off, sizeof paste_mode_off - 1);
+        (void)written;  // dying anyway
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -196,35 +203,104 @@ int ps_el_take_woken(void) {
     return woken;
 }
 
+// Bracketed paste (xterm's mode 2004, which tmux, GNOME Terminal, iTerm2 and the rest follow):
+// while it is on, the terminal wraps pasted text in ESC[200~ ... ESC[201~. The reader takes the
+// markers out and remembers whether it is inside a paste, so that a pasted Tab is inserted as
+// text instead of listing completions. A paste of several lines spans several reads.
+static volatile sig_atomic_t in_paste = 0;
+
+void ps_paste_mode(int on) {
+    fputs(on ? "\033[?2004h" : paste_mode_off, stdout);
+    fflush(stdout);
+    paste_mode_on = on;
+}
+
+int ps_el_pasting(void) { return in_paste; }
+
+// Bytes read while looking for a marker that turned out not to be one, given back in order.
+static unsigned char pushed[16];
+static size_t pushed_at = 0, pushed_end = 0;
+
+// One byte of stdin, given-back bytes first: 1, 0 at end of input, -1 on an error or on the
+// wake-up (read_woken set, errno EINTR).
+static int next_byte(unsigned char *byte) {
+    if (pushed_at < pushed_end) {
+        *byte = pushed[pushed_at++];
+        return 1;
+    }
+    for (;;) {
+        int ready = ps_wait_input(STDIN_FILENO);
+        if (ready == 0) {
+            read_woken = 1;
+            errno = EINTR;
+            return -1;
+        }
+        if (ready < 0) return -1;
+        ssize_t n = read(STDIN_FILENO, byte, 1);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return -1;
+        }
+        return (int)n;
+    }
+}
+
+// The next byte if one comes within 50 ms. A terminal writes a marker in one piece, but a pty,
+// tmux or ssh may split it; a lone Esc typed by hand waits this long at most.
+static int byte_soon(unsigned char *byte) {
+    if (pushed_at < pushed_end) {
+        *byte = pushed[pushed_at++];
+        return 1;
+    }
+    struct pollfd fd = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&fd, 1, 50) != 1) return 0;
+    return read(STDIN_FILENO, byte, 1) == 1;
+}
+
+// Called after an ESC: takes the rest of ESC[200~ or ESC[201~ and returns 1, or gives back
+// what it read (an arrow key's ESC[A, say) and returns 0.
+static int take_paste_marker(void) {
+    unsigned char got[5];
+    size_t n = 0;
+    while (n < sizeof got) {
+        unsigned char b;
+        if (!byte_soon(&b)) break;
+        got[n++] = b;
+        int fits = n == 1 ? b == '[' : n == 2 ? b == '2' : n == 3 ? b == '0' : n == 4 ? (b == '0' || b == '1') : b == '~';
+        if (!fits) break;
+        if (n == sizeof got) {
+            in_paste = got[3] == '0';
+            return 1;
+        }
+    }
+    // What is still waiting to be given back goes after these bytes (each part is at most the
+    // five bytes of one marker's tail, so both fit).
+    unsigned char rest[sizeof pushed];
+    size_t left = pushed_end - pushed_at;
+    memcpy(rest, pushed + pushed_at, left);
+    memcpy(pushed, got, n);
+    memcpy(pushed + n, rest, left);
+    pushed_at = 0;
+    pushed_end = n + left;
+    return 0;
+}
+
 // libedit's read_char, but waiting on the wake-up pipe too: one character of stdin decoded
 // from UTF-8 (or the locale's encoding), 0 at end of input, -1 with errno EINTR on Ctrl-C.
+// Paste markers never reach libedit.
 static int read_char_or_wake(EditLine *el, wchar_t *out) {
     (void)el;
     char bytes[MB_LEN_MAX];
     size_t have = 0;
     for (;;) {
-        int ready = ps_wait_input(STDIN_FILENO);
-        if (ready == 0) {
-            read_woken = 1;
+        unsigned char byte;
+        int got = next_byte(&byte);
+        if (got <= 0) {
             *out = L'\0';
-            errno = EINTR;
-            return -1;
+            return got;
         }
-        if (ready < 0) {
-            *out = L'\0';
-            return -1;
-        }
-        ssize_t n = read(STDIN_FILENO, bytes + have, 1);
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) continue;
-            *out = L'\0';
-            return -1;
-        }
-        if (n == 0) {
-            *out = L'\0';
-            return 0;
-        }
-        have += 1;
+        if (have == 0 && byte == 0x1b && take_paste_marker()) continue;
+        bytes[have++] = (char)byte;
         for (;;) {
             mbstate_t state;
             memset(&state, 0, sizeof state);

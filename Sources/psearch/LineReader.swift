@@ -180,7 +180,11 @@ final class LibEditLineReader: LineReader {
         Interrupt.clear()
         if let delay = Self.testDelay { usleep(delay) }
         var count: Int32 = 0
+        // Only while reading: a program's own output and a psearch killed mid-run leave the
+        // terminal as it was.
+        if hasTerminal { ps_paste_mode(1) }
         let got = ps_el_gets(editor, &count)
+        if hasTerminal { ps_paste_mode(0) }
         quietTerminal()
         guard let text = got, count > 0 else {
             // After a signal el_gets looks just like end of input; the wake-up tells them apart.
@@ -221,6 +225,11 @@ final class LibEditLineReader: LineReader {
 
     /// The Tab handler: completes the common prefix, or lists the candidates when there is none.
     fileprivate func completeWord() -> UInt8 {
+        // Tab-indented code pasted at the prompt keeps its tabs.
+        if ps_el_pasting() != 0 {
+            ps_el_insert(editor, "\t")
+            return UInt8(CC_REFRESH)
+        }
         var cursor: Int32 = 0
         var length: Int32 = 0
         guard let buffer = ps_el_line(editor, &cursor, &length) else { return UInt8(CC_ERROR) }

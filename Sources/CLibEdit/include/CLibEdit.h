@@ -71,5 +71,9 @@ int ps_wait_input(int fd);
 int ps_el_wait_on_wake(EditLine *el);
 /// Whether the last el_gets ended on a wake-up; clears it.
 int ps_el_take_woken(void);
+/// Turns the terminal's bracketed paste mode on or off (a SIGTERM or SIGHUP turns it off too).
+void ps_paste_mode(int on);
+/// Whether the characters being read come from a paste (between ESC[200~ and ESC[201~).
+int ps_el_pasting(void);
 
 #endif
