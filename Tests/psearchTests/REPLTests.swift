@@ -237,28 +237,26 @@ import Testing
 }
 
 @Suite struct HistoryCommandTests {
-    @Test func listsTheLastEntriesNumbered() throws {
+    /// What a session of `lines` with a fresh history file writes.
+    func output(of lines: [String]) -> String {
         let folder = NSTemporaryDirectory() + "psearch-repl-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let history = History(path: folder + "/history", warn: { _ in })
         var out = ""
-        let reader = ScriptedReader([.line("a"), .line("b"), .line("c"), .line(":history 2")])
-        let repl = REPL(engine: FakeEngine(), reader: reader, history: history,
+        let repl = REPL(engine: FakeEngine(), reader: ScriptedReader(lines.map { .line($0) }), history: history,
                         write: { out += $0 }, writeError: { _ in })
         _ = repl.run()
+        return out
+    }
+
+    @Test func listsTheLastEntriesNumbered() {
+        let out = output(of: ["a", "b", "c", ":history 2"])
         #expect(out.contains("    3  c\n    4  :history 2\n"))
         #expect(!out.contains("    2  b"))
     }
 
-    @Test func aMultiLineEntryListsItsLinesUnderItsFirst() throws {
-        let folder = NSTemporaryDirectory() + "psearch-repl-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let history = History(path: folder + "/history", warn: { _ in })
-        var out = ""
-        let reader = ScriptedReader([.line("fn f() {"), .line("  return 1"), .line("}"), .line(":history")])
-        let repl = REPL(engine: FakeEngine(), reader: reader, history: history,
-                        write: { out += $0 }, writeError: { _ in })
-        _ = repl.run()
+    @Test func aMultiLineEntryListsItsLinesUnderItsFirst() {
+        let out = output(of: ["fn f() {", "  return 1", "}", ":history"])
         #expect(out.contains("    1  fn f() {\n         return 1\n       }\n    2  :history\n"))
     }
 }
