@@ -208,10 +208,16 @@ wait_for "did you mean ':help'?"
 ok "unknown command suggests the closest"
 
 type_text ":vars"; keys Enter
-wait_for "greeting"
+# The words the commands print, not their echoes (an earlier wait on ":vars" matched the typed
+# line and raced the listing).
+wait_for "greeting: string"
 type_text ":history 2"; keys Enter
-wait_for ":vars"
-screen | grep -qE '^ +[0-9]+  :history 2$' || fail ":history should list the last two entries"
+deadline=$(( $(now_ms) + 5000 ))
+until screen | grep -qE '^ +[0-9]+  :history 2$'; do
+    (( $(now_ms) < deadline )) || fail ":history should list the last two entries"
+    sleep 0.02
+done
+screen | grep -qE '^ +[0-9]+  :vars$' || fail ":history should list :vars before itself"
 ok ":vars and :history"
 
 keys C-d
