@@ -69,12 +69,17 @@ extension Builtins {
                             example: "digits().n", params: [])) { _ in
             try dataValue(origin: "digits") { () throws(DataError) in try Generators.digits() }
         },
-        Builtin(BuiltinSpec("load", "load(file, label:)",
-                            "a dataset from a CSV file with a header row: numeric columns are features, the label column the classes",
-                            example: "load(\"Tests/PsearchLangTests/cases/data/pets.csv\", label: \"species\")", params: ["file", "label"])) { c in
+        Builtin(BuiltinSpec("load", "load(file, label:, kind:, header: true)",
+                            "a dataset from a CSV file: numeric columns are features, the label column the classes (or the targets with kind: \"regression\")",
+                            example: "load(\"Tests/PsearchLangTests/cases/data/pets.csv\", label: \"species\")",
+                            params: ["file", "label", "kind", "header"], min: 2)) { c in
             let path = try c.string("file")
             let label = try c.string("label")
-            return try dataValue(origin: path) { () throws(DataError) in try CSVLoader.load(path: path, label: label) }
+            let kind = c.value("kind") == nil ? nil : Dataset.Kind(rawValue: try c.choice("kind", ["classification", "regression"], default: "classification"))
+            let header = try c.bool("header", default: true)
+            return try dataValue(origin: path) { () throws(DataError) in
+                try CSVLoader.load(path: path, label: label, header: header, kind: kind)
+            }
         },
         Builtin(BuiltinSpec("split", "split(data, test: 0.2, seed:)",
                             "shuffle and split a dataset into {train, test}, a fraction test of the rows in test",
