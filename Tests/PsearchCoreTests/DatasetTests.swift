@@ -68,17 +68,20 @@ import Testing
         try CSVLoader.parse(text: text, name: "t.csv", label: label)
     }
 
-    @Test func stringLabelsInOrderOfFirstAppearance() throws {
-        let d = try parse("a,b,species,name\n1,2,setosa,x\n3,4.5,virginica,y\n5,6,setosa,z\n")
+    @Test func stringLabelsSorted() throws {
+        let d = try parse("a,b,species,name\n1,2,virginica,x\n3,4.5,setosa,y\n5,6,virginica,z\n")
         #expect(d.classNames == ["setosa", "virginica"])
-        #expect(d.y == [0, 1, 0])
+        #expect(d.y == [1, 0, 1])
         #expect(d.featureNames == ["a", "b"])  // "name" is not numeric: skipped
         #expect(d.X == Tensor(shape: [3, 2], data: [1, 2, 3, 4.5, 5, 6]))
     }
 
     @Test func numericLabels() throws {
         let ints = try parse("x,y\n1,3\n2,1\n3,3\n", label: "y")
-        #expect(ints.kind == .classification && ints.classNames == ["1", "3"] && ints.y == [1, 0, 1])
+        // 0 ... 999 are their own ids, so a class absent from one file shifts no other.
+        #expect(ints.kind == .classification && ints.classNames == ["0", "1", "2", "3"] && ints.y == [3, 1, 3])
+        let wide = try parse("x,y\n1,-3\n2,1000\n3,-3\n4,+7\n", label: "y")
+        #expect(wide.classNames == ["-3", "7", "1000"] && wide.y == [0, 2, 0, 1])
         let reals = try parse("x,y\n1,0.5\n2,1.5\n", label: "y")
         #expect(reals.kind == .regression && reals.y == [0.5, 1.5])
         let forced = try CSVLoader.parse(text: "x,y\n1,3\n2,1\n", name: "t.csv", label: "y", kind: .regression)
@@ -104,6 +107,44 @@ import Testing
             try parse("a,b\n1,2\n")
         }
         #expect("\(DataError.csv(path: "t.csv", line: 4, column: "b", message: "'abc' is not a number"))" == "t.csv:4: column 'b': 'abc' is not a number")
+    }
+
+    @Test func numbersAreDecimalOnly() {
+        for s in ["1", "-2.5", "+3", ".5", "5.", "1e3", "1E-2", "-0", "007"] { #expect(CSVLoader.number(s) != nil, "\(s)") }
+        for s in ["0x1A", "1_000", "inf", "nan", "Infinity", "", ".", "e3", "1e", "1e+", "1.2.3", "--1", "1 2", "١"] {
+            #expect(CSVLoader.number(s) == nil, "\(s)")
+        }
+    }
+
+    @Test func delimiterIsSniffed() {
+        #expect(CSVLoader.sniff("a;b;c\n1,5;2;3\n") == ";")
+        #expect(CSVLoader.sniff("a\tb\n1\t2\n") == "\t")
+        #expect(CSVLoader.sniff("a,b\n1,2\n") == ",")
+        #expect(CSVLoader.sniff("\"x;y\",b\n1,2\n") == ",")
+        #expect(CSVLoader.sniff("abc\n1\n") == ",")
+    }
+
+    @Test func lineNumbersCountNewlinesInQuotedFields() {
+        #expect(throws: DataError.csv(path: "t.csv", line: 6, column: "a", message: "'x' is not a number")) {
+            try parse("n,a,species\r\n\"u\r\nv\",1,p\r\n\"w\n\",2,q\r\nz,x,p\r\n")
+        }
+        #expect(throws: DataError.csv(path: "t.csv", line: 4, column: "a", message: "'x' is not a number")) {
+            try parse("a,species\n\n1,p\nx,q\n")
+        }
+    }
+
+    @Test func fixedClassesAndLike() throws {
+        let train = try parse("a,b,species\n1,2,pos\n3,4,neg\n")
+        var o = CSVLoader.Options(label: "species")
+        o.like = train
+        let test = try CSVLoader.parse(text: "b,species,a,extra\n5,neg,6,7\n", name: "t.csv", options: o)
+        #expect(test.featureNames == ["a", "b"] && test.X.data == [6, 5] && test.y == [0])
+        #expect(throws: DataError.csv(path: "t.csv", line: 1, column: nil, message: "no feature column 'a', which the dataset it is read like has (columns: b, species)")) {
+            try CSVLoader.parse(text: "b,species\n5,neg\n", name: "t.csv", options: o)
+        }
+        var c = CSVLoader.Options(label: "y")
+        c.classes = ["0", "1", "2"]
+        #expect(try CSVLoader.parse(text: "x,y\n1,2.0\n2,0\n", name: "t.csv", options: c).y == [2, 0])
     }
 
     @Test func loadsAFile() throws {

@@ -3,23 +3,69 @@ import Foundation
 
 /// Reads CSV files into datasets, parsing with yaslab/CSV.swift (RFC 4180 quoting).
 ///
-/// Rules: the first row is the header (unless `header: false`, when columns are named c0, c1,
-/// ...). Columns holding at least one number become features; all-text columns other than the
-/// label are skipped (their names are left out of `featureNames`). A non-number or an empty
-/// cell in a feature column, or a row with the wrong number of fields, is an error naming the
-/// file, line and column. Blank lines are skipped.
+/// Rules, chosen to agree with pandas.read_csv where both read a file:
+/// - The first row is the header (unless `header: false`, when columns are named c0, c1, ...).
+///   A UTF-8 byte-order mark is dropped; blank lines are skipped; CRLF and LF both end lines.
+/// - The delimiter is given, or sniffed from the header line: the first of `,` tab `;` `|`
+///   that occurs in it as often as in each of the next lines (`,` when none does).
+/// - A number is decimal only: `[+-]digits[.digits][e[+-]digits]` (or `.5`, `5.`); `0x1A`,
+///   `1_000` and `inf` are text here, as `0x1A` and `1_000` are in pandas.
+/// - A cell equal to one of the NA spellings (pandas' defaults, or `na:`) or empty is missing.
+/// - Columns holding at least one number become features; other columns but the label are
+///   skipped (their names are left out of `featureNames`). In a feature column, a missing
+///   cell, an infinite number or text is an error naming the file, line and column: a model
+///   cannot learn from nan, and scikit-learn refuses it too.
+/// - The label column of a classification: whole numbers 0 ... 999 are their own class ids
+///   (names "0" up to the largest), so a class missing from one file shifts no other; other
+///   whole numbers (exact as integers, so 2^53 and 2^53 + 1 differ) and text are sorted (as
+///   scikit-learn's LabelEncoder does) and numbered in that order. `classes:` fixes the list,
+///   and a label outside it is an error naming it.
+/// - A label column holding a number that is not whole makes a regression; `kind:` overrides.
+/// - `like:` takes kind, classes and feature columns (by name) from another dataset, so a
+///   test file is read as its train file was.
 ///
-/// The label column: strings become class ids in order of first appearance. A label column
-/// whose values are all integers (like digits' 0..9) is a classification with the distinct
-/// values sorted numerically as class names; any non-integer number makes it a regression on
-/// those targets. `kind:` overrides the guess.
-///
-/// Line numbers count one line per record, so a quoted field spanning lines shifts them.
+/// Line numbers are lines of the file: a quoted field spanning lines counts its newlines.
 public enum CSVLoader {
+    /// How to read a file; the defaults read most files.
+    public struct Options: Sendable {
+        /// The label column's name (c0, c1, ... without a header).
+        public var label: String
+        public var header: Bool = true
+        /// Classification or regression; nil guesses from the label column.
+        public var kind: Dataset.Kind? = nil
+        /// The class names in id order; nil derives them from the labels.
+        public var classes: [String]? = nil
+        /// The field separator; nil sniffs it.
+        public var delimiter: Unicode.Scalar? = nil
+        /// The cells read as missing (besides the empty cell).
+        public var na: Set<String> = CSVLoader.pandasNA
+        /// A dataset whose kind, classes and feature columns this file must follow.
+        public var like: Dataset? = nil
+
+        public init(label: String) { self.label = label }
+    }
+
+    /// pandas.read_csv's default `na_values` (pandas 2.x).
+    public static let pandasNA: Set<String> = [
+        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    ]
+
+    /// The separators `delimiter:` may be and sniffing tries, in order of preference.
+    public static let sniffed: [Unicode.Scalar] = [",", "\t", ";", "|"]
+
     /// Loads `path` with `label` as the label column.
     public static func load(
         path: String, label: String, header: Bool = true, kind: Dataset.Kind? = nil
     ) throws(DataError) -> Dataset {
+        var o = Options(label: label)
+        o.header = header
+        o.kind = kind
+        return try load(path: path, options: o)
+    }
+
+    /// Loads `path` as `options` say.
+    public static func load(path: String, options: Options) throws(DataError) -> Dataset {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -27,7 +73,17 @@ public enum CSVLoader {
             throw .cannotRead(path: path, reason: FileManager.default.fileExists(atPath: path)
                 ? "not readable as UTF-8 text" : "no such file")
         }
-        return try parse(text: text, name: path, label: label, header: header, kind: kind)
+        return try parse(text: text, name: path, options: options)
+    }
+
+    /// Parses CSV text; `name` is the file name used in error messages.
+    public static func parse(
+        text: String, name: String, label: String, header: Bool = true, kind: Dataset.Kind? = nil
+    ) throws(DataError) -> Dataset {
+        var o = Options(label: label)
+        o.header = header
+        o.kind = kind
+        return try parse(text: text, name: name, options: o)
     }
 
     @inline(__always)
@@ -44,48 +100,126 @@ public enum CSVLoader {
         return String(s[start...end])
     }
 
-    /// Parses CSV text; `name` is the file name used in error messages.
-    public static func parse(
-        text: String, name: String, label: String, header: Bool = true, kind: Dataset.Kind? = nil
-    ) throws(DataError) -> Dataset {
+    /// Line breaks inside a field: LF, CRLF and a lone CR each count one.
+    private static func newlines(in s: String) -> Int {
+        var n = 0
+        var afterCR = false
+        for b in s.utf8 {
+            if b == 0x0A { if !afterCR { n += 1 } } else if b == 0x0D { n += 1 }
+            afterCR = b == 0x0D
+        }
+        return n
+    }
+
+    /// A decimal number, or nil: `[+-]` digits with an optional fraction and exponent. Swift's
+    /// `Double(_:)` also takes hex, `nan` and `inf`, which pandas (and a reader) take as text.
+    public static func number(_ s: String) -> Double? {
+        var digits = 0, fraction = 0
+        var it = s.utf8.makeIterator()
+        var c = it.next()
+        if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { c = it.next() }
+        while let b = c, b >= 0x30 && b <= 0x39 { digits += 1; c = it.next() }
+        if c == UInt8(ascii: ".") {
+            c = it.next()
+            while let b = c, b >= 0x30 && b <= 0x39 { fraction += 1; c = it.next() }
+        }
+        guard digits + fraction > 0 else { return nil }
+        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            c = it.next()
+            if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { c = it.next() }
+            var exponent = 0
+            while let b = c, b >= 0x30 && b <= 0x39 { exponent += 1; c = it.next() }
+            guard exponent > 0 else { return nil }
+        }
+        guard c == nil else { return nil }
+        return Double(s)
+    }
+
+    /// The separator: the first candidate as frequent in the header line as in each of the
+    /// next few lines (outside quotes), else `,`.
+    static func sniff(_ text: Substring) -> Unicode.Scalar {
+        var lines: [[Unicode.Scalar: Int]] = []
+        var counts: [Unicode.Scalar: Int] = [:]
+        var quoted = false
+        for u in text.unicodeScalars {
+            if u == "\"" { quoted.toggle() }
+            if quoted { continue }
+            if u == "\n" || u == "\r" {
+                if !counts.isEmpty || !lines.isEmpty { lines.append(counts) }
+                counts = [:]
+                if lines.count == 6 { break }
+            } else if sniffed.contains(u) {
+                counts[u, default: 0] += 1
+            }
+        }
+        if lines.count < 6 { lines.append(counts) }
+        let rows = lines.filter { !$0.isEmpty }
+        guard let head = rows.first else { return "," }
+        for d in sniffed {
+            guard let n = head[d], n > 0 else { continue }
+            if rows.dropFirst().allSatisfy({ $0[d] == n }) { return d }
+        }
+        return sniffed.first { head[$0] != nil } ?? ","
+    }
+
+    /// Parses CSV text as `o` says; `name` is the file name used in error messages.
+    public static func parse(text: String, name: String, options o: Options) throws(DataError) -> Dataset {
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        let delimiter = o.delimiter ?? sniff(body.prefix(64 * 1024))
         let reader: CSVReader
         do {
             // The reader's own trimming goes through NSString and took 60% of loading 100,000
             // rows; fields are trimmed below, and only those with spaces at an end.
-            reader = try CSVReader(string: text, hasHeaderRow: false, trimFields: false)
+            reader = try CSVReader(string: String(body), hasHeaderRow: false, trimFields: false, delimiter: delimiter)
         } catch {
             throw .csv(path: name, line: 1, column: nil, message: "cannot parse: \(error)")
         }
-        var line = 0
+        var line = 1
         var columns: [String]? = nil
         var rows: [(line: Int, fields: [String])] = []
         while var fields = reader.next() {
+            let start = line
+            for i in fields.indices {
+                line += newlines(in: fields[i])
+                if needsTrim(fields[i]) { fields[i] = trimmed(fields[i]) }
+            }
             line += 1
-            for i in fields.indices where needsTrim(fields[i]) { fields[i] = trimmed(fields[i]) }
             if fields.count == 1 && fields[0].isEmpty { continue }
             if columns == nil {
-                if header {
+                if o.header {
                     columns = fields
                     continue
                 }
                 columns = (0..<fields.count).map { "c\($0)" }
             }
-            rows.append((line, fields))
+            rows.append((start, fields))
         }
         if let error = reader.error {
             throw .csv(path: name, line: line, column: nil, message: "cannot parse: \(error)")
         }
         guard let columns else { throw .empty("'\(name)'") }
-        guard let labelIndex = columns.firstIndex(of: label) else {
-            throw .missingLabelColumn(path: name, label: label, columns: columns)
+        guard let labelIndex = columns.firstIndex(of: o.label) else {
+            throw .missingLabelColumn(path: name, label: o.label, columns: columns)
         }
         guard let first = rows.first else { throw .empty("'\(name)' (no data rows)") }
         for row in rows where row.fields.count != columns.count {
             throw .csv(path: name, line: row.line, column: nil,
                        message: "expected \(columns.count) fields, found \(row.fields.count)")
         }
-        // A column with any number in it is numeric; its other cells must then be numbers too.
-        let featureIndices = columns.indices.filter { j in j != labelIndex && rows.contains { Double($0.fields[j]) != nil } }
+
+        let featureIndices: [Int]
+        if let like = o.like {
+            featureIndices = try like.featureNames.map { (f: String) throws(DataError) -> Int in
+                guard let j = columns.firstIndex(of: f), j != labelIndex else {
+                    throw .csv(path: name, line: 1, column: nil,
+                               message: "no feature column '\(f)', which the dataset it is read like has (columns: \(columns.joined(separator: ", ")))")
+                }
+                return j
+            }
+        } else {
+            // A column with any number in it is numeric; its other cells must then be numbers too.
+            featureIndices = columns.indices.filter { j in j != labelIndex && rows.contains { number($0.fields[j]) != nil } }
+        }
         guard !featureIndices.isEmpty else {
             throw .csv(path: name, line: first.line, column: nil, message: "no numeric feature columns")
         }
@@ -97,57 +231,135 @@ public enum CSVLoader {
         for row in rows {
             for j in featureIndices {
                 let cell = row.fields[j]
-                guard let v = Double(cell) else {
-                    throw .csv(path: name, line: row.line, column: columns[j],
-                               message: cell.isEmpty ? "missing value" : "'\(cell)' is not a number")
+                guard let v = number(cell), v.isFinite else {
+                    throw .csv(path: name, line: row.line, column: columns[j], message: cell.isEmpty ? "missing value"
+                        : o.na.contains(cell) ? "missing value ('\(cell)'): drop the row or fill the cell before training"
+                        : Double(cell)?.isInfinite == true ? "'\(cell)' is infinite: a model cannot learn from it" : "'\(cell)' is not a number")
                 }
                 x.append(v)
             }
             let l = row.fields[labelIndex]
-            guard !l.isEmpty else {
-                throw .csv(path: name, line: row.line, column: label, message: "missing label")
+            guard !l.isEmpty && !o.na.contains(l) else {
+                throw .csv(path: name, line: row.line, column: o.label, message: l.isEmpty ? "missing label" : "missing label ('\(l)')")
             }
             rawLabels.append(l)
         }
 
-        let numeric = rawLabels.map { Double($0) }
-        let allNumeric = numeric.allSatisfy { $0 != nil && $0!.isFinite }
-        let allIntegers = allNumeric && numeric.allSatisfy { $0! == $0!.rounded() }
-        let chosen = kind ?? (allNumeric && !allIntegers ? .regression : .classification)
-
+        let labels = Labels(rawLabels)
+        let kind = o.like?.kind ?? o.kind ?? (o.classes != nil || labels.allWhole ? .classification : labels.numbers != nil ? .regression : .classification)
         var y = [Double]()
         var names = [String]()
-        switch chosen {
+        switch kind {
         case .regression:
-            for (i, v) in numeric.enumerated() {
-                guard let v else {
-                    throw .csv(path: name, line: rows[i].line, column: label,
-                               message: "'\(rawLabels[i])' is not a number (regression target)")
+            for (i, l) in rawLabels.enumerated() {
+                guard let v = number(l), v.isFinite else {
+                    throw .csv(path: name, line: rows[i].line, column: o.label,
+                               message: "'\(l)' is not a finite number (regression target)")
                 }
                 y.append(v)
             }
         case .classification:
-            if allIntegers {
-                let distinct = Array(Set(numeric.map { $0! })).sorted()
-                let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
-                names = distinct.map { String(Int($0)) }
-                y = numeric.map { Double(index[$0!]!) }
-            } else {
-                var index = [String: Int]()
-                for l in rawLabels {
-                    if let id = index[l] {
-                        y.append(Double(id))
-                    } else {
-                        index[l] = names.count
-                        y.append(Double(names.count))
-                        names.append(l)
-                    }
+            if let fixed = o.like?.classNames ?? o.classes {
+                names = fixed
+                y = try labels.ids(in: fixed) { (i: Int) throws(DataError) -> Never in
+                    let known = fixed.count <= 10 ? fixed.joined(separator: ", ") : fixed.prefix(10).joined(separator: ", ") + ", ..."
+                    throw .csv(path: name, line: rows[i].line, column: o.label,
+                               message: "label '\(rawLabels[i])' is not one of the \(fixed.count) classes (\(known))")
                 }
+            } else {
+                (names, y) = labels.classes()
             }
         }
         return try Dataset(
-            X: Tensor(shape: [rows.count, featureIndices.count], data: x), y: y, kind: chosen,
+            X: Tensor(shape: [rows.count, featureIndices.count], data: x), y: y, kind: kind,
             classNames: names, featureNames: featureIndices.map { columns[$0] })
+    }
+}
+
+/// A label column's cells and how they read as classes.
+struct Labels {
+    let raw: [String]
+    /// Every cell as a finite number, or nil when one is not.
+    let numbers: [Double]?
+    /// Every cell is a whole number.
+    let allWhole: Bool
+
+    init(_ raw: [String]) {
+        self.raw = raw
+        var numbers: [Double]? = []
+        for l in raw {
+            guard let v = CSVLoader.number(l), v.isFinite else { numbers = nil; break }
+            numbers!.append(v)
+        }
+        self.numbers = numbers
+        allWhole = numbers?.allSatisfy { $0 == $0.rounded() } ?? false
+    }
+
+    /// A whole-number label as an exact key: the integer it spells when it fits in an Int
+    /// (so 9007199254740993 is not 9007199254740992), else its Double.
+    private enum Key: Hashable, Comparable {
+        case int(Int)
+        case double(Double)
+
+        var value: Double { switch self { case .int(let i): Double(i); case .double(let d): d } }
+        var name: String {
+            switch self {
+            case .int(let i): return String(i)
+            case .double(let d): return d.magnitude < 1e16 && d == d.rounded() ? String(Int(d)) : "\(d)"
+            }
+        }
+        static func < (a: Key, b: Key) -> Bool {
+            if a.value != b.value { return a.value < b.value }
+            if case .int(let i) = a, case .int(let j) = b { return i < j }
+            if case .int = a { return true }
+            return false
+        }
+    }
+
+    private static func key(_ s: String, _ v: Double) -> Key {
+        var t = Substring(s)
+        if t.first == "+" { t = t.dropFirst() }
+        if let i = Int(t) { return .int(i) }
+        return .double(v)
+    }
+
+    /// Class names and ids derived from the labels alone.
+    func classes() -> (names: [String], ids: [Double]) {
+        if allWhole, let numbers {
+            // Whole numbers 0 ... 999 name their own ids, as records {X, y} do.
+            if numbers.allSatisfy({ $0 >= 0 && $0 < 1000 }) {
+                let k = Int(numbers.max()!) + 1
+                return ((0..<max(k, 2)).map(String.init), numbers.map { $0 == 0 ? 0 : $0 })
+            }
+            let keys = zip(raw, numbers).map { Labels.key($0, $1) }
+            let distinct = Array(Set(keys)).sorted()
+            let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, Double($0)) })
+            return (distinct.map(\.name), keys.map { index[$0]! })
+        }
+        let distinct = Array(Set(raw)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, Double($0)) })
+        return (distinct, raw.map { index[$0]! })
+    }
+
+    /// Ids in a fixed class list: a label matches a name spelled the same, or a number equal
+    /// to it (`1.0` is class "1"); `unknown(row)` reports one that matches none.
+    func ids(in names: [String], unknown: (Int) throws(DataError) -> Never) throws(DataError) -> [Double] {
+        var index = [String: Double]()
+        for (i, n) in names.enumerated() where index[n] == nil { index[n] = Double(i) }
+        var byNumber = [Double: Double]()
+        for (i, n) in names.enumerated() {
+            if let v = CSVLoader.number(n), byNumber[v] == nil { byNumber[v] = Double(i) }
+        }
+        var ids = [Double]()
+        ids.reserveCapacity(raw.count)
+        for (row, l) in raw.enumerated() {
+            if let id = index[l] ?? CSVLoader.number(l).flatMap({ byNumber[$0] }) {
+                ids.append(id)
+            } else {
+                try unknown(row)
+            }
+        }
+        return ids
     }
 }
 

@@ -14,6 +14,9 @@ public struct Dataset: Sendable, Equatable {
     public var kind: Kind
     /// The shape of one sample before flattening ([7, 5, 3] for images), so rows reshape back.
     public var sampleShape: [Int]
+    /// The means and deviations `standardized()` divided out, so another set (a test file) can
+    /// be scaled by the same numbers; nil for data never standardized.
+    public var scaling: Standardizer? = nil
 
     /// A dataset over X (n x d) and y; throws when the lengths differ or labels are not class ids.
     public init(
@@ -43,8 +46,17 @@ public struct Dataset: Sendable, Equatable {
     /// Number of classes (0 for regression).
     public var k: Int { classNames.count }
 
-    /// Class ids as Ints (classification only; regression targets are truncated).
-    public var labels: [Int] { y.map { Int($0) } }
+    /// Class ids as Ints (classification only: ids are checked to be 0 ..< k at init).
+    public var labels: [Int] {
+        precondition(kind == .classification, "labels of a regression")
+        return y.map { Int($0) }
+    }
+
+    /// The first feature cell that is nan or infinite, as (row, column name, value).
+    public var firstNonFinite: (row: Int, feature: String, value: Double)? {
+        guard let i = X.data.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (i / d, featureNames[i % d], X.data[i])
+    }
 
     /// The rows `indices`, in that order.
     public func subset(_ indices: [Int]) -> Dataset {
@@ -105,7 +117,11 @@ extension DataError: CustomStringConvertible {
 
 extension Dataset {
     /// Shuffles with `seed` and puts `round(testFraction · n)` rows in `test`, the rest in `train`.
-    public func split(testFraction: Double, seed: UInt64) throws(DataError) -> (train: Dataset, test: Dataset) {
+    ///
+    /// `stratify` keeps each class's share in both sides: every class gives the floor of its
+    /// share of the test rows, and the rows left over go to the classes with the largest
+    /// remainders (the lower id first on a tie).
+    public func split(testFraction: Double, seed: UInt64, stratify: Bool = false) throws(DataError) -> (train: Dataset, test: Dataset) {
         guard testFraction > 0 && testFraction < 1 else {
             throw .badArgument("split fraction must be between 0 and 1, got \(testFraction)")
         }
@@ -114,11 +130,31 @@ extension Dataset {
             throw .badArgument("split of \(n) samples with fraction \(testFraction) leaves an empty side")
         }
         var rng = Random(seed: seed)
-        let order = rng.permutation(n)
+        var test: [Int]
+        if stratify {
+            guard kind == .classification else { throw .badArgument("stratify needs a classification, not a regression") }
+            var members = [[Int]](repeating: [], count: k)
+            for (i, c) in labels.enumerated() { members[c].append(i) }
+            let shares = members.map { testFraction * Double($0.count) }
+            var take = shares.map { Int($0.rounded(.down)) }
+            let order = shares.indices.sorted { a, b in
+                let (ra, rb) = (shares[a] - Double(take[a]), shares[b] - Double(take[b]))
+                return ra != rb ? ra > rb : a < b
+            }
+            for c in order.prefix(nTest - take.reduce(0, +)) { take[c] += 1 }
+            test = []
+            for (c, rows) in members.enumerated() {
+                let p = rng.permutation(rows.count)
+                test += p.prefix(take[c]).map { rows[$0] }
+            }
+        } else {
+            test = Array(rng.permutation(n).prefix(nTest))
+        }
         // Sorted within each side so a split keeps the file order of rows (easier to inspect).
-        let test = order.prefix(nTest).sorted()
-        let train = order.dropFirst(nTest).sorted()
-        return (subset(train), subset(test))
+        test.sort()
+        var inTest = [Bool](repeating: false, count: n)
+        for i in test { inTest[i] = true }
+        return (subset((0..<n).filter { !inTest[$0] }), subset(test))
     }
 }
 
@@ -166,11 +202,39 @@ public struct Standardizer: Sendable, Equatable {
         }
         return out
     }
+
+    /// This scaling after `first`: one shift and scale from the data `first` was fitted on.
+    func after(_ first: Standardizer) -> Standardizer {
+        var s = self
+        s.mean = mean.indices.map { first.mean[$0] + mean[$0] * first.std[$0] }
+        s.std = std.indices.map { first.std[$0] * std[$0] }
+        return s
+    }
 }
 
 extension Dataset {
-    /// Every feature scaled to mean 0 and standard deviation 1 (constant features become 0).
+    /// Every feature scaled to mean 0 and standard deviation 1 (constant features become 0);
+    /// the result remembers the means and deviations (of the raw data, when `self` was
+    /// standardized before) in `scaling`.
     public func standardized() throws(DataError) -> Dataset {
-        try Standardizer(fitting: self).apply(self)
+        let fit = try Standardizer(fitting: self)
+        var out = try fit.apply(self)
+        out.scaling = scaling.map { fit.after($0) } ?? fit
+        return out
+    }
+
+    /// `self` scaled by the statistics of `reference`: its remembered `scaling` when it was
+    /// standardized, else a fit on it. A test set scaled by its own statistics leaks it.
+    public func standardized(like reference: Dataset) throws(DataError) -> Dataset {
+        guard scaling == nil else {
+            throw .badArgument("the data is already standardized; scale the raw data like the reference")
+        }
+        guard reference.d == d else {
+            throw .badArgument("the reference has \(reference.d) features, the data \(d)")
+        }
+        let fit = if let s = reference.scaling { s } else { try Standardizer(fitting: reference) }
+        var out = try fit.apply(self)
+        out.scaling = fit
+        return out
     }
 }

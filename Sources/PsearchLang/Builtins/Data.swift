@@ -21,7 +21,9 @@ public final class DatasetObject: NativeObject {
     /// `<dataset moons: classification: 200 samples x 2 features, 2 classes (0, 1)>`.
     public override var description: String { "<dataset \(origin): \(data.summary)>" }
 
-    public override var fieldNames: [String] { ["X", "y", "classes", "n", "d", "kind", "features", "shape"] }
+    public override var fieldNames: [String] {
+        ["X", "y", "classes", "n", "d", "kind", "features", "shape"] + (data.scaling == nil ? [] : ["mean", "std"])
+    }
 
     public override func field(_ name: String) -> Value? {
         switch name {
@@ -33,6 +35,8 @@ public final class DatasetObject: NativeObject {
         case "kind": return .string(data.kind.rawValue)
         case "features": return .list(data.featureNames.map { .string($0) })
         case "shape": return .tensor(Tensor(data.sampleShape.map(Double.init)))
+        case "mean": return data.scaling.map { .tensor(Tensor($0.mean)) }
+        case "std": return data.scaling.map { .tensor(Tensor($0.std)) }
         default: return nil
         }
     }
@@ -69,40 +73,88 @@ extension Builtins {
                             example: "digits().n", params: [])) { _ in
             try dataValue(origin: "digits") { () throws(DataError) in try Generators.digits() }
         },
-        Builtin(BuiltinSpec("load", "load(file, label:, kind:, header: true)",
-                            "a dataset from a CSV file: numeric columns are features, the label column the classes (or the targets with kind: \"regression\")",
+        Builtin(BuiltinSpec("load", "load(file, label:, kind:, classes:, like:, delimiter:, header: true, na:)",
+                            "a dataset from a CSV file: numeric columns are features, the label column the classes (or the targets with kind: \"regression\"); like: another dataset reads a test file as its train file was",
                             example: "load(\"Tests/PsearchLangTests/cases/data/pets.csv\", label: \"species\")",
-                            params: ["file", "label", "kind", "header"], min: 2)) { c in
+                            params: ["file", "label", "kind", "classes", "like", "delimiter", "header", "na"], min: 2)) { c in
             let path = try c.string("file")
-            let label = try c.string("label")
-            let kind = c.value("kind") == nil ? nil : Dataset.Kind(rawValue: try c.choice("kind", ["classification", "regression"], default: "classification"))
-            let header = try c.bool("header", default: true)
-            return try dataValue(origin: path) { () throws(DataError) in
-                try CSVLoader.load(path: path, label: label, header: header, kind: kind)
+            var o = CSVLoader.Options(label: try c.string("label"))
+            if c.value("kind") != nil {
+                o.kind = Dataset.Kind(rawValue: try c.choice("kind", ["classification", "regression"], default: "classification"))
             }
+            if c.value("classes") != nil {
+                let names = try stringList(c, "classes")
+                guard names.count >= 2 else { throw c.bad("classes", "needs at least 2 class names, got \(names.count)") }
+                guard Set(names).count == names.count else { throw c.bad("classes", "names a class twice") }
+                guard o.kind != .regression else { throw c.bad("classes", "is for a classification, not kind: \"regression\"") }
+                o.classes = names
+            }
+            if let v = c.value("like") {
+                guard let (d, _) = try dataset(from: v) else {
+                    throw c.bad("like", "dataset expected (the one whose classes and columns to follow), got \(v.typeName)")
+                }
+                guard c.value("kind") == nil && c.value("classes") == nil else {
+                    throw c.bad("like", "takes kind and classes from the dataset: give like: without kind: or classes:")
+                }
+                o.like = d
+            }
+            if c.value("delimiter") != nil {
+                let d = try c.string("delimiter")
+                guard d.unicodeScalars.count == 1, let u = d.unicodeScalars.first, !"\"\r\n".unicodeScalars.contains(u) else {
+                    throw c.bad("delimiter", "must be one character other than a quote or a line break, got \(Value.string(d).repr)")
+                }
+                o.delimiter = u
+            }
+            o.header = try c.bool("header", default: true)
+            if c.value("na") != nil { o.na = Set(try stringList(c, "na")) }
+            let options = o
+            return try dataValue(origin: path) { () throws(DataError) in try CSVLoader.load(path: path, options: options) }
         },
-        Builtin(BuiltinSpec("split", "split(data, test: 0.2, seed:)",
-                            "shuffle and split a dataset into {train, test}, a fraction test of the rows in test",
-                            example: "split(dataset(\"moons\"), 0.25, seed: 1).test.n", params: ["data", "test", "seed"], min: 1)) { c in
+        Builtin(BuiltinSpec("split", "split(data, test: 0.2, seed:, stratify: false)",
+                            "shuffle and split a dataset into {train, test}, a fraction test of the rows in test; stratify: true keeps each class's share on both sides",
+                            example: "split(dataset(\"moons\"), 0.25, seed: 1, stratify: true).test.n", params: ["data", "test", "seed", "stratify"], min: 1)) { c in
             let (d, origin) = try datasetArgument(c, "data")
             let fraction = try c.number("test", default: 0.2)
             guard fraction > 0 && fraction < 1 else { throw c.bad("test", "must be a fraction between 0 and 1, got \(formatNumber(fraction))") }
             let seed = try seedArgument(&c)
+            let stratify = try c.bool("stratify", default: false)
+            if stratify && d.kind == .regression { throw c.bad("stratify", "needs a classification; this dataset is a regression") }
             do throws(DataError) {
-                let (train, test) = try d.split(testFraction: fraction, seed: seed)
+                let (train, test) = try d.split(testFraction: fraction, seed: seed, stratify: stratify)
                 return .record(Record([("train", .object(DatasetObject(train, origin: origin))),
                                        ("test", .object(DatasetObject(test, origin: origin)))]))
             } catch {
                 throw RuntimeError(error.description)
             }
         },
-        Builtin(BuiltinSpec("standardize", "standardize(data)",
-                            "the dataset with every feature scaled to mean 0 and standard deviation 1",
-                            example: "mean(standardize(dataset(\"linear\")).X)", params: ["data"])) { c in
+        Builtin(BuiltinSpec("standardize", "standardize(data, like:)",
+                            "the dataset with every feature scaled to mean 0 and standard deviation 1, remembering the means and deviations (fields mean, std); like: train scales by the train set's numbers instead of the data's own",
+                            example: "standardize(dataset(\"linear\", seed: 2), like: dataset(\"linear\", seed: 1)).X[0]",
+                            params: ["data", "like"], min: 1)) { c in
             let (d, origin) = try datasetArgument(c, "data")
-            return try dataValue(origin: origin) { () throws(DataError) in try d.standardized() }
+            guard let v = c.value("like") else {
+                return try dataValue(origin: origin) { () throws(DataError) in try d.standardized() }
+            }
+            guard let (reference, _) = try dataset(from: v) else {
+                throw c.bad("like", "dataset expected (the train set whose means and deviations to use), got \(v.typeName)")
+            }
+            do throws(DataError) {
+                return .object(DatasetObject(try d.standardized(like: reference), origin: origin))
+            } catch {
+                throw c.bad("like", error.description)
+            }
         },
     ]
+
+    /// The argument `name` as a list of strings.
+    static func stringList(_ c: Call, _ name: String) throws(RuntimeError) -> [String] {
+        let v = try c.required(name)
+        guard case .list(let items) = v else { throw c.bad(name, "list of strings expected, got \(v.typeName)") }
+        return try items.map { (item: Value) throws(RuntimeError) -> String in
+            guard case .string(let s) = item else { throw c.bad(name, "list of strings expected, found \(item.typeName) \(item.repr)") }
+            return s
+        }
+    }
 
     /// `seed:` when given, else the next number of the session's generator, so that runs
     /// repeat while two calls in one run still differ.
