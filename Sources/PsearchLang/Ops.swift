@@ -60,11 +60,13 @@ enum Ops {
         }
     }
 
-    /// `%` follows the divisor's sign, as Python and numpy do: `-7 % 3` is 2.
+    /// `%` follows the divisor's sign, as Python and numpy do: `-7 % 3` is 2, and a zero
+    /// remainder too: `-6 % 3` is 0, `6 % -3` is -0.
     @inline(__always)
     static func floorMod(_ x: Double, _ y: Double) -> Double {
         let r = fmod(x, y)
-        return (r != 0 && (r < 0) != (y < 0)) ? r + y : r
+        if r == 0 { return copysign(0, y) }
+        return (r < 0) != (y < 0) ? r + y : r
     }
 
     @inline(__always)

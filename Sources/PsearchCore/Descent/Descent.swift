@@ -327,7 +327,9 @@ public enum Descent {
         return s
     }
 
-    static func fmt(_ v: Double) -> String { String(format: "%.6g", v) }
+    /// `v` in printf's `format`, but nan as psearch prints it: printf writes a negative nan as
+    /// "-nan", which psearch never shows.
+    public static func fmt(_ v: Double, _ format: String = "%.6g") -> String { v.isNaN ? "nan" : String(format: format, v) }
 
     /// One line-search step: golden-section on φ(t) = f(x − t·g) over a bracket found by doubling
     /// (or halving) t from lr. Moves x and returns t, or nil when no t lowers the loss.

@@ -224,7 +224,7 @@ public enum Training {
             }
             let trainLoss = lossSum / Double(n)
             if !trainLoss.isFinite || w.contains(where: { !$0.isFinite }) {
-                note = "training diverged in epoch \(epoch) (loss \(trainLoss)): returning the weights of epoch \(epoch - 1); try a smaller learning rate"
+                note = "training diverged in epoch \(epoch) (loss \(trainLoss.isNaN ? "nan" : "\(trainLoss)")): returning the weights of epoch \(epoch - 1); try a smaller learning rate"
                 w = lastGood
                 epochsRun = epoch - 1
                 break epochs

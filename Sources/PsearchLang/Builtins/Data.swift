@@ -182,6 +182,16 @@ extension Builtins {
         return d
     }
 
+    /// The dataset argument `name` for a model: every feature must be finite, as
+    /// scikit-learn demands (a nan trains to nan weights and a "diverged" note otherwise).
+    static func modelData(_ c: Call, _ name: String) throws(RuntimeError) -> (Dataset, String) {
+        let (d, origin) = try datasetArgument(c, name)
+        if let (row, feature, v) = d.firstNonFinite {
+            throw c.bad(name, "row \(row), feature '\(feature)' is \(formatNumber(v)): a model cannot learn from nan or infinity; drop or fill it")
+        }
+        return (d, origin)
+    }
+
     /// A core dataset from a dataset value or a record `{X: n x d matrix, y: vector}` (optional
     /// `classes`: names; `kind`: "classification" or "regression", else guessed: whole labels
     /// 0 ... 999 are classes). nil when the value is neither; an error when the record is bad.

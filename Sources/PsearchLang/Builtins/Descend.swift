@@ -24,6 +24,9 @@ extension Builtins {
         o.tol = try c.number("tol", default: 1e-8)
         guard o.tol >= 0, !o.tol.isNaN else { throw c.bad("tol", "must not be negative, got \(formatNumber(o.tol))") }
         o.line = try c.bool("line", default: false)
+        if o.line && o.method != .gd {
+            throw c.bad("line", "a line search steps along the negative gradient, so it does not combine with method: \"\(o.method.rawValue)\"; use method: \"gd\" or leave out line:")
+        }
 
         if c.value("starts") != nil || c.value("box") != nil {
             return try multiStart(&c, f, o)

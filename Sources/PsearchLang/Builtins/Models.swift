@@ -91,8 +91,11 @@ extension Builtins {
                             example: "predict(logistic(2), [[0, 1], [1, 0]])", params: ["m", "X"])) { c in
             let m = try modelArgument(c, "m")
             let v = try c.required("X")
-            if let (d, _) = try? dataset(from: v) { return try outputs(m, d.X) }
-            return try outputs(m, try c.tensor("X"))
+            let x = if let (d, _) = try? dataset(from: v) { d.X } else { try c.tensor("X") }
+            if let i = x.data.firstIndex(where: { !$0.isFinite }) {
+                throw c.bad("X", "element \(i) is \(formatNumber(x.data[i])): a model cannot predict from nan or infinity")
+            }
+            return try outputs(m, x)
         },
         Builtin(BuiltinSpec("params", "params(m)", "all weights of a model as one flat vector: a point in weight space",
                             example: "len(params(mlp([2, 3, 1], seed: 1)))", params: ["m"])) { c in
@@ -120,7 +123,7 @@ extension Builtins {
             return .tensor(try modelCall { () throws(ModelError) in try m.confusion(on: d) })
         },
         Builtin(BuiltinSpec("train", "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"sgd\", val: 0.2, l2: 0, patience:, seed:)",
-                            "a trained copy of the model (minibatch gradient descent) with its history and path through weight space",
+                            "a trained copy of the model (minibatch gradient descent) with its history and path through weight space; val: 0.2 holds out 20% of the rows for the validation history (val: 0 trains on every row)",
                             example: "train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5).history.train_loss",
                             params: ["m", "data", "lr", "epochs", "batch", "optimizer", "val", "l2", "patience", "seed"], min: 2)) { c in
             try train(&c)
@@ -150,7 +153,7 @@ extension Builtins {
     }
 
     static func modelAndData(_ c: Call) throws(RuntimeError) -> (Model, Dataset) {
-        (try modelArgument(c, "m"), try datasetArgument(c, "data").0)
+        (try modelArgument(c, "m"), try modelData(c, "data").0)
     }
 
     /// One input (any shape with d elements) -> a vector of k outputs; an n x d matrix -> n x k
@@ -167,7 +170,7 @@ extension Builtins {
 
     static func train(_ c: inout Call) throws -> Value {
         let m = try modelArgument(c, "m")
-        let (data, _) = try datasetArgument(c, "data")
+        let (data, _) = try modelData(c, "data")
         var o = TrainOptions()
         o.lr = try c.number("lr", default: 0.1)
         guard o.lr > 0 && o.lr.isFinite else { throw c.bad("lr", "must be a positive number, got \(formatNumber(o.lr))") }
@@ -180,7 +183,10 @@ extension Builtins {
         }
         o.l2 = try c.number("l2", default: 0)
         guard o.l2 >= 0 && o.l2.isFinite else { throw c.bad("l2", "must be a number >= 0, got \(formatNumber(o.l2))") }
-        if c.value("patience") != nil { o.patience = try c.int("patience", min: 1) }
+        if c.value("patience") != nil {
+            o.patience = try c.int("patience", min: 1)
+            guard o.validation > 0 else { throw c.bad("patience", "stops on the held-out rows' loss, and val: 0 holds out none") }
+        }
         o.seed = try seedArgument(&c)
         // The path costs (epochs + 1) x weights doubles: past this many it is not kept.
         let pathLimit = min(c.interp.limits.maxElements, 20_000_000)
@@ -227,8 +233,8 @@ extension Builtins {
 
     /// "epoch 12/100  loss 0.3421  val acc 0.953  3 s left"
     static func progressLine(_ p: TrainProgress) -> String {
-        var s = "epoch \(p.epoch)/\(p.epochs)  loss \(String(format: "%.4g", p.trainLoss))"
-        if let a = p.valAccuracy { s += "  val acc \(String(format: "%.3f", a))" } else if let l = p.valLoss { s += "  val loss \(String(format: "%.4g", l))" }
+        var s = "epoch \(p.epoch)/\(p.epochs)  loss \(Descent.fmt(p.trainLoss, "%.4g"))"
+        if let a = p.valAccuracy { s += "  val acc \(Descent.fmt(a, "%.3f"))" } else if let l = p.valLoss { s += "  val loss \(Descent.fmt(l, "%.4g"))" }
         let left = p.remaining
         if left.isFinite { s += left >= 90 ? "  \(Int((left / 60).rounded())) min left" : "  \(Int(left.rounded(.up))) s left" }
         return s
@@ -237,7 +243,7 @@ extension Builtins {
     // MARK: - automl
 
     static func automl(_ c: inout Call) throws -> Value {
-        let (data, _) = try datasetArgument(c, "data")
+        let (data, _) = try modelData(c, "data")
         var o = AutoMLOptions(budget: .trials(try c.int("budget", default: 27, min: 1, max: 100_000)))
         if c.value("seconds") != nil {
             let s = try c.number("seconds")
