@@ -86,6 +86,9 @@ import Testing
         #expect(reals.kind == .regression && reals.y == [0.5, 1.5])
         let forced = try CSVLoader.parse(text: "x,y\n1,3\n2,1\n", name: "t.csv", label: "y", kind: .regression)
         #expect(forced.kind == .regression && forced.y == [3, 1])
+        #expect(throws: DataError.csv(path: "t.csv", line: 3, column: "y", message: "'inf' is not a finite number (regression target)")) {
+            try CSVLoader.parse(text: "x,y\n1,0.5\n2,inf\n", name: "t.csv", label: "y", kind: .regression)
+        }
     }
 
     @Test func quotedFieldsAndBlankLines() throws {

@@ -164,13 +164,13 @@ public enum CSVLoader {
 
     /// Parses CSV text as `o` says; `name` is the file name used in error messages.
     public static func parse(text: String, name: String, options o: Options) throws(DataError) -> Dataset {
-        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         let delimiter = o.delimiter ?? sniff(body.prefix(64 * 1024))
         let reader: CSVReader
         do {
             // The reader's own trimming goes through NSString and took 60% of loading 100,000
             // rows; fields are trimmed below, and only those with spaces at an end.
-            reader = try CSVReader(string: String(body), hasHeaderRow: false, trimFields: false, delimiter: delimiter)
+            reader = try CSVReader(string: body, hasHeaderRow: false, trimFields: false, delimiter: delimiter)
         } catch {
             throw .csv(path: name, line: 1, column: nil, message: "cannot parse: \(error)")
         }
@@ -251,13 +251,12 @@ public enum CSVLoader {
         var names = [String]()
         switch kind {
         case .regression:
-            for (i, l) in rawLabels.enumerated() {
-                guard let v = number(l), v.isFinite else {
-                    throw .csv(path: name, line: rows[i].line, column: o.label,
-                               message: "'\(l)' is not a finite number (regression target)")
-                }
-                y.append(v)
+            guard let targets = labels.numbers else {
+                let i = rawLabels.firstIndex { !(number($0)?.isFinite ?? false) }!
+                throw .csv(path: name, line: rows[i].line, column: o.label,
+                           message: "'\(rawLabels[i])' is not a finite number (regression target)")
             }
+            y = targets
         case .classification:
             if let fixed = o.like?.classNames ?? o.classes {
                 names = fixed
@@ -329,6 +328,7 @@ struct Labels {
             // Whole numbers 0 ... 999 name their own ids, as records {X, y} do.
             if numbers.allSatisfy({ $0 >= 0 && $0 < 1000 }) {
                 let k = Int(numbers.max()!) + 1
+                // A "-0" label is class 0, not an id that prints as -0.
                 return ((0..<max(k, 2)).map(String.init), numbers.map { $0 == 0 ? 0 : $0 })
             }
             let keys = zip(raw, numbers).map { Labels.key($0, $1) }
