@@ -211,16 +211,12 @@ extension Value {
         case (.range(let a1, let b1), .range(let a2, let b2)): return a1 == a2 && b1 == b2
         case (.function(let f), .function(let g)): return f === g
         case (.object(let o), .object(let p)): return o === p
-        case (.tensor(let t), .range), (.range, .tensor(let t)):
-            guard t.rank == 1, let r = (a.asRangeTensor ?? b.asRangeTensor) else { return false }
-            return r.data == t.data
+        case (.tensor(let t), .range(let lo, let hi)), (.range(let lo, let hi), .tensor(let t)):
+            // Element by element, never materialised: 0..1e18 == [1] must not allocate the range.
+            guard t.rank == 1, rangeCount(lo, hi) == Double(t.count) else { return false }
+            return t.data.indices.allSatisfy { t.data[$0] == lo + Double($0) }
         default: return false
         }
-    }
-
-    private var asRangeTensor: Tensor? {
-        if case .range(let lo, let hi) = self { return try? rangeTensor(lo, hi, limit: Int.max) }
-        return nil
     }
 }
 
@@ -233,10 +229,10 @@ func rangeCount(_ lo: Double, _ hi: Double) -> Double {
 func rangeTensor(_ lo: Double, _ hi: Double, limit: Int) throws(RuntimeError) -> Tensor {
     let n = rangeCount(lo, hi)
     guard n.isFinite else { throw RuntimeError("range \(formatNumber(lo))..\(formatNumber(hi)) has no finite length") }
-    guard n <= Double(limit) else {
+    // Int(exactly:) rather than `n <= Double(limit)`: with limit Int.max that lets 2^63 through.
+    guard let count = Int(exactly: n), count <= limit else {
         throw RuntimeError("range \(formatNumber(lo))..\(formatNumber(hi)) has \(formatNumber(n)) elements, over the tensor size limit of \(limit)")
     }
-    let count = Int(n)
     var data = [Double](repeating: 0, count: count)
     for i in 0..<count { data[i] = lo + Double(i) }
     return Tensor(data)

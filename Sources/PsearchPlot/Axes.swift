@@ -218,6 +218,9 @@ struct ValueScale {
     /// Offset for the log scale: values are read as log(v - lo + eps), so the minimum (often 0,
     /// as on Rosenbrock) is finite and about four decades are shown.
     var eps: Double
+    /// Values spanning most of the doubles (-1e308 to 1e308): hi - lo overflows, so `t` works on
+    /// halves and the scale is linear (a log scale's bar ticks would convert inf to Int).
+    var wide = false
 
     init(values: [Double], scale: ColorScale) {
         // Exact ends; the 10% quantile from an evenly strided sample of at most 4096 values,
@@ -242,10 +245,12 @@ struct ValueScale {
         case .auto: isLog = (hi - lo) >= 100 * (q10 - lo)
         }
         eps = max((q10 - lo) / 10, (hi - lo) * 1e-4)
+        if !(hi - lo + eps).isFinite { (wide, isLog) = (true, false) }
     }
 
     @inline(__always)
     func t(_ v: Double) -> Double {
+        if wide { return (v * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5) }
         if isLog {
             return log((v - lo + eps) / eps) / log((hi - lo + eps) / eps)
         }
@@ -254,7 +259,7 @@ struct ValueScale {
 
     func value(at t: Double) -> Double {
         if isLog { return lo - eps + eps * exp(t * log((hi - lo + eps) / eps)) }
-        return lo + t * (hi - lo)
+        return wide ? lo * (1 - t) + hi * t : lo + t * (hi - lo)
     }
 
     /// Values to label a colour bar with: round numbers (powers of ten on a log scale) that

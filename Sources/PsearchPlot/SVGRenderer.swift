@@ -33,10 +33,14 @@ public func xmlEscaped(_ s: String) -> String {
     return out
 }
 
+/// Coordinates are clamped to this before they become Ints: a point at 1e300 on an axis that
+/// ends at 1 lies 1e302 px away, past Int's range, and is as invisible at 1e9 px.
+private let farCoordinate = 1e9
+
 /// A coordinate with at most two decimals and no trailing zeros: short files, stable bytes.
 func num(_ v: Double) -> String {
     guard v.isFinite else { return "0" }
-    let i = Int((v * 100).rounded())
+    let i = Int((min(farCoordinate, max(-farCoordinate, v)) * 100).rounded())
     let neg = i < 0
     let a = abs(i)
     var s = neg ? "-" : ""
@@ -51,7 +55,7 @@ func num(_ v: Double) -> String {
 /// A transform coefficient: four decimals, since it multiplies cell indices up to 120.
 func num4(_ v: Double) -> String {
     guard v.isFinite else { return "0" }
-    var s = String(Int((abs(v) * 10000).rounded()))
+    var s = String(Int((min(farCoordinate, abs(v)) * 10000).rounded()))
     while s.count < 5 { s = "0" + s }
     var whole = String(s.dropLast(4)), frac = String(s.suffix(4))
     while frac.last == "0" { frac.removeLast() }

@@ -420,7 +420,8 @@ struct TerminalPlot {
         func col(_ v: Double) -> Int? {
             let f = layout.x.fraction(v)
             guard f.isFinite else { return nil }
-            return min(c.cols - 1, max(0, Int(f * Double(c.cols))))
+            // Clamped before the conversion: an end at 1e308 on a 0...1 axis is f = 1e308.
+            return Int(min(Double(c.cols - 1), max(0, f * Double(c.cols))))
         }
         for (i, row) in iv.rows.enumerated() {
             let fy = 1 - layout.y.fraction(Double(i))

@@ -149,6 +149,33 @@ import Testing
         #expect(throws: SearchError.nanLoss(x: 0)) { try IntervalSearch.grid({ _ in .nan }, lo: 0, hi: 1, n: 3) }
     }
 
+    /// hi - lo overflowing to inf, or width / tol over- or underflowing, made the step bound
+    /// Int(inf), which traps.
+    @Test func extremeWidthsAndTolerancesKeepTheBoundFinite() throws {
+        for method in IntervalSearch.Method.allCases {
+            #expect(throws: SearchError.wideInterval(lo: -1e308, hi: 1e308)) {
+                try IntervalSearch.run(method, { $0 }, lo: -1e308, hi: 1e308)
+            }
+        }
+        #expect(SearchError.wideInterval(lo: -1e308, hi: 1e308).description == "interval [-1e+308, 1e+308] is too wide: hi - lo overflows to inf")
+        // log2(1e300 / 1e-300) is 1993.2; from 1e300 (or the widest double) down to the
+        // smallest subnormal, 1996.6 + 1074 and 1024 + 1074.
+        let tiny = Double.leastNonzeroMagnitude
+        #expect(IntervalSearch.bisectBound(width: 1e300, tol: 1e-300) == 1994)
+        #expect(IntervalSearch.bisectBound(width: 1e300, tol: tiny) == 2071)
+        #expect(IntervalSearch.bisectBound(width: .greatestFiniteMagnitude, tol: tiny) == 2098)
+        #expect(IntervalSearch.goldenBound(width: 1e300, tol: 1e-300) == 2871)
+        #expect(IntervalSearch.goldenBound(width: .greatestFiniteMagnitude, tol: tiny) == 3023)
+        // Degenerate inputs give no steps instead of trapping.
+        #expect(IntervalSearch.goldenBound(width: .nan, tol: 1) == 0)
+        #expect(IntervalSearch.bisectBound(width: .infinity, tol: 1) == 0)
+        #expect(IntervalSearch.bisectBound(width: 1, tol: 0) == 0)
+        let r = try IntervalSearch.bisect({ $0 - 1 }, lo: 0, hi: 1e300, tol: 1e-300)
+        #expect(r.x == 1 && r.steps <= r.bound)
+        let g = try IntervalSearch.golden({ ($0 - 1) * ($0 - 1) }, lo: 0, hi: 1e300, tol: 1e-300)
+        #expect(abs(g.x - 1) < 1e-6 && g.steps <= g.bound)
+    }
+
     struct Boom: Error {}
 
     @Test func objectiveErrorsPassThrough() {

@@ -120,7 +120,31 @@ final class Counter: Sendable {
     func bump() -> Int { n.withLock { $0 += 1; return $0 } }
 }
 
+@Suite struct GridCountTests {
+    /// 20 parameters of 10 choices: 10^20 combinations, past Int.max, so the count in the
+    /// message is printed as a Double (Int(total) trapped).
+    @Test func aGridPastIntMaxIsRefusedWithItsCount() {
+        let ten = (1...10).map { ParamValue.number(Double($0)) }
+        let space = SearchSpace((0..<20).map { SearchSpace.Dimension("p\($0)", .choices(ten)) })
+        #expect(throws: TrialError.badArgument("grid of 1e+20 combinations is too large (at most 100,000)")) {
+            try Trials.search(space: space, options: SearchOptions(method: .grid, trials: 10, seed: 1, workers: 1),
+                              shouldStop: { false }) { _ in 0 }
+        }
+    }
+}
+
 @Suite struct AutoMLTests {
+    /// A budget of 1e300 seconds overflowed Int(s * 1000); beyond 10^9 s there is no deadline.
+    @Test func anEndlessTimeBudgetRunsTheWholeRace() throws {
+        let data = try Generators.blobs(n: 60, classes: 2, noise: 0.1, seed: 2)
+        for s in [1e300, Double.infinity] {
+            var o = AutoMLOptions(budget: .seconds(s), seed: 1, workers: 1)
+            o.maxEpochs = 3
+            let r = try AutoML.run(data, options: o, shouldStop: { false })
+            #expect(r.leaderboard.count == 81)
+        }
+    }
+
     @Test func designsAModelForBlobs() throws {
         let data = try Generators.blobs(n: 300, classes: 3, noise: 0.1, seed: 2)
         var o = AutoMLOptions(budget: .trials(9), seed: 1, workers: 2)

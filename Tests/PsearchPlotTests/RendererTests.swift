@@ -98,6 +98,17 @@ import Testing
         #expect(ValueScale.round(1e300, toPowerOfTen: -20) == 1e300, "overflow keeps the value")
     }
 
+    /// Values from -1.7e308 to 1.7e308: hi - lo overflows, which made eps inf and the log bar
+    /// ticks Int(log10(inf)), a trap. The scale is linear on halves instead.
+    @Test(arguments: [ColorScale.auto, .log, .linear]) func scaleOverMostOfTheDoublesIsLinear(_ kind: ColorScale) {
+        let s = ValueScale(values: [-1.7e308, 0, 1.7e308], scale: kind)
+        #expect(!s.isLog)
+        #expect(s.t(-1.7e308) == 0 && s.t(0) == 0.5 && s.t(1.7e308) == 1)
+        #expect(s.value(at: 0.5) == 0 && s.value(at: 1) == 1.7e308)
+        #expect(s.barTicks(target: 6) == [-1.7e308, 1.7e308])
+        #expect(s.levels(3).allSatisfy { $0.isFinite })
+    }
+
     @Test func viridisEndsAndXterm() {
         #expect(Palette.viridis(0) == RGB(68, 1, 84))
         #expect(Palette.viridis(1) == RGB(253, 231, 37))
@@ -194,6 +205,10 @@ import Testing
         #expect(num(0.05) == "0.05")
         #expect(num4(-0.123456) == "-0.1235")
         #expect(num4(2) == "2")
+        // Far off the canvas (1e302 px from a point at 1e300 on a 0...1 axis) is clamped, not
+        // converted: Int(1e304) traps.
+        #expect(num(1e302) == "1000000000" && num(-1e302) == "-1000000000")
+        #expect(num4(-1e302) == "-1000000000")
     }
 
     @Test func bigHeatmapsAndScattersStayReasonablySized() {
@@ -231,6 +246,14 @@ import Testing
         Figure(series: [.images(ImageGrid(images: []))]),
         Figure(series: [.images(ImageGrid(images: [Tensor(shape: [1, 1], data: [0.5])]))]),
         Figure(series: [.images(ImageGrid(images: [Tensor(repeating: 1, shape: [300, 500, 3])]))]),
+        // Extremes that trapped converting to Int: a heatmap over most of the doubles (its bar
+        // ticks), a path whose padded extent overflows so the axis falls back to 0...1 and a point
+        // lands 1e302 px out (SVG), intervals as wide as that (terminal columns).
+        Figure(series: [.heatmap(Heatmap(values: Tensor(shape: [2, 2], data: [-1.7e308, 1.7e308, 0, 1]), x: 0...1, y: 0...1))]),
+        Figure(series: [.path(Path(xs: [-1e308, 1e308, 1e300], ys: [0, 0, 1]))]),
+        Figure(series: [.markers(Markers(xs: [-1e308, 1e308, 1e300], ys: [0, 0, 1], labels: ["a", "b", "c"]))]),
+        Figure(series: [.intervals(Intervals(rows: [Interval(lo: -1e308, hi: 1e308, probe: 1e300), Interval(lo: 0, hi: 1e300)]))]),
+        Figure(series: [.scatter(Scatter(xs: [-1e308, 1e308, 1e300], ys: [1e300, -1e308, 1e308], classes: [0, 1, 2]))]),
     ]
 
     @Test(arguments: 0..<figures.count) func rendersWithoutTrapping(_ i: Int) {

@@ -28,17 +28,26 @@ public enum IntervalSearch {
 
     static func check(_ lo: Double, _ hi: Double, _ tol: Double) throws(SearchError) {
         guard lo.isFinite, hi.isFinite, lo < hi else { throw .badInterval(lo: lo, hi: hi) }
+        guard (hi - lo).isFinite else { throw .wideInterval(lo: lo, hi: hi) }
         guard tol > 0, tol.isFinite else { throw .badTolerance(tol) }
     }
 
-    /// Steps golden-section needs to shrink `width` below `tol`.
+    /// Steps golden-section needs to shrink `width` below `tol` (0 unless tol < width, both
+    /// finite and tol > 0, which `check` ensures). When tol / width underflows (0 to 1e300 at
+    /// tol 1e-300) the logs are subtracted instead, so the bound stays finite (at most about
+    /// 3,000) and converts to Int without trapping.
     public static func goldenBound(width: Double, tol: Double) -> Int {
-        width <= tol ? 0 : Int((log(tol / width) / log(invPhi)).rounded(.up))
+        guard width > tol, width.isFinite, tol > 0 else { return 0 }
+        let q = tol / width
+        return Int(((q > 0 ? log(q) : log(tol) - log(width)) / log(invPhi)).rounded(.up))
     }
 
-    /// Steps bisection needs to shrink `width` below `tol`.
+    /// Steps bisection needs to shrink `width` below `tol`; as `goldenBound`, finite also when
+    /// width / tol overflows (at most about 2,100).
     public static func bisectBound(width: Double, tol: Double) -> Int {
-        width <= tol ? 0 : Int(log2(width / tol).rounded(.up))
+        guard width > tol, width.isFinite, tol > 0 else { return 0 }
+        let r = width / tol
+        return Int((r.isFinite ? log2(r) : log2(width) - log2(tol)).rounded(.up))
     }
 
     /// Minimises a unimodal f on `[lo, hi]` until the bracket is narrower than `tol`.
@@ -130,6 +139,7 @@ public enum IntervalSearch {
     /// true minimum lies if f is unimodal.
     public static func grid(_ f: (Double) throws -> Double, lo: Double, hi: Double, n: Int = 101) throws -> IntervalResult {
         guard lo.isFinite, hi.isFinite, lo < hi else { throw SearchError.badInterval(lo: lo, hi: hi) }
+        guard (hi - lo).isFinite else { throw SearchError.wideInterval(lo: lo, hi: hi) }
         guard n >= 2 else { throw SearchError.badGridSize(n) }
         let h = (hi - lo) / Double(n - 1)
         var best = 0, bestLoss = Double.infinity, bestX = lo

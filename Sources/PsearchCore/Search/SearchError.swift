@@ -5,6 +5,8 @@ public enum SearchError: Error, Equatable, Sendable {
     case nanTarget
     case nanElement(index: Int)
     case badInterval(lo: Double, hi: Double)
+    /// hi - lo overflows to inf: no bracket of that width can be halved or sampled.
+    case wideInterval(lo: Double, hi: Double)
     case badTolerance(Double)
     case badGridSize(Int)
     case sameSign(lo: Double, hi: Double, flo: Double, fhi: Double)
@@ -24,6 +26,8 @@ extension SearchError: CustomStringConvertible {
             return "vector element \(i) is nan, so the vector has no order"
         case .badInterval(let lo, let hi):
             return "interval [\(lo), \(hi)] is empty or not finite (need lo < hi)"
+        case .wideInterval(let lo, let hi):
+            return "interval [\(lo), \(hi)] is too wide: hi - lo overflows to inf"
         case .badTolerance(let t):
             return "tolerance must be a positive number, got \(t)"
         case .badGridSize(let n):

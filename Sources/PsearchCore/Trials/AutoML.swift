@@ -100,8 +100,12 @@ public enum AutoML {
         case .seconds(let s):
             guard s > 0 else { throw TrialError.badArgument("automl budget must be positive seconds, got \(s)") }
             search.trials = 81
-            let deadline = ContinuousClock.now + .milliseconds(Int(s * 1000))
-            stop = { shouldStop() || ContinuousClock.now >= deadline }
+            // Past 10^9 s (31 years) there is no deadline to keep: Int(s * 1000) would trap
+            // beyond 2^63 ms (seconds: 1e300, or inf from a caller of the core).
+            if s < 1e9 {
+                let deadline = ContinuousClock.now + .milliseconds(Int(s * 1000))
+                stop = { shouldStop() || ContinuousClock.now >= deadline }
+            }
         }
         search.maxBudget = options.maxEpochs
 

@@ -225,7 +225,8 @@ public enum Trials {
     static func grid(_ space: SearchSpace, points: Int) throws(TrialError) -> [[String: ParamValue]] {
         let axes = space.dimensions.map { gridValues($0.domain, points: points) }
         let total = axes.reduce(1.0) { $0 * Double($1.count) }
-        guard total <= 100_000 else { throw .badArgument("grid of \(Int(total)) combinations is too large (at most 100,000)") }
+        // The count is a Double (20 choices of 10 make 10^20, past Int.max): printed, not converted.
+        guard total <= 100_000 else { throw .badArgument("grid of \(total < 1e15 ? String(Int(total)) : "\(total)") combinations is too large (at most 100,000)") }
         var out: [[String: ParamValue]] = [[:]]
         for (d, values) in zip(space.dimensions, axes) {
             out = out.flatMap { partial in values.map { v in var p = partial; p[d.name] = v; return p } }

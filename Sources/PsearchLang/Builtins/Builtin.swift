@@ -198,9 +198,16 @@ func checkedInt(_ x: Double, min lo: Int, max hi: Int, _ fail: (String) throws(R
     if x.isNaN { try fail("whole number expected, got nan") }
     if x.isInfinite { try fail("whole number expected, got \(formatNumber(x))") }
     if x != x.rounded() { try fail("whole number expected, got \(formatNumber(x))") }
-    if x < Double(lo) { try fail(lo == 0 ? "must not be negative, got \(formatNumber(x))" : "must be at least \(lo), got \(formatNumber(x))") }
-    if x > Double(hi) { try fail("must be at most \(hi), got \(formatNumber(x))") }
-    return Int(x)
+    // Compared as Ints: Double(Int.max) rounds up to 2^63, so `x > Double(hi)` would let 2^63
+    // through to a trapping Int(x). Int(exactly:) is nil only beyond Int's range.
+    guard let i = Int(exactly: x) else { try fail(x < 0 ? belowMinimum(lo, x) : "must be at most \(hi), got \(formatNumber(x))") }
+    if i < lo { try fail(belowMinimum(lo, x)) }
+    if i > hi { try fail("must be at most \(hi), got \(formatNumber(x))") }
+    return i
+}
+
+private func belowMinimum(_ lo: Int, _ x: Double) -> String {
+    lo == 0 ? "must not be negative, got \(formatNumber(x))" : "must be at least \(lo), got \(formatNumber(x))"
 }
 
 /// The table of every built-in, one family per file.

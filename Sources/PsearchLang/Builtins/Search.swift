@@ -130,6 +130,9 @@ extension Builtins {
         guard lo.isFinite, hi.isFinite, lo < hi else {
             throw c.bad(1, "interval [\(formatNumber(lo)), \(formatNumber(hi))] is empty or not finite (need lo < hi)")
         }
+        guard (hi - lo).isFinite else {
+            throw c.bad(1, "interval [\(formatNumber(lo)), \(formatNumber(hi))] is too wide: hi - lo overflows to inf")
+        }
         let interp = c.interp, range = c.args.callRange
         let evaluate: (Double) throws -> Double = { x in
             let v = try interp.call(f, Arguments([.number(x)]), callRange: range)

@@ -28,10 +28,11 @@ extension Builtins {
             guard step != 0, step.isFinite else { throw c.bad("step", "must be a finite non-zero number, got \(formatNumber(step))") }
             guard lo.isFinite, hi.isFinite else { throw c.bad("start", "range bounds must be finite") }
             let n = max(0, ((hi - lo) / step).rounded(.up))
-            guard n <= Double(c.interp.limits.maxElements) else {
+            // Int(exactly:): under --max-elements 9223372036854775807, `n <= Double(limit)` passes 2^63.
+            guard let count = Int(exactly: n), count <= c.interp.limits.maxElements else {
                 throw RuntimeError("range(\(formatNumber(lo)), \(formatNumber(hi))) has \(formatNumber(n)) elements, over the tensor size limit of \(c.interp.limits.maxElements)")
             }
-            return .tensor(Tensor((0..<Int(n)).map { lo + Double($0) * step }))
+            return .tensor(Tensor((0..<count).map { lo + Double($0) * step }))
         },
         Builtin(BuiltinSpec("linspace", "linspace(start, stop, n)", "n evenly spaced numbers from start to stop, both included",
                             example: "linspace(0, 1, 5)", params: ["start", "stop", "n"])) { c in
