@@ -35,7 +35,8 @@ let package = Package(
                 "CLibEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"]),
+        // csv-edge/ and metrics-sklearn.json (pandas' and scikit-learn's answers) are read from the source tree too.
+        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"], exclude: ["csv-edge", "metrics-sklearn.json"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
         // The .ps cases are read from the source tree (#filePath), so editing one needs no rebuild.
         .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),
