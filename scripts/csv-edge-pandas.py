@@ -10,9 +10,12 @@ there are committed, hand-written bytes; this script only reads them. Each is re
 sniffed). The result is written to DIR/pandas.json:
 
   {"pandas": VERSION, "numpy": VERSION, "conventions": {...},
-   "files": {NAME: {"columns": [...], "rows": N, "dtypes": {COL: DTYPE},
-                    "values": {COL: [CELL, ...]}}
+   "files": {NAME: {"rows": N, "columns": [{"name": COL, "dtype": DTYPE, "values": [CELL, ...]}, ...]}
             | {NAME: {"error": "ExceptionType: message"}}}}
+
+Columns are a list in pandas' order, not an object keyed by name: two names that differ only
+in Unicode normalisation ('café' composed and decomposed) are two columns to pandas, and some
+JSON readers (Foundation's) would merge them as keys.
 
 DTYPE is str(dtype) as pandas reports it: "float64", "int64", "bool", "object", and with
 pandas >= 3 "str" for text columns (pandas 2 said "object" there). CELL: floats as JSON
@@ -67,11 +70,10 @@ def describe(path, name):
     columns = [str(c) for c in df.columns]
     if len(set(columns)) != len(columns):
         raise SystemExit(f"{name}: duplicate column names after read_csv: {columns}")
-    out = {"columns": columns, "rows": int(len(df)), "dtypes": {}, "values": {}}
-    for c, label in zip(columns, df.columns):
-        s = df[label]
-        out["dtypes"][c] = str(s.dtype)
-        out["values"][c] = [cell(v, s.dtype) for v in s.tolist()]
+    out = {"rows": int(len(df)), "columns": []}
+    for j, c in enumerate(columns):
+        s = df.iloc[:, j]
+        out["columns"].append({"name": c, "dtype": str(s.dtype), "values": [cell(v, s.dtype) for v in s.tolist()]})
     if not isinstance(df.index, pd.RangeIndex):
         out["index"] = [cell(v, df.index.dtype) for v in df.index.tolist()]
     return out
@@ -96,7 +98,7 @@ def main():
         json.dump(result, f, indent=1, ensure_ascii=False, allow_nan=False)
         f.write("\n")
     for n, r in result["files"].items():
-        print(f"{n:24} {r.get('error') or r['dtypes']}")
+        print(f"{n:24} {r.get('error') or {c['name']: c['dtype'] for c in r['columns']}}")
 
 
 if __name__ == "__main__":

@@ -162,6 +162,30 @@ public enum CSVLoader {
         return sniffed.first { head[$0] != nil } ?? ","
     }
 
+    /// Header cells as column names, the way pandas.read_csv names them: an empty cell is
+    /// `Unnamed: j` (j counts from 0), and a repeated name gets `.1`, `.2`, ... (`a, a, b, a`
+    /// reads as `a, a.1, b, a.2`), so every column can be named as a label or a feature.
+    static func headerNames(_ cells: [String]) -> [String] {
+        var names = cells.enumerated().map { $1.isEmpty ? "Unnamed: \($0)" : $1 }
+        // pandas' C reader's rule (parsers.pyx): a candidate another header cell already
+        // spells is skipped, so `a, a, a.1` reads as `a, a.2, a.1`.
+        let spelled = Set(names)
+        var counts = [String: Int]()
+        for j in names.indices {
+            let base = names[j]
+            var name = base
+            var seen = counts[base, default: 0]
+            while seen > 0 {
+                counts[base] = seen + 1
+                name = "\(base).\(seen)"
+                seen = spelled.contains(name) ? seen + 1 : counts[name, default: 0]
+            }
+            names[j] = name
+            counts[name] = seen + 1
+        }
+        return names
+    }
+
     /// Parses CSV text as `o` says; `name` is the file name used in error messages.
     public static func parse(text: String, name: String, options o: Options) throws(DataError) -> Dataset {
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
@@ -187,7 +211,7 @@ public enum CSVLoader {
             if fields.count == 1 && fields[0].isEmpty { continue }
             if columns == nil {
                 if o.header {
-                    columns = fields
+                    columns = headerNames(fields)
                     continue
                 }
                 columns = (0..<fields.count).map { "c\($0)" }
@@ -246,7 +270,22 @@ public enum CSVLoader {
         }
 
         let labels = Labels(rawLabels)
-        let kind = o.like?.kind ?? o.kind ?? (o.classes != nil || labels.allWhole ? .classification : labels.numbers != nil ? .regression : .classification)
+        let kind: Dataset.Kind
+        if let k = o.like?.kind ?? o.kind ?? (o.classes != nil ? .classification : nil) {
+            kind = k
+        } else if labels.allWhole {
+            // Whole numbers are classes, as scikit-learn takes them, unless they look like a
+            // measured quantity (diabetes' progress scores: 214 values in 331 rows): then the
+            // guess could be either, and a wrong one trains a 214-class model. Ask instead.
+            let distinct = labels.distinctCount
+            if distinct > 20 && 2 * distinct > rows.count {
+                throw .csv(path: name, line: first.line, column: o.label,
+                           message: "\(distinct) different whole numbers in \(rows.count) rows: say kind: \"regression\" to predict the number, or kind: \"classification\" if each is a class")
+            }
+            kind = .classification
+        } else {
+            kind = labels.numbers != nil ? .regression : .classification
+        }
         var y = [Double]()
         var names = [String]()
         switch kind {
@@ -292,6 +331,12 @@ struct Labels {
         }
         self.numbers = numbers
         allWhole = numbers?.allSatisfy { $0 == $0.rounded() } ?? false
+    }
+
+    /// How many different labels there are (whole numbers by their exact value).
+    var distinctCount: Int {
+        guard allWhole, let numbers else { return Set(raw).count }
+        return Set(zip(raw, numbers).map { Labels.key($0, $1) }).count
     }
 
     /// A whole-number label as an exact key: the integer it spells when it fits in an Int
