@@ -10,7 +10,17 @@
 /// ```
 public struct Diagnostic: Error, Sendable {
     public enum Kind: Sendable { case syntax, runtime }
+    /// What code needs to tell diagnostics apart by; it compares these, never the message text.
+    public enum ID: Sendable, Equatable {
+        case other
+        /// A string still open at the end of the input.
+        case unterminatedString
+        /// The input ended inside a construct (an open bracket or block, a missing operand):
+        /// more lines could complete it.
+        case endOfInput
+    }
     public var kind: Kind
+    public var id: ID
     public var message: String
     public var range: SourceRange
     public var notes: [Note]
@@ -24,8 +34,9 @@ public struct Diagnostic: Error, Sendable {
         }
     }
 
-    public init(_ kind: Kind, _ message: String, at range: SourceRange, notes: [Note] = []) {
+    public init(_ kind: Kind, _ message: String, at range: SourceRange, notes: [Note] = [], id: ID = .other) {
         self.kind = kind
+        self.id = id
         self.message = message
         self.range = range
         self.notes = notes
@@ -78,4 +89,48 @@ public struct DiagnosticList: Error, Sendable {
         }
         return text
     }
+}
+
+/// Writing the output failed (a closed pipe, a full disk): the run stops, never silently.
+public struct OutputError: Error, Sendable {
+    public let reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+/// Why a run stopped: the one failure type of `Interpreter.run`, rendered one way for the
+/// script runner, the prompt and the lesson checker.
+public enum RunFailure: Error, Sendable {
+    /// Syntax and name errors, found before anything ran.
+    case syntax(DiagnosticList)
+    /// A runtime error, after the output printed so far.
+    case runtime(Diagnostic)
+    /// Ctrl-C.
+    case interrupted
+    /// The output could not be written.
+    case output(OutputError)
+
+    /// The text shown on standard error: diagnostics with their carets, or one line.
+    public func render(_ sources: SourceRegistry, color: Bool = false) -> String {
+        switch self {
+        case .syntax(let list): return list.render(sources, color: color)
+        case .runtime(let d): return d.render(sources, color: color)
+        case .interrupted: return "interrupted\n"
+        case .output(let e): return "error: cannot write output: \(e.reason)\n"
+        }
+    }
+
+    /// The process exit status (sysexits): 65 syntax, 70 runtime, 74 output, 130 interrupted.
+    public var exitCode: Int32 {
+        switch self {
+        case .syntax: return 65
+        case .runtime: return 70
+        case .output: return 74
+        case .interrupted: return 130
+        }
+    }
+
+    /// The runtime diagnostic, if this is one (tests and tools that read the message).
+    public var runtime: Diagnostic? { if case .runtime(let d) = self { return d }; return nil }
+    /// The syntax diagnostics, if these are what stopped the run.
+    public var syntax: [Diagnostic]? { if case .syntax(let l) = self { return l.diagnostics }; return nil }
 }

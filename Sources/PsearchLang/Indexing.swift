@@ -272,8 +272,9 @@ func closest(_ name: String, among names: some Sequence<String>) -> String? {
 }
 
 /// Levenshtein distance where swapping two neighbouring letters counts as one edit (optimal
-/// string alignment): "adma" is one typo away from "adam", not two.
-func editDistance(_ a: String, _ b: String) -> Int {
+/// string alignment): "adma" is one typo away from "adam", not two. The one metric behind
+/// every "did you mean" (names, parameters, fields, REPL commands).
+public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }

@@ -7,6 +7,10 @@ public protocol OutputSink: AnyObject {
     func write(_ text: String) throws
 }
 
+/// Whether the text typed so far can run, needs more lines (an open bracket, brace or string,
+/// a trailing operator), or can never become valid.
+public enum Completeness: Sendable { case complete, incomplete, invalid }
+
 /// Collects output in memory (tests, lesson checking).
 public final class BufferSink: OutputSink {
     public private(set) var text = ""
@@ -138,29 +142,35 @@ public final class Interpreter {
 
     // MARK: - Running code
 
-    /// Parses, resolves and runs a source. Syntax and name errors come as `DiagnosticList`
-    /// before anything runs; a runtime error as `Diagnostic` after the output so far.
+    /// Parses, resolves and runs a source. Syntax and name errors fail as `.syntax` before
+    /// anything runs; a runtime error as `.runtime` after the output so far.
     /// In REPL mode the value of a final expression statement is returned.
     @discardableResult
-    public func run(_ text: String, name: String, repl: Bool = false) throws -> Value? {
+    public func run(_ text: String, name: String, repl: Bool = false) throws(RunFailure) -> Value? {
         try run(bytes: Array(text.utf8), name: name, repl: repl)
     }
 
     @discardableResult
-    public func run(bytes: [UInt8], name: String, repl: Bool = false) throws -> Value? {
+    public func run(bytes: [UInt8], name: String, repl: Bool = false) throws(RunFailure) -> Value? {
         try run(sources.add(name: name, bytes: bytes), repl: repl)
     }
 
     @discardableResult
-    public func run(_ source: Source, repl: Bool = false) throws -> Value? {
+    public func run(_ source: Source, repl: Bool = false) throws(RunFailure) -> Value? {
         let parsed = Parser.parse(source)
-        if !parsed.diagnostics.isEmpty { throw DiagnosticList(parsed.diagnostics) }
+        if !parsed.diagnostics.isEmpty { throw .syntax(DiagnosticList(parsed.diagnostics)) }
         declaredInThisChunk = []
-        let (block, frameSize) = try Resolver.resolve(parsed.statements, interp: self, mode: repl ? .repl : .script, keepLast: repl)
+        let block: BlockNode, frameSize: Int
+        do {
+            (block, frameSize) = try Resolver.resolve(parsed.statements, interp: self, mode: repl ? .repl : .script, keepLast: repl)
+        } catch {
+            throw .syntax(error)
+        }
         lastValue = nil
         fuel = limits.maxSteps ?? Int.max
         let base = sp
-        let fp = try pushFrame(frameSize, at: block.range)
+        let fp: Frame
+        do { fp = try pushFrame(frameSize, at: block.range) } catch { throw failure(error) }
         defer {
             popFrame(fp, frameSize)
             sp = base
@@ -176,10 +186,21 @@ public final class Interpreter {
             } else {
                 _ = try block.exec(self, fp)
             }
-        } catch let e as RuntimeError {
-            throw diagnostic(e)
+        } catch {
+            throw failure(error)
         }
         return lastValue
+    }
+
+    /// What a thrown error means to the one running the script.
+    private func failure(_ error: any Error) -> RunFailure {
+        switch error {
+        case let e as RuntimeError: return .runtime(diagnostic(e))
+        case is Interrupted: return .interrupted
+        case let e as OutputError: return .output(e)
+        case let e as RunFailure: return e
+        default: return .runtime(Diagnostic(.runtime, "\(error)", at: .none))
+        }
     }
 
     /// A runtime error placed in the source, ready to render.
@@ -199,8 +220,6 @@ public final class Interpreter {
     }
 
     /// Whether `text` is a whole input, needs more lines, or cannot be fixed by more lines.
-    public enum Completeness { case complete, incomplete, invalid }
-
     public static func completeness(of text: String) -> Completeness {
         let reg = SourceRegistry()
         let r = Parser.parse(reg.add(name: "<input>", bytes: Array(text.utf8)))
@@ -388,10 +407,8 @@ public final class Interpreter {
 
     func callBuiltin(_ b: Builtin, _ args: Arguments, callRange: SourceRange) throws -> Value {
         let spec = b.spec
-        if args.positional.count < spec.minArgs && args.named.isEmpty || (spec.maxArgs.map { args.positional.count > $0 } ?? false) {
-            let expected = spec.maxArgs == spec.minArgs ? "\(spec.minArgs)" : spec.maxArgs == nil ? "at least \(spec.minArgs)" : "\(spec.minArgs) to \(spec.maxArgs!)"
-            throw RuntimeError("'\(spec.name)' takes \(expected) argument\(expected == "1" ? "" : "s"), got \(args.positional.count)",
-                               at: callRange, notes: [Diagnostic.Note("usage: \(spec.signature)")])
+        if let problem = spec.arityProblem(positional: args.positional.count, named: !args.named.isEmpty) {
+            throw RuntimeError(problem, at: callRange, notes: [Diagnostic.Note("usage: \(spec.signature)")])
         }
         for (k, (label, _)) in args.named.enumerated() where !spec.params.contains(label) {
             let r = args.ranges.indices.contains(args.positional.count + k) ? args.ranges[args.positional.count + k] : callRange

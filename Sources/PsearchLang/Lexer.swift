@@ -20,8 +20,8 @@ struct Lexer {
         SourceRange(source: src.id, start: start, end: end)
     }
 
-    private mutating func error(_ message: String, _ start: Int, _ end: Int, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(Diagnostic(.syntax, message, at: range(start, end), notes: notes))
+    private mutating func error(_ message: String, _ start: Int, _ end: Int, notes: [Diagnostic.Note] = [], id: Diagnostic.ID = .other) {
+        diagnostics.append(Diagnostic(.syntax, message, at: range(start, end), notes: notes, id: id))
     }
 
     /// All tokens, ending with `.eof`.
@@ -232,7 +232,7 @@ struct Lexer {
             out.append(c)
             i += 1
         }
-        error("unterminated string", start, start + 1, notes: [Diagnostic.Note("it runs to the end of the input; close it with '\"'")])
+        error("unterminated string", start, start + 1, notes: [Diagnostic.Note("it runs to the end of the input; close it with '\"'")], id: .unterminatedString)
         return Token(kind: .string(String(decoding: out, as: UTF8.self)), range: range(start, i))
     }
 }

@@ -34,16 +34,15 @@ struct Parser {
         var parser = Parser(src: source, tokens: tokens)
         parser.diagnostics = lexer.diagnostics
         // An unterminated string reaches the end of input: more lines can complete it.
-        if lexer.diagnostics.contains(where: { $0.message == "unterminated string" }) { parser.incomplete = true }
+        let openString = lexer.diagnostics.contains { $0.id == .unterminatedString }
+        if openString { parser.incomplete = true }
         let stmts = parser.program()
         var diagnostics = parser.diagnostics
-        if parser.incomplete, lexer.diagnostics.contains(where: { $0.message == "unterminated string" }) {
+        if openString {
             // The open string swallowed the rest of the input, so "never closed" and "end of
             // input" errors after it only repeat the string's own error.
             let lexed = lexer.diagnostics.count
-            diagnostics = Array(diagnostics[..<lexed]) + diagnostics[lexed...].filter {
-                !$0.message.hasSuffix("was never closed") && !$0.message.contains("end of input")
-            }
+            diagnostics = Array(diagnostics[..<lexed]) + diagnostics[lexed...].filter { $0.id != .endOfInput }
         }
         // Lexical and syntax errors interleave in source order, as a reader meets them.
         let ordered = diagnostics.enumerated().sorted { a, b in
@@ -94,10 +93,17 @@ struct Parser {
         return Failure()
     }
 
+    /// An error because the input ended too soon: more lines could complete it.
+    private mutating func failAtEnd(_ message: String, at range: SourceRange) -> Failure {
+        incomplete = true
+        diagnostics.append(Diagnostic(.syntax, message, at: range, id: .endOfInput))
+        return Failure()
+    }
+
     /// An error at the current token: "expected X, found Y".
     private mutating func expected(_ what: String) -> Failure {
         let t = peek
-        if t.kind == .eof { incomplete = true }
+        if t.kind == .eof { return failAtEnd("expected \(what), found \(t.kind.display)", at: t.range) }
         return fail("expected \(what), found \(t.kind.display)", at: t.range)
     }
 
@@ -114,10 +120,7 @@ struct Parser {
         }
         let t = peek
         let (l, c) = src.location(of: Int(opener.range.start))
-        if t.kind == .eof {
-            incomplete = true
-            throw fail("'\(opener.kind.spelling)' was never closed", at: opener.range)
-        }
+        if t.kind == .eof { throw failAtEnd("'\(opener.kind.spelling)' was never closed", at: opener.range) }
         throw fail("expected \(what), found \(t.kind.display)", at: t.range,
                    notes: [Diagnostic.Note("to match this '\(opener.kind.spelling)' at \(l):\(c)")])
     }
@@ -328,7 +331,7 @@ struct Parser {
                 // Every enclosing block is unclosed too; one error (the innermost) says it.
                 if unclosedReported { throw Failure() }
                 unclosedReported = true
-                throw fail("'{' was never closed", at: open.range)
+                throw failAtEnd("'{' was never closed", at: open.range)
             }
             if let s = statementOrRecover() { out.append(s) }
         }
@@ -703,8 +706,7 @@ struct Parser {
             let decl = try functionRest(name: nil, start: t)
             return Expr(kind: .function(decl), range: decl.range)
         case .eof:
-            incomplete = true
-            throw fail("unexpected end of input, expected an expression", at: t.range)
+            throw failAtEnd("unexpected end of input, expected an expression", at: t.range)
         default:
             throw fail("expected an expression, found \(t.kind.display)", at: t.range)
         }

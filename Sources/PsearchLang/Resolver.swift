@@ -407,13 +407,8 @@ struct Resolver {
     /// Arity and named-argument checks for direct calls of built-ins, before anything runs.
     mutating func checkCall(_ spec: BuiltinSpec, _ args: [Argument], _ range: SourceRange) {
         let positional = args.filter { $0.label == nil }.count
-        if positional < spec.minArgs, !args.contains(where: { $0.label != nil }) {
-            diagnostics.append(Diagnostic(.syntax, "'\(spec.name)' takes at least \(spec.minArgs) argument\(spec.minArgs == 1 ? "" : "s"), got \(positional)", at: range,
-                                          notes: [Diagnostic.Note("usage: \(spec.signature)")]))
-        }
-        if let m = spec.maxArgs, positional > m {
-            diagnostics.append(Diagnostic(.syntax, "'\(spec.name)' takes at most \(m) argument\(m == 1 ? "" : "s"), got \(positional)", at: range,
-                                          notes: [Diagnostic.Note("usage: \(spec.signature)")]))
+        if let problem = spec.arityProblem(positional: positional, named: args.contains { $0.label != nil }) {
+            diagnostics.append(Diagnostic(.syntax, problem, at: range, notes: [Diagnostic.Note("usage: \(spec.signature)")]))
         }
         for a in args {
             guard let label = a.label else { continue }

@@ -23,16 +23,12 @@ final class LangEngine: ReplEngine {
         configurePlots(interpreter)
     }
 
-    func completeness(of source: String) -> InputCompleteness {
-        switch Interpreter.completeness(of: source) {
-        case .complete: return .complete
-        case .incomplete: return .incomplete
-        case .invalid: return .invalid
-        }
+    func completeness(of source: String) -> Completeness {
+        Interpreter.completeness(of: source)
     }
 
     func run(_ input: String) -> ReplResult {
-        let result = execute { try interpreter.run(input, name: "<repl>", repl: true) }
+        let result = execute { () throws(RunFailure) in try interpreter.run(input, name: "<repl>", repl: true) }
         switch result {
         case .value: session.append(Lesson.SessionInput(source: input, echoed: true))
         case .silent: session.append(Lesson.SessionInput(source: input, echoed: false))
@@ -41,28 +37,21 @@ final class LangEngine: ReplEngine {
         return result
     }
 
-    private func execute(_ body: () throws -> Value?) -> ReplResult {
-        do {
+    private func execute(_ body: () throws(RunFailure) -> Value?) -> ReplResult {
+        do throws(RunFailure) {
             let value = try body()
-            try output.flush()
+            do { try output.flush() } catch { throw .output(error) }
             guard let value else { return .silent }
             interpreter.setGlobal("_", value)
             if case .none = value { return .silent }
             return .value(value.repr)
-        } catch let e as DiagnosticList {
-            try? output.flush()
-            return .error(e.render(interpreter.sources, color: color))
-        } catch let e as Diagnostic {
-            try? output.flush()
-            return .error(e.render(interpreter.sources, color: color))
-        } catch is Interrupted {
-            try? output.flush()
-            _ = Interrupt.take()
-            return .error("interrupted")
-        } catch let e as OutputError {
-            return .error("error: cannot write output: \(e.reason)")
         } catch {
-            return .error("error: \(error)")
+            if case .output = error {} else { try? output.flush() }
+            if case .interrupted = error {
+                _ = Interrupt.take()
+                return .error("interrupted")
+            }
+            return .error(error.render(interpreter.sources, color: color))
         }
     }
 
@@ -182,7 +171,7 @@ final class LangEngine: ReplEngine {
     func load(path: String) -> ReplResult {
         switch readFile(path) {
         case .success(let bytes):
-            let result = execute { try interpreter.run(bytes: bytes, name: path); return nil }
+            let result = execute { () throws(RunFailure) in try interpreter.run(bytes: bytes, name: path); return nil }
             // The file's text goes into a saved session, so the saved script stands alone.
             if case .silent = result { session.append(Lesson.SessionInput(source: String(decoding: bytes, as: UTF8.self), echoed: false)) }
             return result

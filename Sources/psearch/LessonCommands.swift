@@ -153,11 +153,7 @@ struct LessonDriver {
         if let error = run.failureText(color: errorColor) {
             writeStderr(error)
             writeStderr("export: '\(output)' not written: '\(path)' does not run\n")
-            switch run.failure {
-            case is DiagnosticList: return Exit.syntax
-            case is Interrupted: return Exit.interrupted
-            default: return Exit.runtime
-            }
+            return run.failure?.exitCode ?? Exit.runtime
         }
         let page = format == .html ? Lesson.html(run) : Lesson.markdown(run)
         do {

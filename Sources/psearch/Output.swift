@@ -5,10 +5,6 @@ import Darwin
 #endif
 import PsearchLang
 
-/// Writing failed (closed pipe, full disk): the run ends with exit code 74, never silently.
-struct OutputError: Error {
-    let reason: String
-}
 
 /// Standard output through a buffer, written with write(2) so every failure is seen.
 /// Line-buffered on a terminal (a learner sees each line as it is printed), block-buffered
@@ -24,12 +20,12 @@ final class StdoutSink: OutputSink {
         buffer.reserveCapacity(1 << 16)
     }
 
-    func write(_ text: String) throws {
+    func write(_ text: String) throws(OutputError) {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= 1 << 16 || (lineBuffered && buffer.last == UInt8(ascii: "\n")) { try flush() }
     }
 
-    func flush() throws {
+    func flush() throws(OutputError) {
         var off = 0
         defer { buffer.removeAll(keepingCapacity: true) }
         while off < buffer.count {

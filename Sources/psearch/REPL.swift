@@ -300,23 +300,6 @@ enum ReplCommand: Equatable {
     }
 }
 
-/// Levenshtein distance over characters.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    var previous = Array(0...b.count)
-    var current = previous
-    for i in 1...a.count {
-        current[0] = i
-        for j in stride(from: 1, through: b.count, by: 1) {
-            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
-}
-
 /// `850 µs`, `12.3 ms`, `2.345 s`.
 func formatDuration(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components

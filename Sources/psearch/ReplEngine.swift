@@ -1,5 +1,4 @@
-/// Whether the text typed so far can run, needs more lines, or can never become valid.
-enum InputCompleteness { case complete, incomplete, invalid }
+import PsearchLang
 
 /// What one REPL input produced.
 ///
@@ -12,7 +11,7 @@ enum ReplResult { case value(String), silent, error(String) }
 /// everything about the language. Every method is called on the REPL's thread, one at a time.
 protocol ReplEngine: AnyObject {
     /// `.incomplete` for an open bracket/brace/string, a trailing operator, `fn f(x) {`.
-    func completeness(of source: String) -> InputCompleteness
+    func completeness(of source: String) -> Completeness
     /// Runs one complete input; sets `_` to the last value.
     ///
     /// Long loops poll `Interrupt.isRequested`; an interrupted run returns `.error` and

@@ -126,10 +126,10 @@ struct Driver {
         do {
             try out.write(r.ast + (r.ast.isEmpty ? "" : "\n"))
             try out.flush()
-        } catch let e as OutputError {
-            writeStderr("error: cannot write output: \(e.reason)\n")
+        } catch {
+            writeStderr(RunFailure.output(error).render(r.sources))
             return Exit.ioError
-        } catch {}
+        }
         return Exit.ok
     }
 
@@ -140,32 +140,18 @@ struct Driver {
         configurePlots(interp)
         installInterruptHandler()
         var status = Exit.ok
-        do {
+        do throws(RunFailure) {
             try interp.run(bytes: text, name: name)
-        } catch let e as DiagnosticList {
-            flushBeforeError(out)
-            writeStderr(e.render(interp.sources, color: color))
-            status = Exit.syntax
-        } catch let e as Diagnostic {
-            flushBeforeError(out)
-            writeStderr(e.render(interp.sources, color: color))
-            status = Exit.runtime
-        } catch let e as OutputError {
-            writeStderr("error: cannot write output: \(e.reason)\n")
-            return Exit.ioError
-        } catch is Interrupted {
-            flushBeforeError(out)
-            writeStderr("interrupted\n")
-            status = Exit.interrupted
         } catch {
-            flushBeforeError(out)
-            writeStderr("error: \(error)\n")
-            status = Exit.runtime
+            if case .output = error {} else { flushBeforeError(out) }
+            writeStderr(error.render(interp.sources, color: color))
+            if case .output = error { return Exit.ioError }
+            status = error.exitCode
         }
-        do { try out.flush() } catch let e as OutputError {
-            writeStderr("error: cannot write output: \(e.reason)\n")
+        do { try out.flush() } catch {
+            writeStderr(RunFailure.output(error).render(interp.sources))
             return Exit.ioError
-        } catch {}
+        }
         return status
     }
 

@@ -58,12 +58,10 @@ func peakResidentBytes() -> Int {
             var seen = Seen()
             _ = try? ip.run("fn f(n) = f(n + 1)\nlet kept = 41", name: "<repl>", repl: true)
             for _ in 0..<3 {
-                do {
+                do throws(RunFailure) {
                     try ip.run("f(0)", name: "<repl>", repl: true)
-                } catch let e as Diagnostic {
-                    seen.messages.append(e.message)
                 } catch {
-                    seen.messages.append("\(error)")
+                    seen.messages.append(error.runtime?.message ?? "\(error)")
                 }
                 seen.slotsInUse.append(ip.sp)
                 seen.depths.append(ip.depth)

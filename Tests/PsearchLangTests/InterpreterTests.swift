@@ -68,9 +68,9 @@ import Testing
     @Test func aSessionKeepsGlobalsAcrossRuns() throws {
         // Runs on the large stack; expectations are checked back on the test's own thread.
         struct Seen {
-            var failedChunk: Error?
+            var failedChunk: RunFailure?
             var yAfterFailure: Value?
-            var runtime: Error?
+            var runtime: RunFailure?
             var replValue: String?
             var output = ""
         }
@@ -82,10 +82,10 @@ import Testing
                 try ip.run("let x = 2\nfn double(v) = v * 2", name: "a")
                 try ip.run("print(double(x))", name: "b")
                 // A chunk with a name error declares nothing.
-                do { try ip.run("let y = 1\nprint(nope)", name: "c") } catch { seen.failedChunk = error }
+                do throws(RunFailure) { try ip.run("let y = 1\nprint(nope)", name: "c") } catch { seen.failedChunk = error }
                 seen.yAfterFailure = ip.global("y")
                 // A runtime error keeps what ran before it.
-                do { try ip.run("let z = 3\nprint(1 + nil)", name: "d") } catch { seen.runtime = error }
+                do throws(RunFailure) { try ip.run("let z = 3\nprint(1 + nil)", name: "d") } catch { seen.runtime = error }
                 try ip.run("print(z)", name: "e")
                 // REPL mode returns the value of a final expression.
                 seen.replValue = try ip.run("x + 1", name: "<repl>", repl: true)?.repr
@@ -94,9 +94,9 @@ import Testing
             }
         }
         let seen = try result.get()
-        #expect(seen.failedChunk is DiagnosticList)
+        #expect(seen.failedChunk?.syntax?.isEmpty == false)
         #expect(seen.yAfterFailure == nil)
-        #expect((seen.runtime as? Diagnostic)?.message == "cannot apply '+' to number and nil")
+        #expect(seen.runtime?.runtime?.message == "cannot apply '+' to number and nil")
         #expect(seen.replValue == "3")
         #expect(seen.output == "4\n3\n")
     }

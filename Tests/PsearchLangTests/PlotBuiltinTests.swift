@@ -53,9 +53,8 @@ private final class FakeDataset: NativeObject {
         do {
             _ = try run(code, setup: setup)
             return nil
-        } catch let d as Diagnostic {
-            return d.message
         } catch {
+            if let d = (error as? RunFailure)?.runtime { return d.message }
             return "\(error)"
         }
     }

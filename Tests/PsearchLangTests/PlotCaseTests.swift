@@ -31,7 +31,7 @@ import Testing
         let sink = BufferSink()
         let interp = Interpreter(output: sink)
         var got: String?
-        do { try interp.run(text, name: name) } catch let d as Diagnostic { got = d.message }
+        do { try interp.run(text, name: name) } catch { guard let d = error.runtime else { throw error }; got = d.message }
         #expect(got == runtime)
         let lines = sink.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
         if ProcessInfo.processInfo.environment["PSEARCH_RECORD"] == "1" {

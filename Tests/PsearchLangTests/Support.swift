@@ -49,14 +49,14 @@ func runProgram(_ bytes: [UInt8], name: String = "test.ps", limits: Limits = Lim
         let sink = BufferSink()
         let interp = Interpreter(output: sink, limits: limits)
         var outcome = Outcome(output: "", interp: interp)
-        do {
+        do throws(RunFailure) {
             try interp.run(bytes: bytes, name: name)
-        } catch let e as DiagnosticList {
-            outcome.syntax = e.diagnostics
-        } catch let e as Diagnostic {
-            outcome.runtime = e
         } catch {
-            outcome.other = "\(error)"
+            switch error {
+            case .syntax(let list): outcome.syntax = list.diagnostics
+            case .runtime(let d): outcome.runtime = d
+            case .interrupted, .output: outcome.other = error.render(interp.sources)
+            }
         }
         outcome.output = sink.text
         return outcome

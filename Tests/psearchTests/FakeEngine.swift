@@ -1,4 +1,5 @@
 @testable import psearch
+import PsearchLang
 
 /// A stand-in language for REPL tests: braces and parentheses must balance, a trailing `+`
 /// continues, a stray closer is invalid; `fail` errors and everything else echoes itself.
@@ -7,7 +8,7 @@ final class FakeEngine: ReplEngine {
     var calls: [String] = []
     var candidates: [String] = []
 
-    func completeness(of source: String) -> InputCompleteness {
+    func completeness(of source: String) -> Completeness {
         var depth = 0
         for ch in source {
             if ch == "{" || ch == "(" { depth += 1 }

@@ -7,7 +7,7 @@ import Testing
     let engine = LangEngine(limits: Limits())
 
     @Test(arguments: [
-        ("1 + 2", InputCompleteness.complete),
+        ("1 + 2", Completeness.complete),
         ("fn f(x) {", .incomplete),
         ("fn f(x) {\n  return x\n}", .complete),
         ("(1 +", .incomplete),
@@ -16,7 +16,7 @@ import Testing
         ("\"abc", .incomplete),
         ("1 + )", .invalid),
     ])
-    func completeness(source: String, expected: InputCompleteness) {
+    func completeness(source: String, expected: Completeness) {
         #expect(engine.completeness(of: source) == expected)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import psearch
+import PsearchLang
 
 @Suite struct REPLTests {
     final class Output {
@@ -194,10 +195,12 @@ import Testing
     }
 
     @Test func editDistance() {
-        #expect(psearch.editDistance("", "abc") == 3)
-        #expect(psearch.editDistance("kitten", "sitting") == 3)
-        #expect(psearch.editDistance("help", "help") == 0)
-        #expect(psearch.editDistance("안녕", "안넝") == 1)
+        #expect(PsearchLang.editDistance("", "abc") == 3)
+        #expect(PsearchLang.editDistance("kitten", "sitting") == 3)
+        #expect(PsearchLang.editDistance("help", "help") == 0)
+        #expect(PsearchLang.editDistance("안녕", "안넝") == 1)
+        // One metric for every suggestion: a swap of neighbours is one edit (":hepl" -> ":help").
+        #expect(PsearchLang.editDistance(":hepl", ":help") == 1)
     }
 
     @Test func durations() {

@@ -43,6 +43,18 @@ public struct BuiltinSpec: Sendable {
         self.minArgs = min ?? params.count
         self.maxArgs = variadic ? nil : params.count
     }
+
+    /// The one arity check, before a call runs (the resolver) or as it runs (a built-in
+    /// called through a variable): nil when the positional count fits. With named arguments
+    /// a short positional list may be fine; the body reports what is missing.
+    func arityProblem(positional: Int, named: Bool) -> String? {
+        func takes(_ bound: String, _ n: Int) -> String {
+            "'\(name)' takes \(bound)\(n) argument\(n == 1 ? "" : "s"), got \(positional)"
+        }
+        if positional < minArgs && !named { return takes(maxArgs == minArgs ? "" : "at least ", minArgs) }
+        if let m = maxArgs, positional > m { return takes(m == minArgs ? "" : "at most ", m) }
+        return nil
+    }
 }
 
 /// Immutable after creation; bodies capture nothing mutable, so the table can be shared.

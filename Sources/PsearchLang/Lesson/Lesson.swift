@@ -29,18 +29,12 @@ public enum Lesson {
         public let source: Source
         public let sources: SourceRegistry
         public let statements: [Statement]
-        /// A `DiagnosticList` (syntax), `Diagnostic` (runtime), `Interrupted` or an output error.
-        public let failure: Error?
+        /// What stopped the run, if anything did.
+        public let failure: RunFailure?
 
         /// The failure as the CLI shows it: a rendered diagnostic, or one line.
         public func failureText(color: Bool = false) -> String? {
-            guard let failure else { return nil }
-            switch failure {
-            case let d as DiagnosticList: return d.render(sources, color: color)
-            case let d as Diagnostic: return d.render(sources, color: color)
-            case is Interrupted: return "interrupted\n"
-            default: return "error: \(failure)\n"
-            }
+            failure?.render(sources, color: color)
         }
     }
 
@@ -62,8 +56,8 @@ public enum Lesson {
                 return true
             }
         }
-        var failure: Error?
-        do {
+        var failure: RunFailure?
+        do throws(RunFailure) {
             try interp.run(source)
         } catch {
             failure = error
