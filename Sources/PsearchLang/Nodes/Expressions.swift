@@ -1,0 +1,376 @@
+import PsearchCore
+
+// Expression nodes: leaves, operators, constructors, indexing and fields (calls and
+// functions are in Functions.swift, statements in Statements.swift).
+
+// MARK: - Leaves
+
+final class ConstNode: ExprNode {
+    let value: Value
+    init(_ v: Value, _ r: SourceRange) {
+        value = v
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { value }
+}
+
+final class LocalGet: ExprNode {
+    let slot: Int
+    init(_ slot: Int, _ r: SourceRange) {
+        self.slot = slot
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { fp[slot] }
+}
+
+final class CellGet: ExprNode {
+    let slot: Int
+    init(_ slot: Int, _ r: SourceRange) {
+        self.slot = slot
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { cell(fp[slot]).value }
+}
+
+final class UpvalueGet: ExprNode {
+    let index: Int
+    init(_ index: Int, _ r: SourceRange) {
+        self.index = index
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { ip.currentClosure!.captures[index].value }
+}
+
+/// A top-level variable. Nodes hold the cell itself, so reading a global is one load.
+final class GlobalCell {
+    let name: String
+    /// nil while declared but not yet assigned.
+    var value: Value?
+    init(_ name: String) { self.name = name }
+}
+
+final class GlobalGet: ExprNode {
+    let global: GlobalCell
+    /// A built-in of the same name answers while the global is not yet defined.
+    let fallback: Value?
+    init(_ global: GlobalCell, fallback: Value?, _ r: SourceRange) {
+        self.global = global
+        self.fallback = fallback
+        super.init(r)
+    }
+    var name: String { global.name }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        if let v = global.value { return v }
+        if let f = fallback { return f }
+        throw RuntimeError("'\(global.name)' is used before it is defined", at: range)
+    }
+}
+
+// MARK: - Operators
+
+/// Any binary operator; the common ones have subclasses whose number case is inlined.
+class BinaryNode: ExprNode {
+    let op: BinaryOp
+    let lhs: ExprNode, rhs: ExprNode
+    init(_ op: BinaryOp, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) {
+        self.op = op
+        lhs = l
+        rhs = r
+        super.init(range)
+    }
+
+    /// The node for `op`: a specialised subclass for + - * / and comparisons.
+    static func make(_ op: BinaryOp, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) -> BinaryNode {
+        switch op {
+        case .add: return AddNode(op, l, r, range)
+        case .sub: return SubNode(op, l, r, range)
+        case .mul: return MulNode(op, l, r, range)
+        case .div: return DivNode(op, l, r, range)
+        case .lt, .le, .gt, .ge, .eq, .ne: return CompareNode(op, l, r, range)
+        default: return BinaryNode(op, l, r, range)
+        }
+    }
+
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp)
+        let b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b {
+            switch op {
+            case .mod: return .number(Ops.floorMod(x, y))
+            case .pow: return .number(Ops.power(x, y))
+            default: return .number(Ops.scalar(op, x, y))
+            }
+        }
+        return try slow(a, b, ip)
+    }
+
+    final func slow(_ a: Value, _ b: Value, _ ip: Interpreter) throws -> Value {
+        do {
+            switch op {
+            case .eq, .ne, .lt, .le, .gt, .ge:
+                // A comparison of traced numbers is a branch: the tape records it as a guard.
+                if let r = try Traced.compare(op, a, b, ip) { return .bool(r) }
+                if op == .eq { return .bool(Value.equal(a, b)) }
+                if op == .ne { return .bool(!Value.equal(a, b)) }
+                return .bool(try Ops.compare(op, a, b))
+            default: return try Ops.arithmetic(op, a, b, ip)
+            }
+        } catch var e as RuntimeError {
+            if e.range == nil { e.range = range }
+            throw e
+        }
+    }
+}
+
+final class AddNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x + y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class SubNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x - y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class MulNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x * y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class DivNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return .number(x / y) }
+        return try slow(a, b, ip)
+    }
+}
+
+final class CompareNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { .bool(try evalBool(ip, fp)) }
+
+    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
+        if case .number(let x) = a, case .number(let y) = b { return Ops.compareNumbers(op, x, y) }
+        guard case .bool(let r) = try slow(a, b, ip) else { return false }
+        return r
+    }
+}
+
+final class NegateNode: ExprNode {
+    let operand: ExprNode
+    init(_ o: ExprNode, _ r: SourceRange) {
+        operand = o
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let v = try operand.eval(ip, fp)
+        if case .number(let x) = v { return .number(-x) }
+        do { return try Ops.negate(v, ip) } catch var e as RuntimeError {
+            if e.range == nil { e.range = range }
+            throw e
+        }
+    }
+}
+
+final class NotNode: ExprNode {
+    let operand: ExprNode
+    init(_ o: ExprNode, _ r: SourceRange) {
+        operand = o
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { .bool(try evalBool(ip, fp)) }
+    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let v = try operand.eval(ip, fp)
+        guard case .bool(let b) = v else { throw RuntimeError("'not' needs a bool, got \(v.typeName)", at: operand.range) }
+        return !b
+    }
+}
+
+/// `and` / `or`: bool operands, short-circuit.
+final class LogicNode: ExprNode {
+    let isAnd: Bool
+    let lhs: ExprNode, rhs: ExprNode
+    init(isAnd: Bool, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) {
+        self.isAnd = isAnd
+        lhs = l
+        rhs = r
+        super.init(range)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { .bool(try evalBool(ip, fp)) }
+    override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let a = try operand(lhs, ip, fp)
+        if isAnd ? !a : a { return a }
+        return try operand(rhs, ip, fp)
+    }
+    private func operand(_ n: ExprNode, _ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        let v = try n.eval(ip, fp)
+        guard case .bool(let b) = v else {
+            throw RuntimeError("'\(isAnd ? "and" : "or")' needs bool operands, got \(v.typeName)", at: n.range)
+        }
+        return b
+    }
+}
+
+final class RangeNode: ExprNode {
+    let lo: ExprNode, hi: ExprNode
+    init(_ lo: ExprNode, _ hi: ExprNode, _ r: SourceRange) {
+        self.lo = lo
+        self.hi = hi
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let a = try lo.eval(ip, fp), b = try hi.eval(ip, fp)
+        guard case .number(let x) = a else { throw RuntimeError("range start must be a number, got \(a.typeName)", at: lo.range) }
+        guard case .number(let y) = b else { throw RuntimeError("range end must be a number, got \(b.typeName)", at: hi.range) }
+        return .range(x, y)
+    }
+}
+
+// MARK: - Constructors
+
+/// `[a, b, c]`: a vector when the elements are numbers (or tensors of one shape, stacked),
+/// otherwise a list.
+final class ArrayNode: ExprNode {
+    let items: [ExprNode]
+    init(_ items: [ExprNode], _ r: SourceRange) {
+        self.items = items
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        var values = [Value]()
+        values.reserveCapacity(items.count)
+        for n in items { values.append(try n.eval(ip, fp)) }
+        return try ArrayNode.build(values, ip)
+    }
+
+    static func build(_ values: [Value], _ ip: Interpreter) throws -> Value {
+        if values.allSatisfy({ if case .number = $0 { return true } else { return false } }) {
+            return .tensor(Tensor(values.map { if case .number(let x) = $0 { return x } else { return 0 } }))
+        }
+        // Stack equal-shape tensors (and ranges) into one more dimension: [[1, 2], [3, 4]].
+        var rows: [Tensor] = []
+        for v in values {
+            switch v {
+            case .tensor(let t): rows.append(t)
+            case .range: if case .tensor(let t) = try ip.materialize(v) { rows.append(t) }
+            default: return try Traced.stack(values, ip) ?? .list(values)
+            }
+        }
+        guard let first = rows.first, rows.allSatisfy({ $0.shape == first.shape }) else { return .list(values) }
+        var data = [Double]()
+        data.reserveCapacity(first.count * rows.count)
+        for r in rows { data.append(contentsOf: r.data) }
+        return .tensor(Tensor(shape: [rows.count] + first.shape, data: data))
+    }
+}
+
+final class RecordNode: ExprNode {
+    let names: [String]
+    let values: [ExprNode]
+    init(_ names: [String], _ values: [ExprNode], _ r: SourceRange) {
+        self.names = names
+        self.values = values
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        var r = Record()
+        r.names = names
+        r.values.reserveCapacity(values.count)
+        for n in values { r.values.append(try n.eval(ip, fp)) }
+        return .record(r)
+    }
+}
+
+final class IndexNode: ExprNode {
+    let target: ExprNode
+    let indices: [ExprNode]
+    init(_ t: ExprNode, _ idx: [ExprNode], _ r: SourceRange) {
+        target = t
+        indices = idx
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let v = try target.eval(ip, fp)
+        if indices.count == 1 {
+            let i = try indices[0].eval(ip, fp)
+            // The hot case: a vector read at a whole-number index.
+            if case .tensor(let t) = v, t.rank == 1, case .number(let x) = i {
+                let n = t.count
+                if x >= 0 && x < Double(n), let k = Int(exactly: x) { return .number(t.data[k]) }
+            }
+            return try Indexing.get(v, [i], self, ip)
+        }
+        var keys = [Value]()
+        for n in indices { keys.append(try n.eval(ip, fp)) }
+        return try Indexing.get(v, keys, self, ip)
+    }
+}
+
+/// `v[i]` on a local variable: reads the element in place, without copying the tensor out of
+/// its slot (a copy would retain and release its storage on every read).
+final class IndexLocalNode: ExprNode {
+    let slot: Int
+    let index: ExprNode
+    let general: IndexNode
+    init(_ slot: Int, _ index: ExprNode, general: IndexNode) {
+        self.slot = slot
+        self.index = index
+        self.general = general
+        super.init(general.range)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let i = try index.eval(ip, fp)
+        if case .number(let x) = i, let v = element(fp + slot, x) { return .number(v) }
+        return try Indexing.get(fp[slot], [i], general, ip)
+    }
+}
+
+/// `v[i]` on a global variable, read in place like `IndexLocalNode`.
+final class IndexGlobalNode: ExprNode {
+    let global: GlobalCell
+    let index: ExprNode
+    let general: IndexNode
+    init(_ global: GlobalCell, _ index: ExprNode, general: IndexNode) {
+        self.global = global
+        self.index = index
+        self.general = general
+        super.init(general.range)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let i = try index.eval(ip, fp)
+        if case .number(let x) = i, case .tensor(let t)? = global.value, t.rank == 1,
+           x >= 0, x < Double(t.count), let k = Int(exactly: x) {
+            return .number(t.data[k])
+        }
+        return try general.eval(ip, fp)
+    }
+}
+
+@inline(__always)
+private func element(_ p: UnsafeMutablePointer<Value>, _ x: Double) -> Double? {
+    guard case .tensor(let t) = p.pointee, t.rank == 1, x >= 0, x < Double(t.count), let k = Int(exactly: x) else { return nil }
+    return t.data[k]
+}
+
+final class FieldNode: ExprNode {
+    let target: ExprNode
+    let name: String
+    init(_ t: ExprNode, _ name: String, _ r: SourceRange) {
+        target = t
+        self.name = name
+        super.init(r)
+    }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let v = try target.eval(ip, fp)
+        return try Indexing.field(v, name, range)
+    }
+}

@@ -1,0 +1,385 @@
+import PsearchCore
+
+// Statement nodes: expression statements, stores, blocks and control flow.
+
+// MARK: - Statements
+
+final class ExprStmt: StmtNode {
+    let expr: ExprNode
+    /// The REPL echoes the value of a final expression statement.
+    let keep: Bool
+    init(_ e: ExprNode, keep: Bool) {
+        expr = e
+        self.keep = keep
+        super.init(e.range)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let v = try expr.eval(ip, fp)
+        if keep { ip.lastValue = v }
+        return .normal
+    }
+}
+
+/// `x = e` / `let x = e` into a frame slot.
+final class StoreLocal: StmtNode {
+    let slot: Int
+    let value: ExprNode
+    init(_ slot: Int, _ value: ExprNode, _ r: SourceRange) {
+        self.slot = slot
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        fp[slot] = try value.eval(ip, fp)
+        return .normal
+    }
+}
+
+final class StoreGlobal: StmtNode {
+    let global: GlobalCell
+    let value: ExprNode
+    init(_ global: GlobalCell, _ value: ExprNode, _ r: SourceRange) {
+        self.global = global
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        if ip.isWorker { throw globalWriteInWorker(global.name, range) }
+        global.value = try value.eval(ip, fp)
+        return .normal
+    }
+}
+
+/// A variable an inner function captured. A `let` makes a fresh cell, so closures made in
+/// different loop iterations keep their own value; an assignment writes the existing cell.
+final class StoreCell: StmtNode {
+    let slot: Int
+    let value: ExprNode
+    let declares: Bool
+    init(_ slot: Int, _ value: ExprNode, declares: Bool, _ r: SourceRange) {
+        self.slot = slot
+        self.value = value
+        self.declares = declares
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let v = try value.eval(ip, fp)
+        if declares { fp[slot] = .object(Cell(v, owner: ip.id)) } else { cell(fp[slot]).value = v }
+        return .normal
+    }
+}
+
+final class StoreUpvalue: StmtNode {
+    let index: Int
+    let name: String
+    let value: ExprNode
+    init(_ index: Int, name: String, _ value: ExprNode, _ r: SourceRange) {
+        self.index = index
+        self.name = name
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let c = ip.currentClosure!.captures[index]
+        if ip.isWorker && c.owner != ip.id { throw capturedWriteInWorker(name, range) }
+        c.value = try value.eval(ip, fp)
+        return .normal
+    }
+}
+
+/// Trials run in parallel on shared globals: a write there would race with the other trials.
+func globalWriteInWorker(_ name: String, _ range: SourceRange) -> RuntimeError {
+    RuntimeError("cannot assign the global '\(name)' inside a parallel search trial", at: range,
+                 notes: [Diagnostic.Note("trials run at the same time; keep state in local variables, or pass workers: 1")])
+}
+
+/// A closure made outside the search captured this variable, so every trial shares its cell:
+/// writing it from parallel trials would race just as a global would.
+func capturedWriteInWorker(_ name: String, _ range: SourceRange) -> RuntimeError {
+    RuntimeError("cannot assign the captured variable '\(name)' inside a parallel search trial", at: range,
+                 notes: [Diagnostic.Note("trials run at the same time; keep state in local variables, or pass workers: 1")])
+}
+
+/// Where a variable lives, for declarations and assignments.
+enum Slot {
+    case local(Int)
+    case cell(Int)
+    case upvalue(Int)
+    case global(GlobalCell)
+
+    /// The statement that stores `value` here.
+    func store(_ value: ExprNode, name: String, declares: Bool, _ r: SourceRange) -> StmtNode {
+        switch self {
+        case .local(let s): return StoreLocal(s, value, r)
+        case .cell(let s): return StoreCell(s, value, declares: declares, r)
+        case .upvalue(let i): return StoreUpvalue(i, name: name, value, r)
+        case .global(let g): return StoreGlobal(g, value, r)
+        }
+    }
+}
+
+/// `v[i] = x`, `m[i, j] = x`, `r.f = x`, `a[0].f[2] = x`: the target path is applied to the
+/// variable's value in place (it is moved out of the slot so copy-on-write does not copy).
+final class StorePathNode: StmtNode {
+    let slot: Slot
+    let name: String
+    let path: [PathStep]
+    let value: ExprNode
+    enum PathStep {
+        case index([ExprNode], SourceRange)
+        case field(String, SourceRange)
+    }
+    init(_ slot: Slot, name: String, path: [PathStep], value: ExprNode, _ r: SourceRange) {
+        self.slot = slot
+        self.name = name
+        self.path = path
+        self.value = value
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        if ip.isWorker {
+            switch slot {
+            case .global(let g): throw globalWriteInWorker(g.name, range)
+            case .upvalue(let i) where ip.currentClosure!.captures[i].owner != ip.id: throw capturedWriteInWorker(name, range)
+            default: break
+            }
+        }
+        let v = try value.eval(ip, fp)
+        // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
+        if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1, case .number(let x) = v {
+            let i = try idx[0].eval(ip, fp)
+            if case .number(let k) = i, try storeElement(k, x, ip, fp) { return .normal }
+            return try store(v, [[i]], ip, fp)
+        }
+        var keys: [[Value]] = []
+        keys.reserveCapacity(path.count)
+        for step in path {
+            if case .index(let idx, _) = step {
+                var k: [Value] = []
+                for n in idx { k.append(try n.eval(ip, fp)) }
+                keys.append(k)
+            } else {
+                keys.append([])
+            }
+        }
+        return try store(v, keys, ip, fp)
+    }
+
+    /// Writes `x` at whole index `k` of a vector variable; false when that is not the case.
+    private func storeElement(_ k: Double, _ x: Double, _ ip: Interpreter, _ fp: Frame) throws -> Bool {
+        func write(_ base: inout Value) -> Bool {
+            guard var t = base.takeTensor() else { return false }
+            defer { base = .tensor(t) }
+            guard t.rank == 1, k >= 0, k < Double(t.count), let j = Int(exactly: k) else { return false }
+            t.data[j] = x
+            return true
+        }
+        switch slot {
+        case .local(let s):
+            var base = fp[s]
+            fp[s] = .none
+            defer { fp[s] = base }
+            return write(&base)
+        case .global(let g):
+            guard var base = g.value else { return false }
+            g.value = Value.none
+            defer { g.value = base }
+            return write(&base)
+        case .cell, .upvalue:
+            return false
+        }
+    }
+
+    private func store(_ v: Value, _ keys: [[Value]], _ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        switch slot {
+        case .local(let s):
+            var base = fp[s]
+            fp[s] = .none
+            defer { fp[s] = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        case .cell(let s):
+            let c = cell(fp[s])
+            var base = c.value
+            c.value = .none
+            defer { c.value = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        case .upvalue(let i):
+            let c = ip.currentClosure!.captures[i]
+            var base = c.value
+            c.value = .none
+            defer { c.value = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        case .global(let g):
+            guard var base = g.value else { throw RuntimeError("'\(name)' is used before it is defined", at: range) }
+            g.value = Value.none
+            defer { g.value = base }
+            try Indexing.set(&base, path[...], keys[...], v, ip)
+        }
+        return .normal
+    }
+}
+
+final class BlockNode: StmtNode {
+    let body: ContiguousArray<StmtNode>
+    /// The same statements without reference counting: iterating `body` retains and releases
+    /// every statement on every pass, and when worker threads run one function those atomic
+    /// counts bounce a cache line between cores. `body` keeps the statements alive.
+    private let unretained: ContiguousArray<Unmanaged<StmtNode>>
+    init(_ body: [StmtNode], _ r: SourceRange) {
+        self.body = ContiguousArray(body)
+        unretained = ContiguousArray(body.map { Unmanaged.passUnretained($0) })
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        try unretained.withUnsafeBufferPointer { statements in
+            for s in statements {
+                let f = try s._withUnsafeGuaranteedRef { try $0.exec(ip, fp) }
+                if f != .normal { return f }
+            }
+            return .normal
+        }
+    }
+}
+
+final class IfNode: StmtNode {
+    let cond: ExprNode
+    let then: StmtNode
+    let otherwise: StmtNode?
+    init(_ c: ExprNode, _ t: StmtNode, _ e: StmtNode?, _ r: SourceRange) {
+        cond = c
+        then = t
+        otherwise = e
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        if try cond.evalBool(ip, fp) { return try then.exec(ip, fp) }
+        if let e = otherwise { return try e.exec(ip, fp) }
+        return .normal
+    }
+}
+
+final class WhileNode: StmtNode {
+    let cond: ExprNode
+    let body: StmtNode
+    init(_ c: ExprNode, _ b: StmtNode, _ r: SourceRange) {
+        cond = c
+        body = b
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        while try cond.evalBool(ip, fp) {
+            if Interrupt.isRequested { throw Interrupted() }
+            try ip.spendStep(range)
+            switch try body.exec(ip, fp) {
+            case .normal, .continueLoop: continue
+            case .breakLoop: return .normal
+            case .returnValue: return .returnValue
+            }
+        }
+        return .normal
+    }
+}
+
+/// `for x in e`: counts through a range without allocating; walks vectors (elements),
+/// matrices (rows), lists, strings (characters).
+final class ForNode: StmtNode {
+    let variable: Slot
+    let boxed: Bool
+    let iterable: ExprNode
+    let body: StmtNode
+    init(_ v: Slot, boxed: Bool, _ it: ExprNode, _ b: StmtNode, _ r: SourceRange) {
+        variable = v
+        self.boxed = boxed
+        iterable = it
+        body = b
+        super.init(r)
+    }
+
+    @inline(__always)
+    private func bind(_ v: Value, _ ip: Interpreter, _ fp: Frame) {
+        switch variable {
+        case .local(let s): fp[s] = v
+        case .cell(let s): fp[s] = .object(Cell(v, owner: ip.id))
+        case .global(let g): g.value = v
+        case .upvalue(let i): ip.currentClosure!.captures[i].value = v
+        }
+    }
+
+    /// Runs the body once; nil to go on, a flow to leave the loop with.
+    @inline(__always)
+    private func step(_ ip: Interpreter, _ fp: Frame) throws -> Flow? {
+        if Interrupt.isRequested { throw Interrupted() }
+        try ip.spendStep(range)
+        switch try body.exec(ip, fp) {
+        case .normal, .continueLoop: return nil
+        case .breakLoop: return .normal
+        case .returnValue: return .returnValue
+        }
+    }
+
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        let it = try iterable.eval(ip, fp)
+        switch it {
+        case .range(let lo, let hi):
+            var x = lo
+            while x < hi {
+                bind(.number(x), ip, fp)
+                if let f = try step(ip, fp) { return f }
+                x += 1
+            }
+        case .tensor(let t):
+            if t.rank <= 1 {
+                for x in t.data {
+                    bind(.number(x), ip, fp)
+                    if let f = try step(ip, fp) { return f }
+                }
+            } else {
+                for i in 0..<t.shape[0] {
+                    bind(.tensor(t.row(i)), ip, fp)
+                    if let f = try step(ip, fp) { return f }
+                }
+            }
+        case .list(let items):
+            for v in items {
+                bind(v, ip, fp)
+                if let f = try step(ip, fp) { return f }
+            }
+        case .string(let s):
+            for ch in s {
+                bind(.string(String(ch)), ip, fp)
+                if let f = try step(ip, fp) { return f }
+            }
+        default:
+            if let items = try Traced.elements(it) {
+                for v in items {
+                    bind(v, ip, fp)
+                    if let f = try step(ip, fp) { return f }
+                }
+                return .normal
+            }
+            throw RuntimeError("cannot loop over \(article(it.typeName))", at: iterable.range,
+                               notes: [Diagnostic.Note("'for' walks a range (0..n), a vector, a matrix's rows, a list or a string")])
+        }
+        return .normal
+    }
+}
+
+final class BreakNode: StmtNode {
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow { .breakLoop }
+}
+
+final class ContinueNode: StmtNode {
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow { .continueLoop }
+}
+
+final class ReturnNode: StmtNode {
+    let value: ExprNode?
+    init(_ v: ExprNode?, _ r: SourceRange) {
+        value = v
+        super.init(r)
+    }
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        ip.returnValue = try value?.eval(ip, fp) ?? .none
+        return .returnValue
+    }
+}
