@@ -66,10 +66,8 @@ public final class Interpreter {
     /// when output is not a terminal.
     public var terminalSize: () -> (cols: Int, rows: Int)? = { nil }
 
-    // Globals: variables declared at the top level, in declaration order.
-    var globals: [GlobalCell] = []
-    var globalIndex: [String: GlobalCell] = [:]
-    var declaredInThisChunk: Set<String> = []
+    /// Variables declared at the top level.
+    private(set) var globals = Globals()
 
     // The stack of frames: each call takes `frameSize` slots above `sp`.
     let stack: UnsafeMutablePointer<Value>
@@ -116,8 +114,7 @@ public final class Interpreter {
         // each worker's memory modest.
         l.stackSlots = min(limits.stackSlots, 1 << 16)
         let w = Interpreter(sources: sources, output: output, limits: l)
-        w.globals = globals
-        w.globalIndex = globalIndex
+        w.globals = Globals(sharing: globals)
         w.isWorker = true
         // Under a budget a worker starts with none and draws on `sharedFuel`.
         w.fuel = limits.maxSteps == nil ? Int.max : 0
@@ -135,7 +132,7 @@ public final class Interpreter {
         // A global function's body refers to the global cells it uses, its own included, so
         // cell -> closure -> body -> cell is a reference cycle: the session that owns the
         // globals breaks it (workers share the cells and leave them be).
-        if !isWorker { for g in globals { g.value = nil } }
+        if !isWorker { for g in globals.cells { g.value = nil } }
         stack.deinitialize(count: sp)
         stack.deallocate()
     }
@@ -159,10 +156,10 @@ public final class Interpreter {
     public func run(_ source: Source, repl: Bool = false) throws(RunFailure) -> Value? {
         let parsed = Parser.parse(source)
         if !parsed.diagnostics.isEmpty { throw .syntax(DiagnosticList(parsed.diagnostics)) }
-        declaredInThisChunk = []
+        globals.declaredInThisChunk = []
         let block: BlockNode, frameSize: Int
         do {
-            (block, frameSize) = try Resolver.resolve(parsed.statements, interp: self, mode: repl ? .repl : .script, keepLast: repl)
+            (block, frameSize) = try Resolver.resolve(parsed.statements, globals: globals, mode: repl ? .repl : .script, keepLast: repl)
         } catch {
             throw .syntax(error)
         }
@@ -229,38 +226,22 @@ public final class Interpreter {
 
     // MARK: - Globals
 
-    func globalSlot(_ name: String) -> GlobalCell {
-        if let g = globalIndex[name] { return g }
-        let g = GlobalCell(name)
-        globals.append(g)
-        globalIndex[name] = g
-        return g
-    }
-
-    /// Drops globals a failed chunk declared (they were appended at the end).
-    func forgetGlobals(from count: Int) {
-        guard globals.count > count else { return }
-        for g in globals[count...] { globalIndex[g.name] = nil }
-        globals.removeLast(globals.count - count)
-    }
-
     /// Defined globals, in declaration order (for `:vars` and completion).
     public var variables: [(name: String, value: Value)] {
-        globals.compactMap { g in g.value.map { (g.name, $0) } }
+        globals.cells.compactMap { g in g.value.map { (g.name, $0) } }
     }
 
     public func setGlobal(_ name: String, _ value: Value) {
-        globalSlot(name).value = value
+        globals.cell(name).value = value
     }
 
     public func global(_ name: String) -> Value? {
-        globalIndex[name]?.value
+        globals[name]?.value
     }
 
     /// Forgets every variable (the REPL's `:reset`).
     public func reset() {
-        globals = []
-        globalIndex = [:]
+        globals.removeAll()
         random = Random()
     }
 

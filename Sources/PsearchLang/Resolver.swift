@@ -48,7 +48,7 @@ struct Resolver {
         }
     }
 
-    let interp: Interpreter
+    let globals: Globals
     let mode: Mode
     /// Declarations (by key) that some inner function captures: learned in the first pass.
     var captured: Set<Int64>
@@ -59,8 +59,8 @@ struct Resolver {
     var lateGlobals: [(name: String, range: SourceRange)] = []
     var reportedUnknown: Set<String> = []
 
-    init(interp: Interpreter, mode: Mode, captured: Set<Int64>, emitting: Bool) {
-        self.interp = interp
+    init(globals: Globals, mode: Mode, captured: Set<Int64>, emitting: Bool) {
+        self.globals = globals
         self.mode = mode
         self.captured = captured
         self.emitting = emitting
@@ -70,17 +70,17 @@ struct Resolver {
     static func key(_ r: SourceRange) -> Int64 { Int64(r.source) << 32 | Int64(r.start) }
 
     /// Resolves a chunk; returns the top-level statements and the chunk's frame size.
-    static func resolve(_ stmts: [Stmt], interp: Interpreter, mode: Mode, keepLast: Bool) throws(DiagnosticList) -> (BlockNode, Int) {
-        let before = interp.globals.count
-        var first = Resolver(interp: interp, mode: mode, captured: [], emitting: false)
+    static func resolve(_ stmts: [Stmt], globals: Globals, mode: Mode, keepLast: Bool) throws(DiagnosticList) -> (BlockNode, Int) {
+        let before = globals.count
+        var first = Resolver(globals: globals, mode: mode, captured: [], emitting: false)
         first.declareTopLevel(stmts)
         _ = first.chunk(stmts, keepLast: keepLast)
         first.checkLateGlobals()
         if !first.diagnostics.isEmpty {
-            interp.forgetGlobals(from: before)
+            globals.forget(from: before)
             throw DiagnosticList(first.diagnostics)
         }
-        var second = Resolver(interp: interp, mode: mode, captured: first.captured, emitting: true)
+        var second = Resolver(globals: globals, mode: mode, captured: first.captured, emitting: true)
         let block = second.chunk(stmts, keepLast: keepLast)
         return (block, second.scope.maxSlots)
     }
@@ -90,10 +90,10 @@ struct Resolver {
     /// Top-level `let`, `fn` and assignments declare globals before anything is resolved, so
     /// functions can refer to globals defined further down the script.
     mutating func declareTopLevel(_ stmts: [Stmt]) {
-        let interp = self.interp
+        let globals = self.globals
         func declare(_ name: String) {
-            _ = interp.globalSlot(name)
-            interp.declaredInThisChunk.insert(name)
+            _ = globals.cell(name)
+            globals.declaredInThisChunk.insert(name)
         }
         func walk(_ stmts: [Stmt], top: Bool) {
             for s in stmts {
@@ -116,15 +116,15 @@ struct Resolver {
 
     mutating func checkLateGlobals() {
         guard mode == .script else { return }
-        for (name, range) in lateGlobals where interp.globalIndex[name]?.value == nil {
-            if !interp.declaredInThisChunk.contains(name) && reportedUnknown.insert(name).inserted {
+        for (name, range) in lateGlobals where globals[name]?.value == nil {
+            if !globals.declaredInThisChunk.contains(name) && reportedUnknown.insert(name).inserted {
                 diagnostics.append(unknownName(name, range))
             }
         }
     }
 
     func unknownName(_ name: String, _ range: SourceRange) -> Diagnostic {
-        var candidates = Set(interp.globals.filter { $0.value != nil || interp.declaredInThisChunk.contains($0.name) }.map(\.name))
+        var candidates = Set(globals.cells.filter { $0.value != nil || globals.declaredInThisChunk.contains($0.name) }.map(\.name))
         candidates.formUnion(Builtins.byName.keys)
         var s: FunctionScope? = scope
         while let f = s {
@@ -180,14 +180,14 @@ struct Resolver {
                 return GlobalGet(g, fallback: nil, range)
             }
         }
-        if let g = interp.globalIndex[name] {
+        if let g = globals[name] {
             scope.globalsRead.append(g)
             return GlobalGet(g, fallback: Builtins.named(name).map { .function($0) }, range)
         }
         if let b = Builtins.named(name) { return ConstNode(.function(b), range) }
         if !scope.isTopLevel {
             // Inside a function a name may be defined later (in the REPL, by a later input).
-            let g = interp.globalSlot(name)
+            let g = globals.cell(name)
             lateGlobals.append((name, range))
             scope.globalsRead.append(g)
             return GlobalGet(g, fallback: nil, range)
@@ -280,8 +280,8 @@ struct Resolver {
     /// Where a `let` (or `fn`) puts its variable: a global at the top level, else a slot.
     mutating func declare(_ name: String, key: Int64) -> Slot {
         if scope.isTopLevel && scope.blocks.count == 1 {
-            interp.declaredInThisChunk.insert(name)
-            return .global(interp.globalSlot(name))
+            globals.declaredInThisChunk.insert(name)
+            return .global(globals.cell(name))
         }
         let s = scope.declare(name, key: key)
         return captured.contains(key) ? .cell(s) : .local(s)
@@ -314,12 +314,12 @@ struct Resolver {
         let slot: Slot
         if let s = lookup(name, t.range) {
             slot = s
-        } else if let g = interp.globalIndex[name], scope.isTopLevel || g.value != nil || interp.declaredInThisChunk.contains(name) {
+        } else if let g = globals[name], scope.isTopLevel || g.value != nil || globals.declaredInThisChunk.contains(name) {
             slot = .global(g)
         } else if scope.isTopLevel {
             // At the top level, assigning an undeclared name declares it.
-            interp.declaredInThisChunk.insert(name)
-            slot = .global(interp.globalSlot(name))
+            globals.declaredInThisChunk.insert(name)
+            slot = .global(globals.cell(name))
         } else {
             diagnostics.append(Diagnostic(.syntax, "assignment to undeclared variable '\(name)'", at: t.range,
                                           notes: [Diagnostic.Note("declare it first: let \(name) = …")]))

@@ -42,13 +42,6 @@ final class UpvalueGet: ExprNode {
 }
 
 /// A top-level variable. Nodes hold the cell itself, so reading a global is one load.
-final class GlobalCell {
-    let name: String
-    /// nil while declared but not yet assigned.
-    var value: Value?
-    init(_ name: String) { self.name = name }
-}
-
 final class GlobalGet: ExprNode {
     let global: GlobalCell
     /// A built-in of the same name answers while the global is not yet defined.
