@@ -66,6 +66,8 @@ public final class Interpreter {
     /// when output is not a terminal.
     public var terminalSize: () -> (cols: Int, rows: Int)? = { nil }
 
+    /// When the session started: `clock()` counts from here (a worker keeps its session's).
+    private(set) var started = ContinuousClock.now
     /// Variables declared at the top level.
     private(set) var globals = Globals()
 
@@ -115,6 +117,7 @@ public final class Interpreter {
         l.stackSlots = min(limits.stackSlots, 1 << 16)
         let w = Interpreter(sources: sources, output: output, limits: l)
         w.globals = Globals(sharing: globals)
+        w.started = started
         w.isWorker = true
         // Under a budget a worker starts with none and draws on `sharedFuel`.
         w.fuel = limits.maxSteps == nil ? Int.max : 0

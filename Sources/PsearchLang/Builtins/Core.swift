@@ -11,6 +11,22 @@ extension Builtins {
         Builtin(BuiltinSpec("str", "str(x)", "the text print would show for x", example: "str(0.1 + 0.2)", params: ["x"])) { c in
             .string(try c.required("x").display)
         },
+        Builtin(BuiltinSpec("num", "num(s)",
+                            "the number a string spells: decimal digits with an optional sign, fraction and exponent (\"3.5\", \"-2e-3\"), or inf, -inf, nan, spaces at the ends ignored; num(str(x)) == x for every number x",
+                            example: "num(\"3.5\") * 2", params: ["s"])) { c in
+            let v = try c.required("s")
+            if case .number = v { return v }
+            guard case .string(let s) = v else { throw c.bad("s", "string expected, got \(v.typeName)") }
+            guard let x = number(s) else {
+                throw c.bad("s", "'\(s.count > 40 ? s.prefix(40) + "…" : s)' is not a number (decimal digits, e.g. \"3.5\" or \"-2e-3\", or inf, -inf, nan)")
+            }
+            return .number(x)
+        },
+        Builtin(BuiltinSpec("clock", "clock()",
+                            "seconds on a monotonic clock since the session started: subtract two readings to time a piece of a script",
+                            example: "clock() >= 0", params: [])) { c in
+            .number(c.interp.started.duration(to: .now).seconds)
+        },
         Builtin(BuiltinSpec("type", "type(x)", "the type of x: number, bool, string, nil, vector, matrix, tensor, list, record, range, function",
                             example: "type([1, 2])", params: ["x"])) { c in
             .string(try c.required("x").typeName)
@@ -97,5 +113,34 @@ extension Builtins {
         }
         do { try c.interp.checkSize(shape) } catch { throw RuntimeError(error.message, argument: first, notes: error.notes) }
         return shape
+    }
+}
+
+/// What `num` reads: a decimal number as a CSV file holds one (no hex, no `_`), or the
+/// spellings `str` gives the non-finite numbers.
+private func number(_ text: String) -> Double? {
+    let s = text.trimmingSpaces
+    switch s {
+    case "inf", "+inf": return .infinity
+    case "-inf": return -.infinity
+    case "nan", "+nan", "-nan": return .nan
+    default: return CSVLoader.number(s)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, attoseconds included.
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}
+
+private extension String {
+    var trimmingSpaces: String {
+        let u = utf8
+        let space: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let a = u.firstIndex(where: { !space($0) }), let b = u.lastIndex(where: { !space($0) }) else { return "" }
+        return String(self[a...b])
     }
 }

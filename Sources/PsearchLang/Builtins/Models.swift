@@ -122,6 +122,12 @@ extension Builtins {
             let (m, d) = try modelAndData(c)
             return .tensor(try modelCall { () throws(ModelError) in try m.confusion(on: d) })
         },
+        regressionMetric("r2", "the coefficient of determination on a regression set, 1 - squared error / variance of the targets: 1 is a perfect fit, 0 the mean's", Metrics.r2),
+        regressionMetric("mse", "the mean squared error on a regression set", Metrics.mse),
+        regressionMetric("mae", "the mean absolute error on a regression set", Metrics.mae),
+        classMetric(.precision, "of the rows predicted as a class, the fraction that are it"),
+        classMetric(.recall, "of the rows of a class, the fraction predicted as it"),
+        classMetric(.f1, "the harmonic mean of precision and recall"),
         Builtin(BuiltinSpec("train", "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"sgd\", val: 0.2, l2: 0, patience:, seed:)",
                             "a trained copy of the model (minibatch gradient descent) with its history and path through weight space; val: 0.2 holds out 20% of the rows for the validation history (val: 0 trains on every row)",
                             example: "train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5).history.train_loss",
@@ -135,6 +141,39 @@ extension Builtins {
             try automl(&c)
         },
     ]
+
+    /// `name(m, data)` for a regression set, scored as scikit-learn's function of that name does.
+    static func regressionMetric(_ name: String, _ summary: String, _ score: @escaping @Sendable ([Double], [Double]) -> Double) -> Builtin {
+        Builtin(BuiltinSpec(name, "\(name)(m, data)", summary,
+                            example: "\(name)(train(linear(1), dataset(\"linear\", seed: 1), epochs: 20), dataset(\"linear\", seed: 2))",
+                            params: ["m", "data"])) { c in
+            let (m, d) = try modelAndData(c)
+            let p = try modelCall { () throws(ModelError) in try m.regressionPredictions(on: d, for: name) }
+            return .number(score(d.y, p))
+        }
+    }
+
+    /// `precision`, `recall` or `f1` of a classifier, with scikit-learn's averages.
+    static func classMetric(_ score: Metrics.Score, _ what: String) -> Builtin {
+        let name = score.rawValue
+        return Builtin(BuiltinSpec(
+            name, "\(name)(m, data, average:, zero_division: 0)",
+            "\(what); average: \"binary\" (class 1's score: the default for 2 classes), \"macro\" (the default for more), \"micro\", \"weighted\" or \"none\" (a vector, one per class); a 0/0 score (a class never predicted, or absent from the data) is zero_division: 0, 1 or nan, as in scikit-learn",
+            example: "\(name)(train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5), dataset(\"moons\", seed: 2))",
+            params: ["m", "data", "average", "zero_division"], min: 2)) { c in
+            let (m, d) = try modelAndData(c)
+            let counts = try modelCall { () throws(ModelError) in try m.counts(on: d, for: name) }
+            let k = counts.present.count
+            let average = try c.choice("average", ["binary", "macro", "micro", "weighted", "none"], default: k == 2 ? "binary" : "macro")
+            let zero = try c.number("zero_division", default: 0)
+            guard zero == 0 || zero == 1 || zero.isNaN else { throw c.bad("zero_division", "is 0, 1 or nan, got \(Value.number(zero).display)") }
+            if average == "none" { return .tensor(Tensor(Metrics.perClass(score, counts, zeroDivision: zero))) }
+            if average == "binary" && k != 2 {
+                throw c.bad("average", "\"binary\" scores class 1 of 2, and the data has \(k) classes: say \"macro\", \"micro\", \"weighted\" or \"none\"")
+            }
+            return .number(Metrics.averaged(score, counts, average: Metrics.Average(rawValue: average)!, zeroDivision: zero))
+        }
+    }
 
     static func modelValue(_ make: () throws(ModelError) -> Model) throws(RuntimeError) -> Value {
         .object(ModelObject(try modelCall(make)))
