@@ -6,6 +6,8 @@ import Foundation
 /// Rules, chosen to agree with pandas.read_csv where both read a file:
 /// - The first row is the header (unless `header: false`, when columns are named c0, c1, ...).
 ///   A UTF-8 byte-order mark is dropped; blank lines are skipped; CRLF and LF both end lines.
+///   A name the header repeats is numbered as pandas does (`a, a, b, a` reads as `a, a.1, b,
+///   a.2`), so the label and every feature have a name of their own and `like:` finds each.
 /// - The delimiter is given, or sniffed from the header line: the first of `,` tab `;` `|`
 ///   that occurs in it as often as in each of the next lines (`,` when none does).
 /// - A number is decimal only: `[+-]digits[.digits][e[+-]digits]` (or `.5`, `5.`); `0x1A`,
@@ -135,6 +137,23 @@ public enum CSVLoader {
         return Double(s)
     }
 
+    /// Header names made distinct as pandas.read_csv makes them: a repeat of `a` becomes
+    /// `a.1`, `a.2`, ... (skipping any such name already taken).
+    static func distinctNames(_ names: [String]) -> [String] {
+        var counts = [String: Int]()
+        return names.map { name in
+            var name = name
+            var count = counts[name, default: 0]
+            while count > 0 {
+                counts[name] = count + 1
+                name = "\(name).\(count)"
+                count = counts[name, default: 0]
+            }
+            counts[name] = count + 1
+            return name
+        }
+    }
+
     /// The separator: the first candidate as frequent in the header line as in each of the
     /// next few lines (outside quotes), else `,`.
     static func sniff(_ text: Substring) -> Unicode.Scalar {
@@ -187,7 +206,7 @@ public enum CSVLoader {
             if fields.count == 1 && fields[0].isEmpty { continue }
             if columns == nil {
                 if o.header {
-                    columns = fields
+                    columns = distinctNames(fields)
                     continue
                 }
                 columns = (0..<fields.count).map { "c\($0)" }
@@ -315,10 +334,16 @@ struct Labels {
         }
     }
 
+    /// A label spelled as an integer keeps every digit; one spelled otherwise (`2.0`, `1e3`) is
+    /// the integer its Double is, so `2` and `2.0` are one class, as in a fixed class list.
+    /// Only whole numbers beyond Int (2^63 and up) stay Doubles.
     private static func key(_ s: String, _ v: Double) -> Key {
         var t = Substring(s)
         if t.first == "+" { t = t.dropFirst() }
         if let i = Int(t) { return .int(i) }
+        // (The label is a decimal number: without a point or an exponent it spells an integer.)
+        let integerSpelling = !t.contains { $0 == "." || $0 == "e" || $0 == "E" }
+        if !integerSpelling && v >= -0x1p63 && v < 0x1p63 { return .int(Int(v)) }
         return .double(v)
     }
 
