@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "psearch", targets: ["psearch"]),
         // For fuzz/Package.swift, which depends on this package by path.
         .library(name: "PsearchLang", targets: ["PsearchLang"]),
+        .library(name: "PsearchCore", targets: ["PsearchCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

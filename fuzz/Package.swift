@@ -16,5 +16,6 @@ let package = Package(
         .executableTarget(name: "FuzzSyntax", dependencies: ["FuzzSupport", .product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
         .executableTarget(name: "FuzzRun", dependencies: ["FuzzSupport", .product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
         .executableTarget(name: "FuzzExpectations", dependencies: [.product(name: "PsearchLang", package: "psearch")], swiftSettings: library),
+        .executableTarget(name: "FuzzLoad", dependencies: [.product(name: "PsearchCore", package: "psearch")], swiftSettings: library),
     ]
 )

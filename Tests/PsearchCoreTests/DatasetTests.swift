@@ -150,6 +150,31 @@ import Testing
         #expect(try CSVLoader.parse(text: "x,y\n1,2.0\n2,0\n", name: "t.csv", options: c).y == [2, 0])
     }
 
+    /// Found by the `load` fuzz target (csv-edge/duplicate_header.csv labelled `a`): the label's
+    /// name came back as two feature names, and a file read `like:` a train file with repeated
+    /// names took the first such column for each of them.
+    @Test func repeatedHeaderNamesAreNumberedAsPandasDoes() throws {
+        let d = try parse("a,a,b,a\n1,2,3,4\n5,6,7,8\n", label: "a")
+        #expect(d.featureNames == ["a.1", "b", "a.2"] && d.X.data == [2, 3, 4, 6, 7, 8] && d.y == [1, 5])
+        let train = try parse("a,a,species\n1,2,x\n3,4,y\n")
+        var o = CSVLoader.Options(label: "species")
+        o.like = train
+        let test = try CSVLoader.parse(text: "species,a,a\nx,5,6\n", name: "t.csv", options: o)
+        #expect(test.featureNames == ["a", "a.1"] && test.X.data == [5, 6])
+        // pandas 3.1.1 reads the header `a,a.1,a,,` as these names.
+        #expect(CSVLoader.headerNames(["a", "a.1", "a", "", ""]) == ["a", "a.1", "a.2", "Unnamed: 3", "Unnamed: 4"])
+    }
+
+    /// Found by the `load` fuzz target: with a label past 999, `2` and `2.0` were two classes,
+    /// both named "2".
+    @Test func aWholeLabelIsOneClassHoweverItIsSpelled() throws {
+        let d = try parse("x,y\n3,90071994099\n1,2.0\n3,2\n4,2e0\n", label: "y")
+        #expect(d.classNames == ["2", "90071994099"] && d.y == [1, 0, 0, 0])
+        // Integers keep every digit, even where a Double cannot tell them apart.
+        let big = try parse("x,y\n1,9007199254740993\n2,9007199254740992\n3,9007199254740992.0\n", label: "y")
+        #expect(big.classNames == ["9007199254740992", "9007199254740993"] && big.y == [1, 0, 0])
+    }
+
     @Test func loadsAFile() throws {
         let path = NSTemporaryDirectory() + "psearch-csv-\(UInt32.random(in: 0...UInt32.max)).csv"
         try "h,label\n1,a\n2,b\n".write(toFile: path, atomically: true, encoding: .utf8)

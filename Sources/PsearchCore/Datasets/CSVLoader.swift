@@ -6,6 +6,9 @@ import Foundation
 /// Rules, chosen to agree with pandas.read_csv where both read a file:
 /// - The first row is the header (unless `header: false`, when columns are named c0, c1, ...).
 ///   A UTF-8 byte-order mark is dropped; blank lines are skipped; CRLF and LF both end lines.
+///   A name the header repeats is numbered as pandas does (`a, a, b, a` reads as `a, a.1, b,
+///   a.2`), and an empty one is `Unnamed: j`, so the label and every feature have a name of
+///   their own and `like:` finds each.
 /// - The delimiter is given, or sniffed from the header line: the first of `,` tab `;` `|`
 ///   that occurs in it as often as in each of the next lines (`,` when none does).
 /// - A number is decimal only: `[+-]digits[.digits][e[+-]digits]` (or `.5`, `5.`); `0x1A`,
@@ -360,10 +363,16 @@ struct Labels {
         }
     }
 
+    /// A label spelled as an integer keeps every digit; one spelled otherwise (`2.0`, `1e3`) is
+    /// the integer its Double is, so `2` and `2.0` are one class, as in a fixed class list.
+    /// Only whole numbers beyond Int (2^63 and up) stay Doubles.
     private static func key(_ s: String, _ v: Double) -> Key {
         var t = Substring(s)
         if t.first == "+" { t = t.dropFirst() }
         if let i = Int(t) { return .int(i) }
+        // (The label is a decimal number: without a point or an exponent it spells an integer.)
+        let integerSpelling = !t.contains { $0 == "." || $0 == "e" || $0 == "E" }
+        if !integerSpelling && v >= -0x1p63 && v < 0x1p63 { return .int(Int(v)) }
         return .double(v)
     }
 
