@@ -50,6 +50,14 @@ import Testing
             s = try t.add(s, t.pow(t.add(t.abs(y), t.constant(0.2)), 1.5))
             return try t.add(s, t.pow(t.add(t.abs(x), t.constant(1)), -0.5))
         }),
+        // Derivative 0 (torch's): only the terms around them carry a gradient.
+        ("floor and round", 2, { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            var s = try t.mul(t.floor(t.mul(x, t.constant(2))), y)
+            s = try t.add(s, t.round(t.add(y, t.constant(0.5))))
+            s = try t.add(s, t.mul(t.round(t.mul(x, y)), x))
+            return try t.add(s, t.floor(t.sin(y)))
+        }),
         ("pow max min with traced and constant operands", 2, { t, p in
             let x = try t.index(p, 0), y = try t.index(p, 1)
             let px = try t.add(t.abs(x), t.constant(0.5))
@@ -218,6 +226,39 @@ import Testing
         }
     }
 
+    /// floor and round at their steps and edges give the same bits in every tier: a fresh
+    /// trace, the general replay, the scalar program and its machine code.
+    @Test func floorAndRoundAgreeInEveryTier() throws {
+        let f: Trace = { t, p in
+            let x = try t.index(p, 0)
+            return try t.add(t.mul(t.floor(x), x), t.mul(t.round(x), t.constant(3)))
+        }
+        let points: [Double] = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0, -0.0, 1e16, 1e16 + 2, -1e16, 0.49999999999999994,
+                                2.7, -2.7, .infinity, -.infinity, .nan, 1e308, Double.leastNonzeroMagnitude]
+        let fast = Tape(), general = Tape()
+        general.allowsScalarProgram = false
+        for t in [fast, general] { _ = try t.gradient(of: f(t, t.input([0.3]))) }
+        _ = try #require(fast.replay([0.3]))
+        fast.compileNative()
+        let run = try #require(fast.scalarRun)
+        for x in points {
+            // floor(x)·x + 3·round(x): its derivative is floor(x), round's and floor's own are 0.
+            let value = x.rounded(.down) * x + x.rounded(.toNearestOrAwayFromZero) * 3
+            let (v, g) = try Self.fresh(f, [x])
+            let b = try #require(general.replay([x]))
+            var gi = [7.0], gn = [7.0]
+            let i = [x].withUnsafeBufferPointer { xp in gi.withUnsafeMutableBufferPointer { run.interpret(xp, $0) } }
+            let n = [x].withUnsafeBufferPointer { xp in gn.withUnsafeMutableBufferPointer { run.replay(xp, $0) } }
+            #expect(Self.same(v, value), "value at \(x): \(v) vs \(value)")
+            #expect([b.value, i ?? .nan, n ?? .nan].allSatisfy { Self.same($0, v) }, "value at \(x)")
+            // d/dx = floor(x) + x·0 + 3·0 (nan where x or floor(x) is not finite: inf·0)
+            let slope = x.rounded(.down) + x * 0 + 3 * 0
+            #expect([g[0], b.gradient[0], gi[0], gn[0]].allSatisfy { Self.same($0, g[0]) }, "gradient at \(x): \(g[0]) \(b.gradient[0]) \(gi[0]) \(gn[0])")
+            #expect(Self.same(g[0], slope), "gradient at \(x): \(g[0]) vs \(slope)")
+        }
+        #expect(run.native != nil || !ScalarNativeCode.enabled)
+    }
+
     /// Functions that branch on their input: the machine code must fail the same guards.
     static var guarded: [(String, Int, Trace)] { [
         ("a guard between two squares", 2, { t, p in
@@ -266,6 +307,11 @@ import Testing
 
     static let rosenbrock: Trace = ScalarProgramTests.functions[0].2
     static let quadratic: Trace = { t, p in try t.pow(t.index(p, 0), 2) }
+    /// A bowl with steps: floor adds a constant between the steps, and nothing to the gradient.
+    static let stepped: Trace = { t, p in
+        let x = try t.index(p, 0), y = try t.index(p, 1)
+        return try t.add(t.add(t.pow(t.sub(x, t.constant(3)), 2), t.pow(y, 2)), t.add(t.floor(x), t.round(t.mul(y, t.constant(4)))))
+    }
 
     static func descend(_ f: @escaping Trace, _ start: [Double], _ o: DescentOptions, fused: Bool) throws -> (DescentResult, Bool) {
         let obj = TapeObjective { t, x in try f(t, t.input(x)) }
@@ -280,9 +326,10 @@ import Testing
         ("converges on the way", 0, [-1.5, 2.0], DescentOptions(lr: 0.001, steps: 200_000, tol: 1e-4)),
         // |1 - 2 lr| = 1.0001: the loss grows 1e12-fold only after ~138,000 steps.
         ("diverges late", 1, [0.5], DescentOptions(lr: 1.00005, steps: 400_000, tol: 0)),
+        ("floor and round in the loss", 2, [-2.0, 1.3], DescentOptions(lr: 0.0005, steps: 6_000, tol: 0)),
     ])
     func machineCodeLoopMatchesTheSwiftLoop(_ name: String, _ which: Int, _ start: [Double], _ o: DescentOptions) throws {
-        let f = which == 0 ? Self.rosenbrock : Self.quadratic
+        let f = [Self.rosenbrock, Self.quadratic, Self.stepped][which]
         let (a, usedFused) = try Self.descend(f, start, o, fused: true)
         let (b, _) = try Self.descend(f, start, o, fused: false)
         #expect(usedFused == ScalarNativeCode.enabled, "\(name)")

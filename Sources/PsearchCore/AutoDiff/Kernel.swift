@@ -43,6 +43,8 @@ struct Kernel {
         case .abs: return Swift.abs(x)
         case .powc: return Foundation.pow(x, e)
         case .square: return x * x
+        case .floor: return x.rounded(.down)
+        case .round: return x.rounded(.toNearestOrAwayFromZero)
         }
     }
 
@@ -59,6 +61,7 @@ struct Kernel {
         case .abs: return x > 0 ? 1 : (x < 0 ? -1 : 0)
         case .powc: return e == 0 ? 0 : e * Foundation.pow(x, e - 1)
         case .square: return 2 * x
+        case .floor, .round: return 0
         }
     }
 

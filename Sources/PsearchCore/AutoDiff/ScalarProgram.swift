@@ -12,7 +12,7 @@ struct ScalarInstr: BitwiseCopyable {
         /// element's adjoint is summed in the order the general sweep sums it.
         case copy
         /// Functions of one number; `powc`'s exponent is the constant in slot `b`.
-        case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square
+        case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square, floor, round
         /// A recorded comparison: `dst` holds the comparison times two plus the recorded outcome.
         case guardOp
     }
@@ -160,6 +160,8 @@ struct ScalarRun {
         case .abs: g[x] += gd * Kernel.unaryDerivative(.abs, v[x], v[d], 0)
         case .powc: g[x] += gd * Kernel.unaryDerivative(.powc, v[x], v[d], v[y])
         case .square: g[x] += gd * Kernel.unaryDerivative(.square, v[x], v[d], 0)
+        case .floor: g[x] += gd * Kernel.unaryDerivative(.floor, v[x], v[d], 0)
+        case .round: g[x] += gd * Kernel.unaryDerivative(.round, v[x], v[d], 0)
         case .guardOp: break
         }
     }
@@ -206,6 +208,8 @@ struct ScalarRun {
         case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
         case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
         case .square: r = Kernel.unaryValue(.square, v[x], 0)
+        case .floor: r = Kernel.unaryValue(.floor, v[x], 0)
+        case .round: r = Kernel.unaryValue(.round, v[x], 0)
         case .guardOp:
             let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
             return c.holds(v[x], v[y]) == (d & 1 == 1)
@@ -373,6 +377,8 @@ extension Tape {
                 case .tanh: ins.code = .tanh
                 case .abs: ins.code = .abs
                 case .square: ins.code = .square
+                case .floor: ins.code = .floor
+                case .round: ins.code = .round
                 case .powc:
                     ins.code = .powc
                     ins.b = newSlot()

@@ -33,8 +33,9 @@ enum Op: UInt8, BitwiseCopyable {
 
 /// Element functions of one argument. `powc` (constant exponent) and `square` are chosen by the
 /// tape when an exponent is not traced; `square` is `x * x`, bit-identical to `pow(x, 2)`.
+/// `floor` and `round` (halves away from zero) are piecewise constant: derivative 0, as torch's.
 enum UKind: Int32 {
-    case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square
+    case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square, floor, round
 }
 
 /// Element functions of two arguments.
@@ -57,7 +58,8 @@ enum BKind: Int32 {
 public final class Tape {
     /// Element functions that take one value.
     public enum UnaryOp: Sendable, CaseIterable {
-        case neg, sqrt, exp, log, sin, cos, tanh, abs
+        /// `floor` and `round` have derivative 0 everywhere (at the steps too), as in torch.
+        case neg, sqrt, exp, log, sin, cos, tanh, abs, floor, round
 
         var kind: UKind {
             switch self {
@@ -69,6 +71,8 @@ public final class Tape {
             case .cos: return .cos
             case .tanh: return .tanh
             case .abs: return .abs
+            case .floor: return .floor
+            case .round: return .round
             }
         }
     }
@@ -325,6 +329,10 @@ public final class Tape {
     public func tanh(_ x: Node) -> Node { unary(.tanh, x) }
     /// |x|, with subgradient 0 at 0.
     public func abs(_ x: Node) -> Node { unary(.abs, x) }
+    /// Derivative 0: piecewise constant, as torch.floor.
+    public func floor(_ x: Node) -> Node { unary(.floor, x) }
+    /// Halves away from zero; derivative 0, as torch.round.
+    public func round(_ x: Node) -> Node { unary(.round, x) }
 
     /// Sum of a tensor's elements (a number is its own sum).
     public func sum(_ x: Node) -> Node {

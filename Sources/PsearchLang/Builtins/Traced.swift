@@ -1,3 +1,4 @@
+import Foundation
 import PsearchCore
 
 // Tracing psearch code onto an autodiff `Tape`. `grad` and `descend` call the function being
@@ -58,14 +59,27 @@ final class Tracer {
     /// Tape rules of built-ins that accept traced arguments.
     static let rules: [String: Rule] = {
         var r: [String: Rule] = [:]
+        // floor and round record with derivative 0 (as torch's): a loss made of them is flat
+        // between the steps, so its gradient is 0 there and a descent through it stays put.
         let unary: [(String, Tape.UnaryOp)] = [
             ("abs", .abs), ("sqrt", .sqrt), ("exp", .exp), ("log", .log), ("sin", .sin), ("cos", .cos), ("tanh", .tanh),
+            ("floor", .floor),
         ]
         for (name, op) in unary {
             r[name] = { t, c in
                 guard let x = try t.node(try c.required("x")) else { throw c.bad("x", "number or tensor expected") }
                 return t.value(t.tape.apply(op, x))
             }
+        }
+        r["round"] = { t, c in
+            guard let x = try t.node(try c.required("x")) else { throw c.bad("x", "number or tensor expected") }
+            let digits = try c.int("digits", default: 0, max: 15)
+            guard digits != 0 else { return t.value(t.tape.apply(.round, x)) }
+            // The same operations as round(x, digits) on numbers: (x * 10^d) rounded, / 10^d.
+            let scale = t.tape.constant(Foundation.pow(10.0, Double(digits)))
+            return t.value(try t.ad { () throws(AutoDiffError) in
+                try t.tape.apply(.div, t.tape.apply(.round, try t.tape.apply(.mul, x, scale)), scale)
+            })
         }
         r["sum"] = { t, c in t.value(t.tape.sum(try t.operand(c, "x"))) }
         r["mean"] = { t, c in
