@@ -350,7 +350,7 @@ ok ":save writes the session with #> lines and psearch check passes on it"
 # --- Ctrl-C during long built-ins: back at the prompt fast, variables intact ----------------
 # Latency is from send-keys C-c to the prompt reappearing, polling capture-pane every 10 ms (so
 # it includes tmux's own delivery and one poll). The goal is 100 ms; the bound here is
-# generous because the machine is shared; the measured figures are printed and go in the README.
+# generous because the machine is shared; the measured figures are printed and go in docs/reliability.md.
 interrupt_bound_ms=${PSEARCH_INTERRUPT_BOUND_MS:-1000}
 latencies=()
 # Types $1, waits until it is surely running, presses Ctrl-C, sets $latency.

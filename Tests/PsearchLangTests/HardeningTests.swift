@@ -22,7 +22,7 @@ func peakResidentBytes() -> Int {
 
 /// Entries of issue 8's bad-input catalogue that a `.ps` case cannot state: inputs too large to
 /// commit, memory measured across runs, many one-line programs that must each stop cleanly.
-/// The rest of the catalogue lives in cases/hardening/ and in the other suites (see the README).
+/// The rest of the catalogue lives in cases/hardening/ and in the other suites (see docs/reliability.md).
 @Suite struct HardeningTests {
     @Test func aTenMegabyteLineLexesAndRuns() {
         let n = 10_000_000
