@@ -157,6 +157,11 @@ extension PlotCall {
     // MARK: - Result records
 
     private func resultFigure(_ v: Value) throws -> Figure {
+        // A model by its type: it has a path through weight space too, but it is not a descent.
+        if case .object(let o) = v, o is ModelObject {
+            if let h = try field(v, "history"), fieldNames(h).contains("train_loss") { return try historyFigure(h) }
+            throw c.bad("value", "a model is drawn with its data: plot(m, data); an untrained model has no history to draw")
+        }
         // By name: reading a field may compute it (a descend result's path).
         let names = fieldNames(v)
         let has = { (n: String) in names.contains(n) }
