@@ -443,7 +443,9 @@ extension PlotCall {
         // The last epoch's numbers, short enough to fit a 50-column title.
         if let l = last["val_loss"] ?? last["train_loss"] { title += ", \(last["val_loss"] == nil ? "train" : "val") loss \(short(l))" }
         if let a = last["val_acc"] { title += ", val acc \(short(a))" }
-        return Figure(title: title, x: Axis(label: "epoch"), y: Axis(label: "loss / accuracy"), series: series)
+        // Accuracy is only measured on a validation set: without one (val: 0) the axis is loss.
+        let yLabel = last["val_acc"] == nil ? "loss" : "loss / accuracy"
+        return Figure(title: title, x: Axis(label: "epoch"), y: Axis(label: yLabel), series: series)
     }
 
     // MARK: - Datasets and models
