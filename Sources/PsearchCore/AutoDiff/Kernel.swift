@@ -43,6 +43,8 @@ struct Kernel {
         case .abs: return Swift.abs(x)
         case .powc: return Foundation.pow(x, e)
         case .square: return x * x
+        case .floor: return x.rounded(.down)
+        case .round: return x.rounded(.toNearestOrAwayFromZero)
         }
     }
 
@@ -59,6 +61,7 @@ struct Kernel {
         case .abs: return x > 0 ? 1 : (x < 0 ? -1 : 0)
         case .powc: return e == 0 ? 0 : e * Foundation.pow(x, e - 1)
         case .square: return 2 * x
+        case .floor, .round: return 0
         }
     }
 
@@ -211,6 +214,7 @@ struct Kernel {
             if g == 0 { return }
             let x = Int(a[i])
             let k = UKind(rawValue: ip[i])!
+            if k.isPiecewiseConstant { return }
             adj[x] += g * Kernel.unaryDerivative(k, val[x], val[i], p[i])
         case .pow, .max, .min:
             let g = adj[i]
@@ -278,6 +282,7 @@ struct Kernel {
             }
         case .ewUnary:
             let k = UKind(rawValue: ip[i])!
+            if k.isPiecewiseConstant { return }
             let xa = Int(a[i])
             let x = vp(xa), z = vp(i), gz = gp(i), gx = gp(xa), n = Int(cnt[i]), e = p[i]
             for j in 0..<n where gz[j] != 0 {

@@ -11,8 +11,9 @@ struct ScalarInstr: BitwiseCopyable {
         /// An input element read by a second `index` node: it keeps its own adjoint so the
         /// element's adjoint is summed in the order the general sweep sums it.
         case copy
-        /// Functions of one number; `powc`'s exponent is the constant in slot `b`.
-        case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square
+        /// Functions of one number; `powc`'s exponent is the constant in slot `b`. `floor` and
+        /// `round` have derivative 0: they run forward only and are never in the backward list.
+        case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square, floor, round
         /// A recorded comparison: `dst` holds the comparison times two plus the recorded outcome.
         case guardOp
     }
@@ -160,7 +161,7 @@ struct ScalarRun {
         case .abs: g[x] += gd * Kernel.unaryDerivative(.abs, v[x], v[d], 0)
         case .powc: g[x] += gd * Kernel.unaryDerivative(.powc, v[x], v[d], v[y])
         case .square: g[x] += gd * Kernel.unaryDerivative(.square, v[x], v[d], 0)
-        case .guardOp: break
+        case .floor, .round, .guardOp: break
         }
     }
 
@@ -206,6 +207,8 @@ struct ScalarRun {
         case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
         case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
         case .square: r = Kernel.unaryValue(.square, v[x], 0)
+        case .floor: r = Kernel.unaryValue(.floor, v[x], 0)
+        case .round: r = Kernel.unaryValue(.round, v[x], 0)
         case .guardOp:
             let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
             return c.holds(v[x], v[y]) == (d & 1 == 1)
@@ -253,7 +256,9 @@ extension Tape {
                     break
                 case .add, .sub, .mul, .div, .pow, .max, .min, .guardOp, .unary, .index:
                     let x = Int(a[i])
-                    if dep[x] { live[x] = true; if grad[i] { grad[x] = true } }
+                    // A piecewise-constant function passes no gradient to its operand.
+                    let passes = o != .unary || !(UKind(rawValue: ip[i])?.isPiecewiseConstant ?? false)
+                    if dep[x] { live[x] = true; if grad[i] && passes { grad[x] = true } }
                     if o != .unary && o != .index {
                         let y = Int(b[i])
                         if dep[y] { live[y] = true; if grad[i] { grad[y] = true } }
@@ -373,6 +378,8 @@ extension Tape {
                 case .tanh: ins.code = .tanh
                 case .abs: ins.code = .abs
                 case .square: ins.code = .square
+                case .floor: ins.code = .floor
+                case .round: ins.code = .round
                 case .powc:
                     ins.code = .powc
                     ins.b = newSlot()
@@ -396,7 +403,8 @@ extension Tape {
                 slot[sq] = newSlot()
                 absorbed[sq] = true
             }
-            list.append((ins, grad[i]))
+            // A floor or round (with any square merged into it) sends nothing backwards.
+            list.append((ins, grad[i] && ins.code != .floor && ins.code != .round))
         }
         sp.out = operand(out)
         sp.adjoints.resize(sp.values.count, fill: 0)

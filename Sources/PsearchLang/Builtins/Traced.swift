@@ -1,3 +1,4 @@
+import Foundation
 import PsearchCore
 
 // Tracing psearch code onto an autodiff `Tape`. `grad` and `descend` call the function being
@@ -60,12 +61,22 @@ final class Tracer {
         var r: [String: Rule] = [:]
         let unary: [(String, Tape.UnaryOp)] = [
             ("abs", .abs), ("sqrt", .sqrt), ("exp", .exp), ("log", .log), ("sin", .sin), ("cos", .cos), ("tanh", .tanh),
+            ("floor", .floor),
         ]
         for (name, op) in unary {
             r[name] = { t, c in
                 guard let x = try t.node(try c.required("x")) else { throw c.bad("x", "number or tensor expected") }
                 return t.value(t.tape.apply(op, x))
             }
+        }
+        // Derivative 0, as floor's; with digits, the interpreter's own arithmetic
+        // (x * 10^digits, rounded, / 10^digits), so the value is the same bits.
+        r["round"] = { t, c in
+            let digits = try c.int("digits", default: 0, max: 15)
+            let x = try t.operand(c, "x")
+            if digits == 0 { return t.value(t.tape.round(x)) }
+            let scale = t.tape.constant(Foundation.pow(10.0, Double(digits)))
+            return t.value(try t.ad { () throws(AutoDiffError) in try t.tape.div(t.tape.round(t.tape.mul(x, scale)), scale) })
         }
         r["sum"] = { t, c in t.value(t.tape.sum(try t.operand(c, "x"))) }
         r["mean"] = { t, c in
