@@ -251,8 +251,9 @@ import Testing
             let n = [x].withUnsafeBufferPointer { xp in gn.withUnsafeMutableBufferPointer { run.replay(xp, $0) } }
             #expect(Self.same(v, value), "value at \(x): \(v) vs \(value)")
             #expect([b.value, i ?? .nan, n ?? .nan].allSatisfy { Self.same($0, v) }, "value at \(x)")
-            // d/dx = floor(x) + x·0 + 3·0 (nan where x or floor(x) is not finite: inf·0)
-            let slope = x.rounded(.down) + x * 0 + 3 * 0
+            // d/dx = floor(x): floor's and round's backward rules add nothing (not x·0, which
+            // would be nan at x = ±inf), as torch's zeros_like(grad).
+            let slope = 0.0 + x.rounded(.down)  // adjoints accumulate from +0
             #expect([g[0], b.gradient[0], gi[0], gn[0]].allSatisfy { Self.same($0, g[0]) }, "gradient at \(x): \(g[0]) \(b.gradient[0]) \(gi[0]) \(gn[0])")
             #expect(Self.same(g[0], slope), "gradient at \(x): \(g[0]) vs \(slope)")
         }
@@ -339,5 +340,178 @@ import Testing
         #expect(a.steps == b.steps && a.evaluations == b.evaluations, "\(name): \(a.steps) vs \(b.steps)")
         #expect(a.converged == b.converged && a.diverged == b.diverged && a.message == b.message, "\(name): \(a.message) | \(b.message)")
         if which == 1 { #expect(a.diverged) } else if o.tol > 0 { #expect(a.converged) }
+    }
+}
+
+/// floor and round have derivative 0 everywhere (as torch): every tier — a fresh trace (the
+/// reference rules), the general program, the scalar program, its machine code and the
+/// machine-code descent loop — must give the same bits, and the bits an independent oracle gives.
+@Suite struct PiecewiseConstantTests {
+    typealias Trace = ScalarProgramTests.Trace
+    /// The value, and each input's adjoint terms in the order the backward sweep adds them.
+    typealias Oracle = @Sendable (Double, Double) -> (Double, [[Double]])
+
+    /// Swift's own functions, as the language's built-ins use them.
+    static func floor(_ x: Double) -> Double { x.rounded(.down) }
+    static func round(_ x: Double) -> Double { x.rounded(.toNearestOrAwayFromZero) }
+
+    /// Functions of two numbers and their value and gradient written out by hand: an adjoint is
+    /// its terms summed from +0 in reverse node order, as the tape sums them, so they are exact.
+    static var functions: [(String, Trace, Oracle)] { [
+        ("floor and round times the inputs", { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            return try t.add(t.add(t.mul(t.floor(x), y), t.mul(t.round(y), x)), t.mul(x, y))
+        }, { x, y in
+            ((floor(x) * y + round(y) * x) + x * y, [[y, round(y)], [x, floor(x)]])
+        }),
+        // floor's only use is a square, which the scalar program merges into it.
+        ("a merged square of a floor", { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            return try t.add(t.pow(t.floor(t.sub(x, y)), 2), t.mul(x, y))
+        }, { x, y in
+            let f = floor(x - y)
+            return (f * f + x * y, [[y], [x]])
+        }),
+        // round(x, 2) as the language computes it: x * 100 rounded, / 100.
+        ("round to two digits", { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            let r = try t.div(t.round(t.mul(x, t.constant(100))), t.constant(100))
+            return try t.add(t.mul(r, y), x)
+        }, { x, y in
+            let r = round(x * 100) / 100
+            return (r * y + x, [[1], [r]])
+        }),
+        ("floor is the output", { t, p in t.floor(try t.index(p, 0)) }, { x, _ in (floor(x), [[], []]) }),
+        ("round of an input read again", { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            return try t.add(t.round(try t.index(p, 0)), t.mul(t.sub(x, t.constant(0.5)), y))
+        }, { x, y in
+            (round(x) + (x - 0.5) * y, [[y], [x - 0.5]])
+        }),
+        // exp(1000 floor(x)) is inf for x >= 1: floor's zero must not meet it as 0 · inf = nan.
+        ("an infinite adjoint above floor", { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            return try t.add(t.exp(t.mul(t.floor(x), t.constant(1000))), t.mul(y, x))
+        }, { x, y in
+            (Foundation.exp(floor(x) * 1000) + y * x, [[y], [x]])
+        }),
+    ] }
+
+    /// Exact halves of both signs, zeros of both signs, whole numbers, the largest doubles below a
+    /// half, doubles past 2^52 (all whole) and 2^51 + 0.5 (the last halves), infinities and nan.
+    static let specials: [Double] = [
+        0.5, 1.5, 2.5, -0.5, -2.5, 0, -0.0, 3, -3, -1.7, 0.49999999999999994, -0.49999999999999994,
+        2.9999999999999996, 1e16, -1e16, 4_503_599_627_370_497, 2_251_799_813_685_248.5, -2_251_799_813_685_248.5,
+        .infinity, -.infinity, .nan,
+    ]
+
+    static var points: [[Double]] {
+        specials.flatMap { a in specials.map { b in [a, b] } } + [[1.25, -0.75], [-7.5, 0.25]]
+    }
+
+    static let same = ScalarProgramTests.same
+
+    @Test func everyTierGivesTheOraclesBitsAtJumpsAndEdges() throws {
+        for (name, f, oracle) in Self.functions {
+            let x0 = [0.3, -1.2]
+            let general = Tape(), scalar = Tape()
+            general.allowsScalarProgram = false
+            for t in [general, scalar] { _ = try t.gradient(of: f(t, t.input(x0))) }
+            _ = try #require(scalar.replay(x0), "\(name)")
+            #expect(scalar.usesScalarProgram, "\(name)")
+            let interpreted = try #require(scalar.scalarRun, "\(name)")
+            scalar.compileNative()
+            let native = try #require(scalar.scalarRun, "\(name)")
+            #expect((native.native != nil) == ScalarNativeCode.enabled, "\(name): no machine code")
+            for x in Self.points {
+                let (v, terms) = oracle(x[0], x[1])
+                let g = terms.map { $0.reduce(0.0, +) }
+                let (fv, fg) = try ScalarProgramTests.fresh(f, x)
+                let b = try #require(general.replay(x), "\(name) at \(x)")
+                var gi = [7.0, 7.0], gn = [7.0, 7.0]
+                let vi = try #require(x.withUnsafeBufferPointer { xp in gi.withUnsafeMutableBufferPointer { interpreted.interpret(xp, $0) } })
+                let vn = try #require(x.withUnsafeBufferPointer { xp in gn.withUnsafeMutableBufferPointer { native.replay(xp, $0) } })
+                for (tier, value, gradient) in [("fresh trace", fv, fg), ("general program", b.value, b.gradient),
+                                                ("scalar program", vi, gi), ("machine code", vn, gn)] {
+                    #expect(Self.same(value, v), "\(name) at \(x), \(tier): value \(value), oracle \(v)")
+                    #expect(zip(gradient, g).allSatisfy(Self.same), "\(name) at \(x), \(tier): gradient \(gradient), oracle \(g)")
+                }
+            }
+        }
+    }
+
+    @Test func floorAndRoundMatchSwiftsRounding() throws {
+        for x in Self.specials {
+            let t = Tape()
+            let a = t.input(x)
+            #expect(Self.same(t.scalar(t.floor(a)), x.rounded(.down)), "floor(\(x))")
+            #expect(Self.same(t.scalar(t.round(a)), x.rounded(.toNearestOrAwayFromZero)), "round(\(x))")
+            #expect(Self.same(t.scalar(t.apply(.floor, a)), x.rounded(.down)))
+        }
+        // Halves away from zero, not to even; -0.4 rounds to -0.
+        let t = Tape()
+        let v = t.input([0.5, 1.5, 2.5, -0.5, -2.5, -0.4, -0.0])
+        #expect(t.tensor(t.round(v)).data.map(\.bitPattern) == [1, 2, 3, -1, -3, -0.0, -0.0].map(\.bitPattern))
+        #expect(t.tensor(t.floor(v)).data.map(\.bitPattern) == [0, 1, 2, -1, -3, -1, -0.0].map(\.bitPattern))
+    }
+
+    /// Element-wise on tensors (the general program's `ewUnary` rule), with an infinite adjoint.
+    @Test func tensorsHaveZeroDerivativeToo() throws {
+        let f: Trace = { t, v in
+            let s = try t.add(t.sum(t.mul(t.floor(v), v)), t.exp(t.mul(t.sum(t.round(v)), t.constant(1000))))
+            return try t.add(s, t.mean(t.round(v)))
+        }
+        for x in [[0.5, 1.5, -2.5, -0.0], [2.9999999999999996, 1e16, -0.5, 0.49999999999999994], [.nan, .infinity, 1, -1]] {
+            let (_, g) = try ScalarProgramTests.fresh(f, x)
+            #expect(zip(g, x.map { 0 + $0.rounded(.down) }).allSatisfy(Self.same), "\(x): \(g)")
+            let t = Tape()
+            _ = try t.gradient(of: f(t, t.input([0.1, 0.2, 0.3, 0.4])))
+            let r = try #require(t.replay(x))
+            #expect(!t.usesScalarProgram)
+            #expect(zip(r.gradient, g).allSatisfy(Self.same), "\(x): replay \(r.gradient) vs \(g)")
+        }
+    }
+
+    /// floor and round send nothing backwards: the scalar program keeps them out of its backward
+    /// list, and what only they use has no rule there either.
+    @Test func theBackwardListLeavesThemOut() throws {
+        let t = Tape()
+        let p = t.input([1.5, 2.5])
+        let x = try t.index(p, 0), y = try t.index(p, 1)
+        // floor(sin(x) * 3) + y: sin, the product and floor run forward only.
+        let out = try t.add(t.floor(t.mul(t.sin(x), t.constant(3))), y)
+        #expect(try t.gradient(of: out) == [0, 1])
+        _ = try #require(t.replay([0.5, 0.5]))
+        #expect(t.scalar.forward.count == 4 && t.scalar.backward.count == 1)
+    }
+
+    /// A descent through floor and round: the machine-code loop, the Swift loop around the
+    /// replayed tape, and steps on fresh traces end on the same bits.
+    @Test func descentEndsOnTheSameBitsInEveryTier() throws {
+        let f: Trace = { t, p in
+            let x = try t.index(p, 0), y = try t.index(p, 1)
+            var s = try t.add(t.pow(t.sub(x, t.constant(3)), 2), t.pow(t.add(y, t.constant(1)), 2))
+            s = try t.add(s, t.mul(t.floor(x), y))
+            return try t.add(s, t.mul(t.round(y), x))
+        }
+        let o = DescentOptions(lr: 0.05, steps: 3000, tol: 0)
+        let (a, usedFused) = try FusedDescentTests.descend(f, [0.3, 0.2], o, fused: true)
+        let (b, _) = try FusedDescentTests.descend(f, [0.3, 0.2], o, fused: false)
+        #expect(usedFused == ScalarNativeCode.enabled)
+        var x = [0.3, 0.2]
+        var seen = Set<[Double]>()
+        for _ in 0..<o.steps {
+            let (_, g) = try ScalarProgramTests.fresh(f, x)
+            x = [x[0] - o.lr * g[0], x[1] - o.lr * g[1]]
+            seen.insert([Self.floor(x[0]), Self.round(x[1])])
+        }
+        // The path crosses jumps of both functions, so their values steer it.
+        #expect(seen.count >= 3, "\(seen)")
+        let (loss, _) = try ScalarProgramTests.fresh(f, x)
+        for (tier, r) in [("machine-code loop", a), ("Swift loop", b)] {
+            #expect(r.steps == o.steps, "\(tier)")
+            #expect(zip(r.x, x).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(tier): \(r.x) vs \(x)")
+            #expect(r.loss.bitPattern == loss.bitPattern, "\(tier): \(r.loss) vs \(loss)")
+        }
     }
 }

@@ -1,7 +1,6 @@
 /// Why a gradient could not be taken or a tape could not record an operation.
 public enum AutoDiffError: Error, Equatable, Sendable {
-    /// The operation has no derivative (a string, a comparison used as a value, a built-in with no
-    /// tape rule). floor and round have one: 0.
+    /// The operation has no derivative (`%`, a string, a comparison of tensors).
     case notDifferentiable(op: String)
     case shapeMismatch(op: String, [Int], [Int])
     case indexOutOfRange(op: String, index: Int, count: Int)

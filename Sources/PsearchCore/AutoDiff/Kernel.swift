@@ -214,6 +214,7 @@ struct Kernel {
             if g == 0 { return }
             let x = Int(a[i])
             let k = UKind(rawValue: ip[i])!
+            if k.isPiecewiseConstant { return }
             adj[x] += g * Kernel.unaryDerivative(k, val[x], val[i], p[i])
         case .pow, .max, .min:
             let g = adj[i]
@@ -281,6 +282,7 @@ struct Kernel {
             }
         case .ewUnary:
             let k = UKind(rawValue: ip[i])!
+            if k.isPiecewiseConstant { return }
             let xa = Int(a[i])
             let x = vp(xa), z = vp(i), gz = gp(i), gx = gp(xa), n = Int(cnt[i]), e = p[i]
             for j in 0..<n where gz[j] != 0 {

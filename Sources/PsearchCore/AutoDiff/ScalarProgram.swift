@@ -11,7 +11,8 @@ struct ScalarInstr: BitwiseCopyable {
         /// An input element read by a second `index` node: it keeps its own adjoint so the
         /// element's adjoint is summed in the order the general sweep sums it.
         case copy
-        /// Functions of one number; `powc`'s exponent is the constant in slot `b`.
+        /// Functions of one number; `powc`'s exponent is the constant in slot `b`. `floor` and
+        /// `round` have derivative 0: they run forward only and are never in the backward list.
         case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square, floor, round
         /// A recorded comparison: `dst` holds the comparison times two plus the recorded outcome.
         case guardOp
@@ -160,9 +161,7 @@ struct ScalarRun {
         case .abs: g[x] += gd * Kernel.unaryDerivative(.abs, v[x], v[d], 0)
         case .powc: g[x] += gd * Kernel.unaryDerivative(.powc, v[x], v[d], v[y])
         case .square: g[x] += gd * Kernel.unaryDerivative(.square, v[x], v[d], 0)
-        case .floor: g[x] += gd * Kernel.unaryDerivative(.floor, v[x], v[d], 0)
-        case .round: g[x] += gd * Kernel.unaryDerivative(.round, v[x], v[d], 0)
-        case .guardOp: break
+        case .floor, .round, .guardOp: break
         }
     }
 
@@ -257,7 +256,9 @@ extension Tape {
                     break
                 case .add, .sub, .mul, .div, .pow, .max, .min, .guardOp, .unary, .index:
                     let x = Int(a[i])
-                    if dep[x] { live[x] = true; if grad[i] { grad[x] = true } }
+                    // A piecewise-constant function passes no gradient to its operand.
+                    let passes = o != .unary || !(UKind(rawValue: ip[i])?.isPiecewiseConstant ?? false)
+                    if dep[x] { live[x] = true; if grad[i] && passes { grad[x] = true } }
                     if o != .unary && o != .index {
                         let y = Int(b[i])
                         if dep[y] { live[y] = true; if grad[i] { grad[y] = true } }
@@ -402,7 +403,8 @@ extension Tape {
                 slot[sq] = newSlot()
                 absorbed[sq] = true
             }
-            list.append((ins, grad[i]))
+            // A floor or round (with any square merged into it) sends nothing backwards.
+            list.append((ins, grad[i] && ins.code != .floor && ins.code != .round))
         }
         sp.out = operand(out)
         sp.adjoints.resize(sp.values.count, fill: 0)

@@ -33,9 +33,14 @@ enum Op: UInt8, BitwiseCopyable {
 
 /// Element functions of one argument. `powc` (constant exponent) and `square` are chosen by the
 /// tape when an exponent is not traced; `square` is `x * x`, bit-identical to `pow(x, 2)`.
-/// `floor` and `round` (halves away from zero) are piecewise constant: derivative 0, as torch's.
+/// `floor` and `round` are piecewise constant: their derivative is 0 everywhere, at the jumps
+/// too (as torch), so their backward rule adds nothing.
 enum UKind: Int32 {
     case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square, floor, round
+
+    /// Whether the derivative is 0 everywhere: the backward rule is skipped, so an infinite or
+    /// nan adjoint does not turn into nan (0 · inf) below it.
+    var isPiecewiseConstant: Bool { self == .floor || self == .round }
 }
 
 /// Element functions of two arguments.
@@ -56,9 +61,9 @@ enum BKind: Int32 {
 /// recomputed nodes are all numbers replays a `ScalarProgram` in buffers of its own, so `scalar`
 /// and `tensor` are for reading values while recording, not after a replay.
 public final class Tape {
-    /// Element functions that take one value.
+    /// Element functions that take one value. `floor` and `round` (halves away from zero, as
+    /// the language's `round`) have derivative 0 everywhere.
     public enum UnaryOp: Sendable, CaseIterable {
-        /// `floor` and `round` have derivative 0 everywhere (at the steps too), as in torch.
         case neg, sqrt, exp, log, sin, cos, tanh, abs, floor, round
 
         var kind: UKind {
@@ -329,9 +334,9 @@ public final class Tape {
     public func tanh(_ x: Node) -> Node { unary(.tanh, x) }
     /// |x|, with subgradient 0 at 0.
     public func abs(_ x: Node) -> Node { unary(.abs, x) }
-    /// Derivative 0: piecewise constant, as torch.floor.
+    /// The largest whole number not above x; derivative 0 everywhere.
     public func floor(_ x: Node) -> Node { unary(.floor, x) }
-    /// Halves away from zero; derivative 0, as torch.round.
+    /// The nearest whole number, halves away from zero (`x.rounded()`); derivative 0 everywhere.
     public func round(_ x: Node) -> Node { unary(.round, x) }
 
     /// Sum of a tensor's elements (a number is its own sum).

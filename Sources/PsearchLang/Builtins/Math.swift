@@ -11,8 +11,10 @@ extension Builtins {
         elementwise("sin", "sine of an angle in radians", "sin(3.141592653589793 / 2)", Foundation.sin),
         elementwise("cos", "cosine of an angle in radians", "cos(0)", Foundation.cos),
         elementwise("tanh", "hyperbolic tangent", "tanh(0.5)", Foundation.tanh),
-        elementwise("floor", "the largest whole number not above x (derivative 0 in grad and descend)", "floor(-2.5)", { $0.rounded(.down) }),
-        Builtin(BuiltinSpec("round", "round(x, digits: 0)", "round to the nearest whole number (halves away from zero), or to some decimal digits; derivative 0 in grad and descend",
+        elementwise("floor", "the largest whole number not above x (in grad and descend its derivative is 0, so descent through it does not move)",
+                    "floor(-2.5)", { $0.rounded(.down) }),
+        Builtin(BuiltinSpec("round", "round(x, digits: 0)",
+                            "round to the nearest whole number (halves away from zero), or to some decimal digits; element-wise on tensors; in grad and descend its derivative is 0, so descent through it does not move",
                             example: "round(3.14159, 2)", params: ["x", "digits"], min: 1)) { c in
             let digits = try c.int("digits", default: 0, max: 15)
             let scale = Foundation.pow(10.0, Double(digits))

@@ -71,15 +71,14 @@ final class Tracer {
                 return t.value(t.tape.apply(op, x))
             }
         }
+        // Derivative 0, as floor's; with digits, the interpreter's own arithmetic
+        // (x * 10^digits, rounded, / 10^digits), so the value is the same bits.
         r["round"] = { t, c in
-            guard let x = try t.node(try c.required("x")) else { throw c.bad("x", "number or tensor expected") }
             let digits = try c.int("digits", default: 0, max: 15)
-            guard digits != 0 else { return t.value(t.tape.apply(.round, x)) }
-            // The same operations as round(x, digits) on numbers: (x * 10^d) rounded, / 10^d.
+            let x = try t.operand(c, "x")
+            if digits == 0 { return t.value(t.tape.round(x)) }
             let scale = t.tape.constant(Foundation.pow(10.0, Double(digits)))
-            return t.value(try t.ad { () throws(AutoDiffError) in
-                try t.tape.apply(.div, t.tape.apply(.round, try t.tape.apply(.mul, x, scale)), scale)
-            })
+            return t.value(try t.ad { () throws(AutoDiffError) in try t.tape.div(t.tape.round(t.tape.mul(x, scale)), scale) })
         }
         r["sum"] = { t, c in t.value(t.tape.sum(try t.operand(c, "x"))) }
         r["mean"] = { t, c in
