@@ -84,34 +84,33 @@ public enum Metrics {
     /// (with a warning), or 1 or nan.
     public static func perClass(_ score: Score, _ c: Counts, zeroDivision: Double = 0) -> [Double] {
         (0..<c.truePositive.count).map { i in
-            let tp = Double(c.truePositive[i]), fp = Double(c.falsePositive[i]), fn = Double(c.falseNegative[i])
-            let (num, den): (Double, Double) = switch score {
-            case .precision: (tp, tp + fp)
-            case .recall: (tp, tp + fn)
-            case .f1: (2 * tp, 2 * tp + fp + fn)
-            }
-            return den == 0 ? zeroDivision : num / den
+            ratio(score, c.truePositive[i], c.falsePositive[i], c.falseNegative[i], zeroDivision: zeroDivision)
         }
+    }
+
+    /// One score from its counts: tp/(tp+fp), tp/(tp+fn), 2tp/(2tp+fp+fn); `zeroDivision` for 0/0.
+    private static func ratio(_ score: Score, _ tp: Int, _ fp: Int, _ fn: Int, zeroDivision: Double) -> Double {
+        let (tp, fp, fn) = (Double(tp), Double(fp), Double(fn))
+        let (num, den): (Double, Double) = switch score {
+        case .precision: (tp, tp + fp)
+        case .recall: (tp, tp + fn)
+        case .f1: (2 * tp, 2 * tp + fp + fn)
+        }
+        return den == 0 ? zeroDivision : num / den
     }
 
     /// One averaged score. `.binary` needs 2 classes and scores class 1. A nan per-class
     /// score (`zeroDivision: .nan`) is left out of the macro and weighted means.
     public static func averaged(_ score: Score, _ c: Counts, average: Average, zeroDivision: Double = 0) -> Double {
-        let scores = perClass(score, c, zeroDivision: zeroDivision)
         switch average {
         case .binary:
-            precondition(scores.count == 2, "binary needs 2 classes")
-            return scores[1]
+            precondition(c.truePositive.count == 2, "binary needs 2 classes")
+            return ratio(score, c.truePositive[1], c.falsePositive[1], c.falseNegative[1], zeroDivision: zeroDivision)
         case .micro:
-            let tp = Double(c.truePositive.reduce(0, +)), fp = Double(c.falsePositive.reduce(0, +))
-            let fn = Double(c.falseNegative.reduce(0, +))
-            let (num, den): (Double, Double) = switch score {
-            case .precision: (tp, tp + fp)
-            case .recall: (tp, tp + fn)
-            case .f1: (2 * tp, 2 * tp + fp + fn)
-            }
-            return den == 0 ? zeroDivision : num / den
+            return ratio(score, c.truePositive.reduce(0, +), c.falsePositive.reduce(0, +), c.falseNegative.reduce(0, +),
+                         zeroDivision: zeroDivision)
         case .macro, .weighted:
+            let scores = perClass(score, c, zeroDivision: zeroDivision)
             let support = c.support
             var sum = 0.0, weight = 0.0
             for i in scores.indices where c.present[i] && !scores[i].isNaN {
