@@ -394,7 +394,7 @@ public final class Interpreter {
         if let problem = spec.arityProblem(positional: args.positional.count, named: !args.named.isEmpty) {
             throw RuntimeError(problem, at: callRange, notes: [Diagnostic.Note("usage: \(spec.signature)")])
         }
-        for (k, (label, _)) in args.named.enumerated() where !spec.params.contains(label) {
+        for (k, (label, _)) in args.named.enumerated() where !spec.names.contains(label) {
             let r = args.ranges.indices.contains(args.positional.count + k) ? args.ranges[args.positional.count + k] : callRange
             throw RuntimeError("'\(spec.name)' has no parameter '\(label)'", at: r, notes: [Diagnostic.Note("usage: \(spec.signature)")])
         }

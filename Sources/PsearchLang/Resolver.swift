@@ -412,9 +412,9 @@ struct Resolver {
         }
         for a in args {
             guard let label = a.label else { continue }
-            if !spec.params.contains(label) {
+            if !spec.names.contains(label) {
                 var notes = [Diagnostic.Note("usage: \(spec.signature)")]
-                if let c = closest(label, among: spec.params) { notes.insert(Diagnostic.Note("did you mean '\(c)'?"), at: 0) }
+                if let c = closest(label, among: spec.names) { notes.insert(Diagnostic.Note("did you mean '\(c)'?"), at: 0) }
                 diagnostics.append(Diagnostic(.syntax, "'\(spec.name)' has no parameter '\(label)'", at: a.labelRange ?? range, notes: notes))
             }
         }

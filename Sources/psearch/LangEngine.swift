@@ -80,7 +80,7 @@ final class LangEngine: ReplEngine {
         }
         var names = Self.keywords + Builtins.all.map(\.spec.name) + interpreter.variables.map(\.name)
         if let callee = enclosingCall(before[..<start]) {
-            let parameters = Builtins.named(callee)?.spec.params
+            let parameters = Builtins.named(callee)?.spec.names
                 ?? { if case .function(let f)? = interpreter.global(callee) { return f.parameterNames } else { return [] } }()
             names = parameters.map { $0 + ":" } + names
         }

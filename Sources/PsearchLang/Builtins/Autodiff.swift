@@ -183,9 +183,12 @@ enum TestFunctionBuiltins {
 extension Builtins {
     /// `grad` and the lessons' test functions.
     static let autodiff: [Builtin] = [
-        Builtin(BuiltinSpec("grad", "grad(f, x) or grad(f, x, y, ...)",
+        Builtin(BuiltinSpec("grad",
                             "the exact gradient of f at x (reverse mode): a vector for f of a vector, [df/dx, df/dy, ...] for f of numbers",
-                            example: "grad(fn(p) = p[0]^2 + 3 * p[1], [1, 2])", params: ["f", "x"], min: 2, variadic: true)) { c in
+                            example: "grad(fn(p) = p[0]^2 + 3 * p[1], [1, 2])", forms: [
+                                Form([Param("f", .function), Param("x", .any)]),
+                                Form([Param("f", .function), Param("x", .number), Param("y", .number, variadic: true)]),
+                            ])) { c in
             try grad(&c)
         },
     ] + TestFunctions.all.map(testFunctionBuiltin)
@@ -201,8 +204,7 @@ extension Builtins {
         default: what = "the Rastrigin function: a bowl covered in local minima, minimum 0 at the origin"
         }
         let example = f.dimension == 2 || f.name == "rosenbrock" ? "\(f.name)([1, 1])" : "\(f.name)([0.5, -1, 2])"
-        return Builtin(BuiltinSpec(f.name, "\(f.name)(p)", what + "; a test function for grad, descend and plot",
-                                   example: example, params: ["p"])) { c in
+        return Builtin(BuiltinSpec(f.name, what + "; a test function for grad, descend and plot", example: example, [Param("p", .vector)])) { c in
             let p = try c.tensor("p")
             guard p.rank == 1, f.accepts(dimension: p.count) else { throw c.bad("p", TestFunctionBuiltins.dimensionMessage(f, p.shape)) }
             return .number(f.value(p.data))

@@ -3,17 +3,17 @@ import PsearchCore
 extension Builtins {
     /// Output, conversion, inspection, assertions and randomness.
     static let core: [Builtin] = [
-        Builtin(BuiltinSpec("print", "print(values...)", "write the values separated by spaces, then a newline",
-                            example: "print(\"x =\", 1 + 2)", min: 0, variadic: true)) { c in
+        Builtin(BuiltinSpec("print", "write the values separated by spaces, then a newline", example: "print(\"x =\", 1 + 2)",
+                            [Param("values", .any, default: .optional, variadic: true)])) { c in
             try c.interp.write(c.args.positional.map(\.display).joined(separator: " ") + "\n")
             return .none
         },
-        Builtin(BuiltinSpec("str", "str(x)", "the text print would show for x", example: "str(0.1 + 0.2)", params: ["x"])) { c in
+        Builtin(BuiltinSpec("str", "the text print would show for x", example: "str(0.1 + 0.2)", [Param("x", .any)])) { c in
             .string(try c.required("x").display)
         },
-        Builtin(BuiltinSpec("num", "num(s)",
+        Builtin(BuiltinSpec("num",
                             "the number a string spells: decimal digits with an optional sign, fraction and exponent (\"3.5\", \"-2e-3\"), or inf, -inf, nan, spaces at the ends ignored; num(str(x)) == x for every number x",
-                            example: "num(\"3.5\") * 2", params: ["s"])) { c in
+                            example: "num(\"3.5\") * 2", [Param("s", .any)])) { c in
             let v = try c.required("s")
             if case .number = v { return v }
             guard case .string(let s) = v else { throw c.bad("s", "string expected, got \(v.typeName)") }
@@ -22,22 +22,22 @@ extension Builtins {
             }
             return .number(x)
         },
-        Builtin(BuiltinSpec("clock", "clock()",
+        Builtin(BuiltinSpec("clock",
                             "seconds on a monotonic clock since the session started: subtract two readings to time a piece of a script",
-                            example: "clock() >= 0", params: [])) { c in
+                            example: "clock() >= 0", [])) { c in
             .number(c.interp.started.duration(to: .now).seconds)
         },
-        Builtin(BuiltinSpec("type", "type(x)", "the type of x: number, bool, string, nil, vector, matrix, tensor, list, record, range, function",
-                            example: "type([1, 2])", params: ["x"])) { c in
+        Builtin(BuiltinSpec("type", "the type of x: number, bool, string, nil, vector, matrix, tensor, list, record, range, function",
+                            example: "type([1, 2])", [Param("x", .any)])) { c in
             .string(try c.required("x").typeName)
         },
-        Builtin(BuiltinSpec("len", "len(x)", "number of elements of a vector, list, string or range; rows of a matrix; fields of a record",
-                            example: "len([4, 5, 6])", params: ["x"]), single: length) { c in
+        Builtin(BuiltinSpec("len", "number of elements of a vector, list, string or range; rows of a matrix; fields of a record",
+                            example: "len([4, 5, 6])", [Param("x", .any)]), single: length) { c in
             let v = try c.required("x")
             guard let n = length(v) else { throw c.bad("x", "vector, list, string, record or range expected, got \(v.typeName)") }
             return n
         },
-        Builtin(BuiltinSpec("shape", "shape(x)", "the dimensions of a tensor as a vector", example: "shape(zeros(7, 5, 3))", params: ["x"])) { c in
+        Builtin(BuiltinSpec("shape", "the dimensions of a tensor as a vector", example: "shape(zeros(7, 5, 3))", [Param("x", .any)])) { c in
             let v = try c.required("x")
             switch v {
             case .tensor(let t): return .tensor(Tensor(t.shape.map(Double.init)))
@@ -47,31 +47,26 @@ extension Builtins {
             default: throw c.bad("x", "tensor expected, got \(v.typeName)")
             }
         },
-        Builtin(BuiltinSpec("assert", "assert(condition, message)", "stop with an error when the condition is false",
-                            example: "assert(1 + 1 == 2, \"arithmetic\")", params: ["condition", "message"], min: 1)) { c in
-            let v = try c.required("condition")
-            guard case .bool(let ok) = v else { throw c.bad("condition", "bool expected, got \(v.typeName)") }
-            if !ok {
-                let m = try c.value("message").map { v throws(RuntimeError) -> String in
-                    guard case .string(let s) = v else { throw c.bad("message", "string expected, got \(v.typeName)") }
-                    return s
-                }
+        Builtin(BuiltinSpec("assert", "stop with an error when the condition is false", example: "assert(1 + 1 == 2, \"arithmetic\")",
+                            [Param("condition", .bool), Param("message", .string, default: .optional, shownBare: true)])) { c in
+            if !(try c.bool("condition")) {
+                let m = c.given("message") ? try c.string("message") : nil
                 throw RuntimeError(m.map { "assertion failed: \($0)" } ?? "assertion failed", argument: 0)
             }
             return .none
         },
-        Builtin(BuiltinSpec("seed", "seed(n)", "restart the random generator from seed n (every run starts from seed 42)",
-                            example: "seed(7); rand()", params: ["n"])) { c in
-            let n = try c.int("n", max: Int(1 << 53))
+        Builtin(BuiltinSpec("seed", "restart the random generator from seed n (every run starts from seed 42)", example: "seed(7); rand()",
+                            [Param("n", .int, range: .seeds)])) { c in
+            let n = try c.int("n")
             c.interp.random = Random(seed: UInt64(n))
             return .none
         },
-        Builtin(BuiltinSpec("rand", "rand(dims...)", "uniform random numbers in [0, 1): a number, or a tensor of the given shape",
-                            example: "rand(3)", min: 0, variadic: true)) { c in
+        Builtin(BuiltinSpec("rand", "uniform random numbers in [0, 1): a number, or a tensor of the given shape", example: "rand(3)",
+                            [Param("dims", .any, default: .optional, variadic: true)])) { c in
             try randomTensor(&c) { $0.uniform() }
         },
-        Builtin(BuiltinSpec("randn", "randn(dims...)", "standard normal random numbers: a number, or a tensor of the given shape",
-                            example: "randn(2, 2)", min: 0, variadic: true)) { c in
+        Builtin(BuiltinSpec("randn", "standard normal random numbers: a number, or a tensor of the given shape", example: "randn(2, 2)",
+                            [Param("dims", .any, default: .optional, variadic: true)])) { c in
             try randomTensor(&c) { $0.normal() }
         },
     ]

@@ -45,44 +45,52 @@ public final class DatasetObject: NativeObject {
 extension Builtins {
     /// Datasets: generated, bundled, loaded from CSV; splitting and scaling.
     static let data: [Builtin] = [
-        Builtin(BuiltinSpec("dataset", "dataset(name, n: 200, noise: 0.1, classes: 3, d: 1, seed:)",
+        Builtin(BuiltinSpec("dataset",
                             "a generated dataset: \"moons\", \"circles\", \"blobs\", \"xor\", \"spiral\" (classification) or \"linear\" (regression)",
-                            example: "dataset(\"moons\", n: 100, seed: 1)",
-                            params: ["name", "n", "noise", "classes", "d", "seed"], min: 1)) { c in
-            let name = try c.choice("name", Generators.names, default: "moons")
-            let n = try c.int("n", default: 200, min: 2, max: c.interp.limits.maxElements)
-            let noise = try c.number("noise", default: 0.1)
-            guard noise >= 0 && noise.isFinite else { throw c.bad("noise", "must be a number >= 0, got \(formatNumber(noise))") }
-            let classes = try c.int("classes", default: 3, min: 2, max: 100)
-            let d = try c.int("d", default: 1, min: 1, max: 10_000)
+                            example: "dataset(\"moons\", n: 100, seed: 1)", [
+                                Param("name", .choice(Generators.names)), Param("n", .int, default: 200, range: .elements(from: 2)),
+                                Param("noise", .number, default: 0.1, range: .finiteNonNegative),
+                                Param("classes", .int, default: 3, range: 2...100), Param("d", .int, default: 1, range: 1...10_000), .seed,
+                            ])) { c in
+            let name = try c.choice("name")
+            let n = try c.int("n")
+            let noise = try c.number("noise")
+            let classes = try c.int("classes")
+            let d = try c.int("d")
             try c.interp.checkSize([n, d])
             let seed = try seedArgument(&c)
             return try dataValue(origin: name) { () throws(DataError) in
                 try Generators.generate(name, n: n, noise: noise, classes: classes, d: d, seed: seed)
             }
         },
-        Builtin(BuiltinSpec("images", "images(n: 200, seed:)",
+        Builtin(BuiltinSpec("images",
                             "generated 7x5 RGB pictures of dogs (0) and cats (1); each row of X is one image as 105 numbers",
-                            example: "reshape(images(n: 10, seed: 1).X[0], 7, 5, 3)", params: ["n", "seed"], min: 0)) { c in
-            let n = try c.int("n", default: 200, min: 2, max: c.interp.limits.maxElements / 105)
+                            example: "reshape(images(n: 10, seed: 1).X[0], 7, 5, 3)",
+                            [Param("n", .int, default: 200, range: .elements(from: 2, per: 105)), .seed])) { c in
+            let n = try c.int("n")
             let seed = try seedArgument(&c)
             return try dataValue(origin: "images") { () throws(DataError) in try Generators.images(n: n, seed: seed) }
         },
-        Builtin(BuiltinSpec("digits", "digits()",
+        Builtin(BuiltinSpec("digits",
                             "the 1,797 8x8 handwritten digits scikit-learn ships (UCI, CC BY 4.0), pixels scaled to 0..1",
-                            example: "digits().n", params: [])) { _ in
+                            example: "digits().n", [])) { _ in
             try dataValue(origin: "digits") { () throws(DataError) in try Generators.digits() }
         },
-        Builtin(BuiltinSpec("load", "load(file, label:, kind:, classes:, like:, delimiter:, header: true, na:)",
+        Builtin(BuiltinSpec("load",
                             "a dataset from a CSV file: numeric columns are features, the label column the classes (or the targets with kind: \"regression\"); like: another dataset reads a test file as its train file was",
-                            example: "load(\"Tests/PsearchLangTests/cases/data/pets.csv\", label: \"species\")",
-                            params: ["file", "label", "kind", "classes", "like", "delimiter", "header", "na"], min: 2)) { c in
+                            example: "load(\"Tests/PsearchLangTests/cases/data/pets.csv\", label: \"species\")", [
+                                Param("file", .string), Param("label", .string),
+                                Param("kind", .choice(["classification", "regression"]), default: .optional),
+                                Param("classes", .strings, default: .optional), Param("like", .dataset, default: .optional),
+                                Param("delimiter", .string, default: .optional),
+                                Param("header", .bool, default: .bool(CSVLoader.Options(label: "").header)), Param("na", .strings, default: .optional),
+                            ])) { c in
             let path = try c.string("file")
             var o = CSVLoader.Options(label: try c.string("label"))
-            if c.value("kind") != nil {
-                o.kind = Dataset.Kind(rawValue: try c.choice("kind", ["classification", "regression"], default: "classification"))
+            if c.given("kind") {
+                o.kind = Dataset.Kind(rawValue: try c.choice("kind"))
             }
-            if c.value("classes") != nil {
+            if c.given("classes") {
                 let names = try stringList(c, "classes")
                 guard names.count >= 2 else { throw c.bad("classes", "needs at least 2 class names, got \(names.count)") }
                 guard Set(names).count == names.count else { throw c.bad("classes", "names a class twice") }
@@ -93,31 +101,34 @@ extension Builtins {
                 guard let (d, _) = try dataset(from: v) else {
                     throw c.bad("like", "dataset expected (the one whose classes and columns to follow), got \(v.typeName)")
                 }
-                guard c.value("kind") == nil && c.value("classes") == nil else {
+                guard !c.given("kind") && !c.given("classes") else {
                     throw c.bad("like", "takes kind and classes from the dataset: give like: without kind: or classes:")
                 }
                 o.like = d
             }
-            if c.value("delimiter") != nil {
+            if c.given("delimiter") {
                 let d = try c.string("delimiter")
                 guard d.unicodeScalars.count == 1, let u = d.unicodeScalars.first, !"\"\r\n".unicodeScalars.contains(u) else {
                     throw c.bad("delimiter", "must be one character other than a quote or a line break, got \(Value.string(d).repr)")
                 }
                 o.delimiter = u
             }
-            o.header = try c.bool("header", default: true)
-            if c.value("na") != nil { o.na = Set(try stringList(c, "na")) }
+            o.header = try c.bool("header")
+            if c.given("na") { o.na = Set(try stringList(c, "na")) }
             let options = o
             return try dataValue(origin: path) { () throws(DataError) in try CSVLoader.load(path: path, options: options) }
         },
-        Builtin(BuiltinSpec("split", "split(data, test: 0.2, seed:, stratify: false)",
+        Builtin(BuiltinSpec("split",
                             "shuffle and split a dataset into {train, test}, a fraction test of the rows in test; stratify: true keeps each class's share on both sides",
-                            example: "split(dataset(\"moons\"), 0.25, seed: 1, stratify: true).test.n", params: ["data", "test", "seed", "stratify"], min: 1)) { c in
+                            example: "split(dataset(\"moons\"), 0.25, seed: 1, stratify: true).test.n", [
+                                Param("data", .dataset),
+                                Param("test", .number, default: 0.2, range: Param.Range("0 < test < 1", "must be a fraction between 0 and 1") { $0 > 0 && $0 < 1 }),
+                                .seed, Param("stratify", .bool, default: false),
+                            ])) { c in
             let (d, origin) = try datasetArgument(c, "data")
-            let fraction = try c.number("test", default: 0.2)
-            guard fraction > 0 && fraction < 1 else { throw c.bad("test", "must be a fraction between 0 and 1, got \(formatNumber(fraction))") }
+            let fraction = try c.number("test")
             let seed = try seedArgument(&c)
-            let stratify = try c.bool("stratify", default: false)
+            let stratify = try c.bool("stratify")
             if stratify && d.kind == .regression { throw c.bad("stratify", "needs a classification; this dataset is a regression") }
             do throws(DataError) {
                 let (train, test) = try d.split(testFraction: fraction, seed: seed, stratify: stratify)
@@ -127,10 +138,10 @@ extension Builtins {
                 throw RuntimeError(error.description)
             }
         },
-        Builtin(BuiltinSpec("standardize", "standardize(data, like:)",
+        Builtin(BuiltinSpec("standardize",
                             "the dataset with every feature scaled to mean 0 and standard deviation 1, remembering the means and deviations (fields mean, std); like: train scales by the train set's numbers instead of the data's own",
                             example: "standardize(dataset(\"linear\", seed: 2), like: dataset(\"linear\", seed: 1)).X[0]",
-                            params: ["data", "like"], min: 1)) { c in
+                            [Param("data", .dataset), Param("like", .dataset, default: .optional)])) { c in
             let (d, origin) = try datasetArgument(c, "data")
             guard let v = c.value("like") else {
                 return try dataValue(origin: origin) { () throws(DataError) in try d.standardized() }
@@ -159,7 +170,7 @@ extension Builtins {
     /// `seed:` when given, else the next number of the session's generator, so that runs
     /// repeat while two calls in one run still differ.
     static func seedArgument(_ c: inout Call) throws(RuntimeError) -> UInt64 {
-        if c.value("seed") != nil { return UInt64(try c.int("seed", max: Int(1 << 53))) }
+        if c.given("seed") { return UInt64(try c.int("seed")) }
         return c.interp.random.next()
     }
 

@@ -5,33 +5,44 @@ extension Builtins {
     /// Gradient descent and its family (torch.optim's rules), single or multi-start.
     static let descent: [Builtin] = [
         Builtin(BuiltinSpec("descend",
-                            "descend(f, start, lr: 0.01, steps: 1000, method: \"gd\", tol: 1e-8, line: false) or descend(f, starts: N, box: [[lo, hi], ...], seed: n)",
                             "minimise f by gradient descent (gd, momentum, nesterov, adagrad, rmsprop, adam) from start, or from N random starts in a box; stops early when the gradient norm falls below tol",
-                            example: "descend(fn(p) = (p[0] - 3)^2 + p[1]^2, [0, 1], lr: 0.1).x",
-                            params: ["f", "start", "lr", "steps", "method", "tol", "line", "starts", "box", "seed"], min: 1)) { c in
+                            example: "descend(fn(p) = (p[0] - 3)^2 + p[1]^2, [0, 1], lr: 0.1).x", forms: [
+                                Form([Param("f", .function), Param("start", .any)] + descentOptions),
+                                Form([Param("f", .function), Param("starts", .int, default: 10, range: 1...100_000),
+                                      Param("box", .any, default: .hint("[[lo, hi], ...]")), .seed], alsoTaking: descentOptions),
+                            ])) { c in
             try descend(&c)
         },
     ]
 
+    /// The options both forms of `descend` take; the defaults are the core's.
+    static let descentOptions: [Param] = {
+        let o = DescentOptions()
+        return [
+            Param("lr", .number, default: .number(o.lr), range: .positive),
+            Param("steps", .int, default: .number(o.steps)),
+            Param("method", .choice(DescentMethod.allCases.map(\.rawValue)), default: .string(o.method.rawValue)),
+            Param("tol", .number, default: .number(o.tol), range: .nonNegative),
+            Param("line", .bool, default: .bool(o.line)),
+        ]
+    }()
+
     static func descend(_ c: inout Call) throws -> Value {
         let f = try c.function("f")
         var o = DescentOptions()
-        o.lr = try c.number("lr", default: 0.01)
-        guard o.lr > 0, o.lr.isFinite else { throw c.bad("lr", "must be a positive finite number, got \(formatNumber(o.lr))") }
-        o.steps = try c.int("steps", default: 1000)
-        let methods = DescentMethod.allCases.map(\.rawValue)
-        o.method = DescentMethod(rawValue: try c.choice("method", methods, default: "gd"))!
-        o.tol = try c.number("tol", default: 1e-8)
-        guard o.tol >= 0, !o.tol.isNaN else { throw c.bad("tol", "must not be negative, got \(formatNumber(o.tol))") }
-        o.line = try c.bool("line", default: false)
+        o.lr = try c.number("lr")
+        o.steps = try c.int("steps")
+        o.method = DescentMethod(rawValue: try c.choice("method"))!
+        o.tol = try c.number("tol")
+        o.line = try c.bool("line")
         if o.line && o.method != .gd {
             throw c.bad("line", "a line search steps along the negative gradient, so it does not combine with method: \"\(o.method.rawValue)\"; use method: \"gd\" or leave out line:")
         }
 
-        if c.value("starts") != nil || c.value("box") != nil {
+        if c.given("starts") || c.given("box") {
             return try multiStart(&c, f, o)
         }
-        guard c.value("seed") == nil else { throw c.bad("seed", "seed is for multi-start: give starts: N and box:") }
+        guard !c.given("seed") else { throw c.bad("seed", "seed is for multi-start: give starts: N and box:") }
         let startValue = try c.required("start")
         var start: [Double]
         let scalarStart: Bool
@@ -135,11 +146,11 @@ extension Builtins {
 
     static func multiStart(_ c: inout Call, _ f: Value, _ o: DescentOptions) throws -> Value {
         var o = o
-        guard c.value("start") == nil else {
+        guard !c.given("start") else {
             throw c.bad("start", "give either a start point or starts: N with a box, not both")
         }
-        guard c.value("box") != nil else { throw c.bad("starts", "multi-start needs box: [[lo, hi], ...], one row per dimension") }
-        let starts = try c.int("starts", default: 10, min: 1, max: 100_000)
+        guard c.given("box") else { throw c.bad("starts", "multi-start needs box: [[lo, hi], ...], one row per dimension") }
+        let starts = try c.int("starts")
         let boxValue = try c.required("box")
         guard let box = try c.interp.asTensor(boxValue), box.rank == 2, box.shape[1] == 2, box.shape[0] >= 1 else {
             var got = boxValue.typeName
@@ -155,8 +166,8 @@ extension Builtins {
             bounds.append((lo, hi))
         }
         let random: Random
-        if c.value("seed") != nil {
-            random = Random(seed: UInt64(try c.int("seed", max: Int(1 << 53))))
+        if c.given("seed") {
+            random = Random(seed: UInt64(try c.int("seed")))
         } else {
             // Each call draws its own seed from the session generator, so calls differ but a
             // script run is reproducible.

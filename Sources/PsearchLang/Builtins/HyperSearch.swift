@@ -23,21 +23,21 @@ public final class DomainObject: NativeObject {
 extension Builtins {
     /// Ranges for hyper-parameter search spaces.
     static let hyperSpace: [Builtin] = [
-        Builtin(BuiltinSpec("logrange", "logrange(lo, hi)", "a search range sampled log-uniformly (learning rates): 0 < lo <= hi",
+        Builtin(BuiltinSpec("logrange", "a search range sampled log-uniformly (learning rates): 0 < lo <= hi",
                             example: "search(fn(p) = (log(p.lr) + 5) ^ 2, {lr: logrange(1e-4, 1)}, trials: 8, workers: 1).best",
-                            params: ["lo", "hi"])) { c in
+                            [Param("lo", .number), Param("hi", .number)])) { c in
             let (lo, hi) = try bounds(c)
             guard lo > 0 else { throw c.bad("lo", "must be positive for a log range, got \(formatNumber(lo))") }
             return .object(DomainObject(.logRange(lo, hi)))
         },
-        Builtin(BuiltinSpec("uniform", "uniform(lo, hi)", "a search range sampled uniformly between lo and hi",
-                            example: "uniform(0, 0.5)", params: ["lo", "hi"])) { c in
+        Builtin(BuiltinSpec("uniform", "a search range sampled uniformly between lo and hi", example: "uniform(0, 0.5)",
+                            [Param("lo", .number), Param("hi", .number)])) { c in
             let (lo, hi) = try bounds(c)
             return .object(DomainObject(.range(lo, hi)))
         },
-        Builtin(BuiltinSpec("intrange", "intrange(lo, hi)", "a search range of the whole numbers lo ... hi, both included",
-                            example: "intrange(1, 3)", params: ["lo", "hi"])) { c in
-            let lo = try c.int("lo", min: -(1 << 40), max: 1 << 40), hi = try c.int("hi", min: -(1 << 40), max: 1 << 40)
+        Builtin(BuiltinSpec("intrange", "a search range of the whole numbers lo ... hi, both included", example: "intrange(1, 3)",
+                            [Param("lo", .int, range: -(1 << 40)...(1 << 40)), Param("hi", .int, range: -(1 << 40)...(1 << 40))])) { c in
+            let lo = try c.int("lo"), hi = try c.int("hi")
             guard lo <= hi else { throw c.bad("hi", "must be at least lo (\(lo)), got \(hi)") }
             return .object(DomainObject(.intRange(lo, hi)))
         },
@@ -60,11 +60,17 @@ extension Builtins {
     /// the session's globals read-only; a trial's `rand()` draws from its own stream and its
     /// printed output is written in trial order, so results and output do not depend on the
     /// worker count. With `workers: 1` trials run on the session's interpreter itself.
-    /// Named parameters of `search(objective, space, ...)`, added to `search`'s spec so
-    /// named-argument checks accept them.
-    static let hyperSearchParams: [String] = ["method", "trials", "seed", "workers"]
+    /// The form `search(objective, space, method:, trials: 20, seed:, workers:)`; the method's
+    /// default depends on the space (grid for choices only, else random), the workers' on the machine.
+    static let hyperSearchForm = Form([
+        Param("objective", .function), Param("space", .any),
+        Param("method", .choice(SearchMethod.allCases.map(\.rawValue)), default: .optional),
+        Param("trials", .int, default: .number(SearchOptions().trials), range: 1...100_000), .seed,
+        Param("workers", .int, default: .optional, range: 1...256),
+    ])
 
     static func hyperSearch(_ c: inout Call) throws -> Value {
+        c.form = c.spec.forms.firstIndex { $0.params.first?.name == "objective" } ?? c.form
         guard let f = c.value(0) else { throw RuntimeError("missing argument #1 to '\(c.spec.name)' (the objective)") }
         switch f {
         case .function, .object: break
@@ -76,10 +82,10 @@ extension Builtins {
         }
         let space = try readSpace(spaceRecord, c)
         let defaultMethod = space.space.isDiscrete ? "grid" : "random"
-        let method = SearchMethod(rawValue: try c.choice("method", SearchMethod.allCases.map(\.rawValue), default: defaultMethod))!
-        var o = SearchOptions(method: method, trials: try c.int("trials", default: 20, min: 1, max: 100_000))
+        let method = SearchMethod(rawValue: try c.choice("method", or: defaultMethod))!
+        var o = SearchOptions(method: method, trials: try c.int("trials"))
         o.seed = try seedArgument(&c)
-        o.workers = try c.int("workers", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 256)
+        o.workers = try c.int("workers", or: o.workers)
         // Worker threads get a quarter of the session thread's 1 GB stack, and a call depth to match.
         o.threadStackSize = 256 << 20
         let budgeted = method == .halving

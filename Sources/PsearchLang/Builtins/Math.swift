@@ -13,10 +13,11 @@ extension Builtins {
         elementwise("tanh", "hyperbolic tangent", "tanh(0.5)", Foundation.tanh),
         elementwise("floor", "the largest whole number not above x (in grad and descend its derivative is 0, so descent through it does not move)",
                     "floor(-2.5)", { $0.rounded(.down) }),
-        Builtin(BuiltinSpec("round", "round(x, digits: 0)",
+        Builtin(BuiltinSpec("round",
                             "round to the nearest whole number (halves away from zero), or to some decimal digits; element-wise on tensors; in grad and descend its derivative is 0, so descent through it does not move",
-                            example: "round(3.14159, 2)", params: ["x", "digits"], min: 1)) { c in
-            let digits = try c.int("digits", default: 0, max: 15)
+                            example: "round(3.14159, 2)",
+                            [Param("x", .any), Param("digits", .int, default: 0, range: 0...15)])) { c in
+            let digits = try c.int("digits")
             let scale = Foundation.pow(10.0, Double(digits))
             let f: (Double) -> Double = digits == 0
                 ? { $0.rounded(.toNearestOrAwayFromZero) }
@@ -26,7 +27,7 @@ extension Builtins {
     ]
 
     static func elementwise(_ name: String, _ summary: String, _ example: String, _ f: @escaping (Double) -> Double) -> Builtin {
-        Builtin(BuiltinSpec(name, "\(name)(x)", summary + "; element-wise on tensors", example: example, params: ["x"]), unary: f) { c in
+        Builtin(BuiltinSpec(name, summary + "; element-wise on tensors", example: example, [Param("x", .any)]), unary: f) { c in
             try apply(c, "x", f)
         }
     }

@@ -56,24 +56,25 @@ public final class ModelObject: NativeObject {
 extension Builtins {
     /// Models as maps: the four families, evaluation, weights, training and automl.
     static let models: [Builtin] = [
-        Builtin(BuiltinSpec("linear", "linear(d, k: 1)", "a linear regression model R^d -> R^k (squared error), weights 0",
-                            example: "linear(3)", params: ["d", "k"], min: 1)) { c in
-            let d = try c.int("d", min: 1, max: 1_000_000), k = try c.int("k", default: 1, min: 1, max: 1_000_000)
+        Builtin(BuiltinSpec("linear", "a linear regression model R^d -> R^k (squared error), weights 0", example: "linear(3)",
+                            [Param("d", .int, range: 1...1_000_000), Param("k", .int, default: 1, range: 1...1_000_000)])) { c in
+            let d = try c.int("d"), k = try c.int("k")
             return try modelValue { () throws(ModelError) in try .linear(d: d, k: k) }
         },
-        Builtin(BuiltinSpec("logistic", "logistic(d)", "logistic regression R^d -> probability of class 1, weights 0",
-                            example: "logistic(2)", params: ["d"])) { c in
-            let d = try c.int("d", min: 1, max: 1_000_000)
+        Builtin(BuiltinSpec("logistic", "logistic regression R^d -> probability of class 1, weights 0", example: "logistic(2)",
+                            [Param("d", .int, range: 1...1_000_000)])) { c in
+            let d = try c.int("d")
             return try modelValue { () throws(ModelError) in try .logistic(d: d) }
         },
-        Builtin(BuiltinSpec("softmax", "softmax(d, k)", "multinomial logistic regression R^d -> k class probabilities, weights 0",
-                            example: "softmax(64, 10)", params: ["d", "k"])) { c in
-            let d = try c.int("d", min: 1, max: 1_000_000), k = try c.int("k", min: 2, max: 1_000_000)
+        Builtin(BuiltinSpec("softmax", "multinomial logistic regression R^d -> k class probabilities, weights 0", example: "softmax(64, 10)",
+                            [Param("d", .int, range: 1...1_000_000), Param("k", .int, range: 2...1_000_000)])) { c in
+            let d = try c.int("d"), k = try c.int("k")
             return try modelValue { () throws(ModelError) in try .softmax(d: d, k: k) }
         },
-        Builtin(BuiltinSpec("mlp", "mlp(sizes, act: \"relu\", seed:)",
+        Builtin(BuiltinSpec("mlp",
                             "a multi-layer perceptron with layer widths [d, h1, ..., k] (Glorot-uniform weights)",
-                            example: "mlp([105, 16, 2], act: \"tanh\", seed: 1)", params: ["sizes", "act", "seed"], min: 1)) { c in
+                            example: "mlp([105, 16, 2], act: \"tanh\", seed: 1)",
+                            [Param("sizes", .vector), Param("act", .choice(Activation.allCases.map(\.rawValue)), default: "relu"), .seed])) { c in
             let t = try c.vector("sizes")
             guard t.count >= 2 else { throw c.bad("sizes", "at least [inputs, outputs] expected, got \(t.count) size\(t.count == 1 ? "" : "s")") }
             var sizes: [Int] = []
@@ -83,12 +84,12 @@ extension Builtins {
             guard Double(Model.parameterCount(sizes: sizes)) <= Double(c.interp.limits.maxElements) else {
                 throw c.bad("sizes", "\(Model.parameterCount(sizes: sizes)) weights are over the tensor size limit")
             }
-            let act = try c.choice("act", Activation.allCases.map(\.rawValue), default: "relu")
+            let act = try c.choice("act")
             let seed = try seedArgument(&c)
             return try modelValue { () throws(ModelError) in try .mlp(sizes: sizes, activation: Activation(rawValue: act)!, seed: seed) }
         },
-        Builtin(BuiltinSpec("predict", "predict(m, X)", "the model's outputs for every row of X (a matrix or a dataset): n x k, or n for one output",
-                            example: "predict(logistic(2), [[0, 1], [1, 0]])", params: ["m", "X"])) { c in
+        Builtin(BuiltinSpec("predict", "the model's outputs for every row of X (a matrix or a dataset): n x k, or n for one output",
+                            example: "predict(logistic(2), [[0, 1], [1, 0]])", [Param("m", .model), Param("X", .any)])) { c in
             let m = try modelArgument(c, "m")
             let v = try c.required("X")
             let x = if let (d, _) = try? dataset(from: v) { d.X } else { try c.tensor("X") }
@@ -97,28 +98,28 @@ extension Builtins {
             }
             return try outputs(m, x)
         },
-        Builtin(BuiltinSpec("params", "params(m)", "all weights of a model as one flat vector: a point in weight space",
-                            example: "len(params(mlp([2, 3, 1], seed: 1)))", params: ["m"])) { c in
+        Builtin(BuiltinSpec("params", "all weights of a model as one flat vector: a point in weight space",
+                            example: "len(params(mlp([2, 3, 1], seed: 1)))", [Param("m", .model)])) { c in
             .tensor(Tensor(try modelArgument(c, "m").params))
         },
-        Builtin(BuiltinSpec("with_params", "with_params(m, w)", "the same model with the flat weight vector w",
-                            example: "with_params(logistic(2), [1, -1, 0])", params: ["m", "w"])) { c in
+        Builtin(BuiltinSpec("with_params", "the same model with the flat weight vector w",
+                            example: "with_params(logistic(2), [1, -1, 0])", [Param("m", .model), Param("w", .vector)])) { c in
             let m = try modelArgument(c, "m")
             let w = try c.vector("w")
             do throws(ModelError) { return .object(ModelObject(try m.withParams(w.data))) } catch { throw c.bad("w", error.description) }
         },
-        Builtin(BuiltinSpec("accuracy", "accuracy(m, data)", "the fraction of rows the model classifies correctly",
-                            example: "accuracy(logistic(2), dataset(\"moons\", seed: 1))", params: ["m", "data"])) { c in
+        Builtin(BuiltinSpec("accuracy", "the fraction of rows the model classifies correctly",
+                            example: "accuracy(logistic(2), dataset(\"moons\", seed: 1))", modelAndDataParams)) { c in
             let (m, d) = try modelAndData(c)
             return .number(try modelCall { () throws(ModelError) in try m.accuracy(on: d) })
         },
-        Builtin(BuiltinSpec("loss", "loss(m, data)", "the mean loss on the data: cross-entropy for classifiers, squared error for linear",
-                            example: "loss(logistic(2), dataset(\"moons\", seed: 1))", params: ["m", "data"])) { c in
+        Builtin(BuiltinSpec("loss", "the mean loss on the data: cross-entropy for classifiers, squared error for linear",
+                            example: "loss(logistic(2), dataset(\"moons\", seed: 1))", modelAndDataParams)) { c in
             let (m, d) = try modelAndData(c)
             return .number(try modelCall { () throws(ModelError) in try m.loss(on: d) })
         },
-        Builtin(BuiltinSpec("confusion", "confusion(m, data)", "k x k counts: row = true class, column = predicted class",
-                            example: "confusion(logistic(2), dataset(\"moons\", seed: 1))", params: ["m", "data"])) { c in
+        Builtin(BuiltinSpec("confusion", "k x k counts: row = true class, column = predicted class",
+                            example: "confusion(logistic(2), dataset(\"moons\", seed: 1))", modelAndDataParams)) { c in
             let (m, d) = try modelAndData(c)
             return .tensor(try modelCall { () throws(ModelError) in try m.confusion(on: d) })
         },
@@ -128,25 +129,50 @@ extension Builtins {
         classMetric(.precision, "of the rows predicted as a class, the fraction that are it"),
         classMetric(.recall, "of the rows of a class, the fraction predicted as it"),
         classMetric(.f1, "the harmonic mean of precision and recall"),
-        Builtin(BuiltinSpec("train", "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"sgd\", val: 0.2, l2: 0, patience:, seed:)",
+        Builtin(BuiltinSpec("train",
                             "a trained copy of the model (minibatch gradient descent) with its history and path through weight space; val: 0.2 holds out 20% of the rows for the validation history (val: 0 trains on every row)",
                             example: "train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5).history.train_loss",
-                            params: ["m", "data", "lr", "epochs", "batch", "optimizer", "val", "l2", "patience", "seed"], min: 2)) { c in
+                            modelAndDataParams + trainOptions)) { c in
             try train(&c)
         },
-        Builtin(BuiltinSpec("automl", "automl(data, budget: 27, seconds:, seed:, workers:)",
+        Builtin(BuiltinSpec("automl",
                             "the machine designs the model: races softmax and MLP designs by successive halving; {model, leaderboard, trials}",
                             example: "automl(dataset(\"moons\", seed: 1), budget: 3).model",
-                            params: ["data", "budget", "seconds", "seed", "workers"], min: 1)) { c in
+                            [Param("data", .dataset), Param("budget", .int, default: .number(automlTrials), range: 1...100_000),
+                             Param("seconds", .number, default: .optional, range: Param.Range("> 0", "must be a positive number of seconds") { $0 > 0 && $0.isFinite }),
+                             .seed, Param("workers", .int, default: .optional, range: 1...1024)])) { c in
             try automl(&c)
         },
     ]
 
+    static let modelAndDataParams = [Param("m", .model), Param("data", .dataset)]
+
+    /// `train`'s options; the defaults are the core's.
+    static let trainOptions: [Param] = {
+        let o = TrainOptions()
+        return [
+            Param("lr", .number, default: .number(o.lr), range: Param.Range.positive.saying("must be a positive number")),
+            Param("epochs", .int, default: .number(o.epochs), range: 1...10_000_000),
+            Param("batch", .int, default: .number(o.batch), range: 1...),
+            Param("optimizer", .choice(Optimizer.allCases.map(\.rawValue)), default: .string(o.optimizer.rawValue)),
+            Param("val", .number, default: .number(o.validation),
+                  range: Param.Range("0 <= val < 1", "must be a fraction in [0, 1)") { $0 >= 0 && $0 < 1 }),
+            Param("l2", .number, default: .number(o.l2), range: .finiteNonNegative),
+            Param("patience", .int, default: .optional, range: 1...), .seed,
+        ]
+    }()
+
+    /// The core's default trial budget of `automl`.
+    static var automlTrials: Int {
+        if case .trials(let n) = AutoMLOptions().budget { return n }
+        preconditionFailure("AutoMLOptions' default budget is a number of trials")
+    }
+
     /// `name(m, data)` for a regression set, scored as scikit-learn's function of that name does.
     static func regressionMetric(_ name: String, _ summary: String, _ score: @escaping @Sendable ([Double], [Double]) -> Double) -> Builtin {
-        Builtin(BuiltinSpec(name, "\(name)(m, data)", summary,
+        Builtin(BuiltinSpec(name, summary,
                             example: "\(name)(train(linear(1), dataset(\"linear\", seed: 1), epochs: 20), dataset(\"linear\", seed: 2))",
-                            params: ["m", "data"])) { c in
+                            modelAndDataParams)) { c in
             let (m, d) = try modelAndData(c)
             let p = try modelCall { () throws(ModelError) in try m.regressionPredictions(on: d, for: name) }
             return .number(score(d.y, p))
@@ -157,15 +183,18 @@ extension Builtins {
     static func classMetric(_ score: Metrics.Score, _ what: String) -> Builtin {
         let name = score.rawValue
         return Builtin(BuiltinSpec(
-            name, "\(name)(m, data, average:, zero_division: 0)",
+            name,
             "\(what); average: \"binary\" (class 1's score: the default for 2 classes), \"macro\" (the default for more), \"micro\", \"weighted\" or \"none\" (a vector, one per class); a 0/0 score (a class never predicted, or absent from the data) is zero_division: 0, 1 or nan, as in scikit-learn",
             example: "\(name)(train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5), dataset(\"moons\", seed: 2))",
-            params: ["m", "data", "average", "zero_division"], min: 2)) { c in
+            modelAndDataParams + [
+                Param("average", .choice(["binary", "macro", "micro", "weighted", "none"]), default: .optional),
+                Param("zero_division", .number, default: 0),
+            ])) { c in
             let (m, d) = try modelAndData(c)
             let counts = try modelCall { () throws(ModelError) in try m.counts(on: d, for: name) }
             let k = counts.present.count
-            let average = try c.choice("average", ["binary", "macro", "micro", "weighted", "none"], default: k == 2 ? "binary" : "macro")
-            let zero = try c.number("zero_division", default: 0)
+            let average = try c.choice("average", or: k == 2 ? "binary" : "macro")
+            let zero = try c.number("zero_division")
             guard zero == 0 || zero == 1 || zero.isNaN else { throw c.bad("zero_division", "is 0, 1 or nan, got \(Value.number(zero).display)") }
             if average == "none" { return .tensor(Tensor(Metrics.perClass(score, counts, zeroDivision: zero))) }
             if average == "binary" && k != 2 {
@@ -211,19 +240,14 @@ extension Builtins {
         let m = try modelArgument(c, "m")
         let (data, _) = try modelData(c, "data")
         var o = TrainOptions()
-        o.lr = try c.number("lr", default: 0.1)
-        guard o.lr > 0 && o.lr.isFinite else { throw c.bad("lr", "must be a positive number, got \(formatNumber(o.lr))") }
-        o.epochs = try c.int("epochs", default: 100, min: 1, max: 10_000_000)
-        o.batch = try c.int("batch", default: 32, min: 1)
-        o.optimizer = Optimizer(rawValue: try c.choice("optimizer", Optimizer.allCases.map(\.rawValue), default: "sgd"))!
-        o.validation = try c.number("val", default: 0.2)
-        guard o.validation >= 0 && o.validation < 1 else {
-            throw c.bad("val", "must be a fraction in [0, 1), got \(formatNumber(o.validation))")
-        }
-        o.l2 = try c.number("l2", default: 0)
-        guard o.l2 >= 0 && o.l2.isFinite else { throw c.bad("l2", "must be a number >= 0, got \(formatNumber(o.l2))") }
-        if c.value("patience") != nil {
-            o.patience = try c.int("patience", min: 1)
+        o.lr = try c.number("lr")
+        o.epochs = try c.int("epochs")
+        o.batch = try c.int("batch")
+        o.optimizer = Optimizer(rawValue: try c.choice("optimizer"))!
+        o.validation = try c.number("val")
+        o.l2 = try c.number("l2")
+        if c.given("patience") {
+            o.patience = try c.int("patience")
             guard o.validation > 0 else { throw c.bad("patience", "stops on the held-out rows' loss, and val: 0 holds out none") }
         }
         o.seed = try seedArgument(&c)
@@ -283,14 +307,12 @@ extension Builtins {
 
     static func automl(_ c: inout Call) throws -> Value {
         let (data, _) = try modelData(c, "data")
-        var o = AutoMLOptions(budget: .trials(try c.int("budget", default: 27, min: 1, max: 100_000)))
-        if c.value("seconds") != nil {
-            let s = try c.number("seconds")
-            guard s > 0 && s.isFinite else { throw c.bad("seconds", "must be a positive number of seconds, got \(formatNumber(s))") }
-            o.budget = .seconds(s)
+        var o = AutoMLOptions(budget: .trials(try c.int("budget")))
+        if c.given("seconds") {
+            o.budget = .seconds(try c.number("seconds"))
         }
         o.seed = try seedArgument(&c)
-        o.workers = try c.int("workers", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
+        o.workers = try c.int("workers", or: o.workers)
         // Each trial trains a model of up to 128 units a layer for tens of epochs (a seconds budget
         // counts as 1,000 trials a second).
         let trials: Double

@@ -5,29 +5,41 @@ extension Builtins {
     /// Drawing results: one `plot` verb dispatched on its argument, `scatter` and `show`.
     static let plots: [Builtin] = [
         Builtin(BuiltinSpec(
-            "plot", "plot(value, data, x: [lo, hi], y: [lo, hi], f:, dims: [i, j], grid: n, title:, width:, height:, file:)",
-            "draw a vector, two vectors, a function, a search/descend/train result, a dataset or a model with its data",
-            example: "plot([3, 1, 4, 1, 5, 9, 2, 6])",
-            params: ["value", "data", "x", "y", "f", "dims", "grid", "title", "width", "height", "file"], min: 1)) { c in
-            let p = try PlotCall(c, positional: 2)
+            "plot", "draw a vector, two vectors, a function, a search/descend/train result, a dataset or a model with its data",
+            example: "plot([3, 1, 4, 1, 5, 9, 2, 6])", [
+                Param("value", .any), Param("data", .any, default: .optional, shownBare: true),
+                Param("x", .any, default: .hint("[lo, hi]")), Param("y", .any, default: .hint("[lo, hi]")),
+                Param("f", .function, default: .optional), Param("dims", .any, default: .hint("[i, j]")),
+                // The grid's default and largest size depend on what is drawn (PlotKinds).
+                Param("grid", .int, default: .hint("n")),
+            ] + figureOptions, positional: 2)) { c in
+            let p = PlotCall(c)
             return try p.emit(try p.figureForPlot())
         },
         Builtin(BuiltinSpec(
-            "scatter", "scatter(xs, ys, classes:, title:, width:, height:, file:)",
-            "draw points (xs[i], ys[i]), coloured by class ids when classes: is given; scatter(data) draws a dataset",
-            example: "scatter([1, 2, 3, 4], [2, 1, 4, 3], classes: [0, 0, 1, 1])",
-            params: ["xs", "ys", "classes", "dims", "title", "width", "height", "file"], min: 1)) { c in
-            let p = try PlotCall(c, positional: 2)
+            "scatter", "draw points (xs[i], ys[i]), coloured by class ids when classes: is given; scatter(data) draws a dataset",
+            example: "scatter([1, 2, 3, 4], [2, 1, 4, 3], classes: [0, 0, 1, 1])", [
+                Param("xs", .any), Param("ys", .any, default: .optional, shownBare: true), Param("classes", .any, default: .optional),
+                Param("dims", .any, default: .hint("[i, j]")),
+            ] + figureOptions, positional: 2)) { c in
+            let p = PlotCall(c)
             return try p.emit(try p.figureForScatter())
         },
         Builtin(BuiltinSpec(
-            "show", "show(images, labels:, columns:, title:, width:, height:, file:)",
-            "draw an h x w x 3 image (values 0..1 or 0..255), an h x w grey image, or a batch or list of them as a grid",
-            example: "show(reshape(linspace(0, 1, 48), 4, 4, 3))",
-            params: ["images", "labels", "columns", "title", "width", "height", "file"], min: 1)) { c in
-            let p = try PlotCall(c, positional: 1)
+            "show", "draw an h x w x 3 image (values 0..1 or 0..255), an h x w grey image, or a batch or list of them as a grid",
+            example: "show(reshape(linspace(0, 1, 48), 4, 4, 3))", [
+                Param("images", .any), Param("labels", .any, default: .optional), Param("columns", .int, default: .optional, range: 1...1000),
+            ] + figureOptions, positional: 1)) { c in
+            let p = PlotCall(c)
             return try p.emit(try p.figureForShow())
         },
+    ]
+
+    /// The options every drawing takes. The size's default and limits depend on where the
+    /// figure goes (terminal cells or SVG pixels), so `PlotCall` supplies them.
+    static let figureOptions = [
+        Param("title", .string, default: .optional), Param("width", .int, default: .optional), Param("height", .int, default: .optional),
+        Param("file", .string, default: .optional),
     ]
 }
 
@@ -41,23 +53,17 @@ struct PlotCall {
     static let defaultCells = (width: 72, height: 20)
     static let defaultPixels = (width: 640, height: 420)
 
-    init(_ c: Call, positional: Int) throws(RuntimeError) {
-        self.c = c
-        if c.count > positional {
-            throw RuntimeError("'\(c.spec.name)' takes at most \(positional) positional argument\(positional == 1 ? "" : "s"), got \(c.count)",
-                               argument: positional, notes: [Diagnostic.Note("usage: \(c.spec.signature)")])
-        }
-    }
+    /// The spec's arity check has already limited the positional arguments (the options are named only).
+    init(_ c: Call) { self.c = c }
 
     // MARK: - Output
 
     /// Draws the figure to the output sink (in the session's style), or writes it to `file:`.
     func emit(_ figure: Figure) throws -> Value {
         var figure = figure
-        if c.value("title") != nil { figure.title = try c.string("title") }
-        if let v = c.value("file") {
-            guard case .string(let path) = v else { throw c.bad("file", "string expected, got \(v.typeName)") }
-            try write(figure, to: path)
+        if c.given("title") { figure.title = try c.string("title") }
+        if c.given("file") {
+            try write(figure, to: try c.string("file"))
             return .none
         }
         // Lesson export takes the figure itself (to draw it as SVG) instead of terminal text.
@@ -85,7 +91,7 @@ struct PlotCall {
             w = max(24, t.cols)
             h = max(8, t.rows - 2)
         }
-        return (try c.int("width", default: w, min: 24, max: 1000), try c.int("height", default: h, min: 8, max: 1000))
+        return (try c.int("width", or: w, in: 24...1000), try c.int("height", or: h, in: 8...1000))
     }
 
     private func write(_ figure: Figure, to path: String) throws {
@@ -96,15 +102,15 @@ struct PlotCall {
         let text: String
         switch ext {
         case "svg":
-            let w = try c.int("width", default: Self.defaultPixels.width, min: 100, max: 10_000)
-            let h = try c.int("height", default: Self.defaultPixels.height, min: 100, max: 10_000)
+            let w = try c.int("width", or: Self.defaultPixels.width, in: 100...10_000)
+            let h = try c.int("height", or: Self.defaultPixels.height, in: 100...10_000)
             // Heat maps and contours are sampled per pixel block: about one step per 50 pixels.
             try c.charge(Double(w) * Double(h) / 50)
             text = renderSVG(figure, width: w, height: h)
         case "txt":
             // Files do not follow the terminal: the same script writes the same bytes anywhere.
-            let w = try c.int("width", default: Self.defaultCells.width, min: 24, max: 1000)
-            let h = try c.int("height", default: Self.defaultCells.height, min: 8, max: 1000)
+            let w = try c.int("width", or: Self.defaultCells.width, in: 24...1000)
+            let h = try c.int("height", or: Self.defaultCells.height, in: 8...1000)
             try chargeCells(w, h)
             text = PsearchPlot.render(enlargedImages(figure, width: w, height: h), width: w, height: h, style: .plain)
         case "":

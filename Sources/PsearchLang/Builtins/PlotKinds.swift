@@ -145,7 +145,7 @@ extension PlotCall {
 
     /// A function of two numbers (or of a 2-vector) sampled on a `grid:` x `grid:` grid.
     private func heatmap(_ f: Value, x: ClosedRange<Double>, y: ClosedRange<Double>, label: String) throws -> Heatmap {
-        let n = try c.int("grid", default: 101, min: 2, max: 2000)
+        let n = try c.int("grid", or: 101, in: 2...2000)
         let two = takesTwoNumbers(f)
         let h = try Heatmap(sampling: { a, b in try evaluate2(f, two, a, b) }, x: x, y: y, resolution: n, contours: 10, label: label)
         guard h.values.data.contains(where: { $0.isFinite }) else {
@@ -504,7 +504,7 @@ extension PlotCall {
         let ds = try dataset(data, arg: "data")
         guard ds.d >= 2 else { throw c.bad("data", "decision regions need at least two features, the dataset has \(ds.d)") }
         let (i, j) = try dims(ds)
-        let n = try c.int("grid", default: 80, min: 2, max: 1000)
+        let n = try c.int("grid", or: 80, in: 2...1000)
         var means = [Double](repeating: 0, count: ds.d)
         for r in 0..<ds.n { for k in 0..<ds.d { means[k] += ds.X.data[r * ds.d + k] / Double(ds.n) } }
         let xr = around(ds.column(i), margin: 0.08), yr = around(ds.column(j), margin: 0.08)
@@ -550,11 +550,11 @@ extension PlotCall {
     func figureForScatter() throws -> Figure {
         let v = try c.required("xs")
         if isDataset(v) {
-            if c.value("ys") != nil { throw c.bad("ys", "scatter of a dataset takes no second value") }
+            if c.given("ys") { throw c.bad("ys", "scatter of a dataset takes no second value") }
             return try datasetFigure(try dataset(v, arg: "xs"))
         }
         let xs = try numbers(v, "xs", arg: "xs")
-        guard let yv = c.value("ys") else { throw RuntimeError("missing argument 'ys' to 'scatter'", notes: [Diagnostic.Note("usage: \(c.spec.signature)")]) }
+        guard let yv = c.value("ys") else { throw c.missing("ys") }
         let ys = try numbers(yv, "ys", arg: "ys")
         guard ys.count == xs.count else { throw c.bad("ys", "ys has \(ys.count) number\(ys.count == 1 ? "" : "s") but xs has \(xs.count)") }
         guard !xs.isEmpty else { throw c.bad("xs", "nothing to plot: the vectors are empty") }
@@ -585,7 +585,7 @@ extension PlotCall {
                 }
                 try checkLabels(grid)
             }
-            if c.value("columns") != nil { grid.columns = try c.int("columns", min: 1, max: 1000) }
+            if c.given("columns") { grid.columns = try c.int("columns") }
             fig.series = [.images(grid)]
         }
         return fig

@@ -46,21 +46,23 @@ extension Builtins {
     /// (dispatched to `hyperSearch`) hyper-parameter search.
     static let search: [Builtin] = [
         Builtin(BuiltinSpec("search",
-                            "search(xs, target) or search(f, lo, hi, method: \"golden\", tol: 1e-8, n: 101) or search(objective, space, method: \"random\", ...)",
                             "binary search of a sorted vector (found, index, steps, bound, trace); minimise f on [lo, hi] by golden section, find a root by bisection or scan a grid; or search hyper-parameters",
-                            example: "search([1, 2, 4, 5, 7, 8, 10, 13], 7).index",
-                            params: searchParams, min: 2)) { c in
+                            example: "search([1, 2, 4, 5, 7, 8, 10, 13], 7).index", forms: [
+                                Form([Param("xs", .vector), Param("target", .number)]),
+                                intervalForm,
+                                hyperSearchForm,
+                            ])) { c in
             try searchDispatch(&c)
         },
     ]
 
-    /// Positional names are those of the binary form (xs, target) and the interval form's third
-    /// argument (hi); the other forms' first arguments may also be named (f, lo, objective, space).
-    static let searchParams: [String] = {
-        var p = ["xs", "target", "hi", "method", "tol", "n", "f", "lo", "objective", "space"]
-        for q in hyperSearchParams where !p.contains(q) { p.append(q) }
-        return p
-    }()
+    /// `search(f, lo, hi, ...)`: 1-D search of a function on an interval. The core's
+    /// `IntervalSearch.run` takes plain arguments, so these defaults are the ones it is passed.
+    static let intervalForm = Form([
+        Param("f", .function), Param("lo", .number), Param("hi", .number),
+        Param("method", .choice(IntervalSearch.Method.allCases.map(\.rawValue)), default: "golden"),
+        Param("tol", .number, default: 1e-8), Param("n", .int, default: 101, range: .elements(from: 2)),
+    ])
 
     /// The argument at a position, or named by any of `names`.
     static func argument(_ c: Call, _ i: Int, _ names: [String]) -> Value? {
@@ -83,6 +85,7 @@ extension Builtins {
             // bad space); f, lo, hi: the interval form.
             if case .record? = argument(c, 1, ["space"]) { return try hyperSearch(&c) }
             if argument(c, 2, ["hi"]) == nil { return try hyperSearch(&c) }
+            c.form = 1
             return try intervalSearch(c, first)
         default:
             guard let t = try c.interp.asTensor(first), t.rank == 1 else {
@@ -114,7 +117,7 @@ extension Builtins {
         }
         func bound(_ i: Int, _ name: String) throws -> Double {
             guard let v = argument(c, i, [name]) else {
-                throw RuntimeError("missing argument '\(name)' to 'search'", notes: [Diagnostic.Note("usage: search(f, lo, hi, method: \"golden\", tol: 1e-8, n: 101)")])
+                throw RuntimeError("missing argument '\(name)' to 'search'", notes: [Diagnostic.Note("usage: \(intervalForm.signature("search"))")])
             }
             guard case .number(let x) = v else {
                 let e = c.value(i) != nil ? c.bad(i, "number expected, got \(v.typeName)") : c.bad(name, "number expected, got \(v.typeName)")
@@ -123,9 +126,9 @@ extension Builtins {
             return x
         }
         let lo = try bound(1, "lo"), hi = try bound(2, "hi")
-        let method = IntervalSearch.Method(rawValue: try c.choice("method", IntervalSearch.Method.allCases.map(\.rawValue), default: "golden"))!
-        let tol = try c.number("tol", default: 1e-8)
-        let n = try c.int("n", default: 101, min: 2, max: c.interp.limits.maxElements)
+        let method = IntervalSearch.Method(rawValue: try c.choice("method"))!
+        let tol = try c.number("tol")
+        let n = try c.int("n")
         if method != .grid, !(tol > 0 && tol.isFinite) { throw c.bad("tol", "must be a positive number, got \(formatNumber(tol))") }
         guard lo.isFinite, hi.isFinite, lo < hi else {
             throw c.bad(1, "interval [\(formatNumber(lo)), \(formatNumber(hi))] is empty or not finite (need lo < hi)")

@@ -3,8 +3,8 @@ import PsearchCore
 extension Builtins {
     /// Building, reshaping and reducing tensors.
     static let tensors: [Builtin] = [
-        Builtin(BuiltinSpec("vec", "vec(xs...)", "a vector from numbers and vectors, or any tensor viewed as a flat vector",
-                            example: "len(vec(zeros(7, 5, 3)))", min: 1, variadic: true)) { c in
+        Builtin(BuiltinSpec("vec", "a vector from numbers and vectors, or any tensor viewed as a flat vector",
+                            example: "len(vec(zeros(7, 5, 3)))", [Param("xs", .any, variadic: true)])) { c in
             var out: [Double] = []
             for i in 0..<c.count {
                 let v = c.args.positional[i]
@@ -14,17 +14,18 @@ extension Builtins {
             }
             return .tensor(Tensor(out))
         },
-        Builtin(BuiltinSpec("zeros", "zeros(dims...)", "a tensor of zeros of the given shape", example: "zeros(2, 3)", min: 1, variadic: true)) { c in
+        Builtin(BuiltinSpec("zeros", "a tensor of zeros of the given shape", example: "zeros(2, 3)", [Param("dims", .any, variadic: true)])) { c in
             .tensor(Tensor.zeros(try dims(c)))
         },
-        Builtin(BuiltinSpec("ones", "ones(dims...)", "a tensor of ones of the given shape", example: "ones(3)", min: 1, variadic: true)) { c in
+        Builtin(BuiltinSpec("ones", "a tensor of ones of the given shape", example: "ones(3)", [Param("dims", .any, variadic: true)])) { c in
             .tensor(Tensor(repeating: 1, shape: try dims(c)))
         },
-        Builtin(BuiltinSpec("range", "range(start, stop, step: 1)", "the vector start, start+step, … up to but not including stop; range(n) counts 0 … n-1",
-                            example: "range(0, 1, 0.25)", params: ["start", "stop", "step"], min: 1)) { c in
+        Builtin(BuiltinSpec("range", "the vector start, start+step, … up to but not including stop; range(n) counts 0 … n-1",
+                            example: "range(0, 1, 0.25)",
+                            [Param("start", .number), Param("stop", .number, default: .optional, shownBare: true), Param("step", .number, default: 1)])) { c in
             var lo = try c.number("start"), hi = 0.0
-            if c.value("stop") == nil { (lo, hi) = (0, lo) } else { hi = try c.number("stop") }
-            let step = try c.number("step", default: 1)
+            if !c.given("stop") { (lo, hi) = (0, lo) } else { hi = try c.number("stop") }
+            let step = try c.number("step")
             guard step != 0, step.isFinite else { throw c.bad("step", "must be a finite non-zero number, got \(formatNumber(step))") }
             guard lo.isFinite, hi.isFinite else { throw c.bad("start", "range bounds must be finite") }
             let n = max(0, ((hi - lo) / step).rounded(.up))
@@ -34,16 +35,16 @@ extension Builtins {
             }
             return .tensor(Tensor((0..<count).map { lo + Double($0) * step }))
         },
-        Builtin(BuiltinSpec("linspace", "linspace(start, stop, n)", "n evenly spaced numbers from start to stop, both included",
-                            example: "linspace(0, 1, 5)", params: ["start", "stop", "n"])) { c in
+        Builtin(BuiltinSpec("linspace", "n evenly spaced numbers from start to stop, both included", example: "linspace(0, 1, 5)",
+                            [Param("start", .number), Param("stop", .number), Param("n", .int, range: .elements(from: 0))])) { c in
             let lo = try c.number("start"), hi = try c.number("stop")
-            let n = try c.int("n", max: c.interp.limits.maxElements)
+            let n = try c.int("n")
             if n == 1 { return .tensor(Tensor([lo])) }
             let step = (hi - lo) / Double(n - 1)
             return .tensor(Tensor((0..<n).map { $0 == n - 1 ? hi : lo + Double($0) * step }))
         },
-        Builtin(BuiltinSpec("reshape", "reshape(x, dims...)", "the same elements under another shape with the same count",
-                            example: "reshape(range(6), 2, 3)", min: 2, variadic: true)) { c in
+        Builtin(BuiltinSpec("reshape", "the same elements under another shape with the same count", example: "reshape(range(6), 2, 3)",
+                            [Param("x", .tensor), Param("dims", .any, variadic: true)])) { c in
             let t = try c.tensorArg(0)
             let shape = try dims(c, from: 1)
             guard Tensor.count(of: shape) == t.count else {
@@ -56,18 +57,18 @@ extension Builtins {
         reduction("norm", "the Euclidean length of a vector (of all elements of a tensor)", "norm([3, 4])") { t in t.norm() },
         extreme("min", "the smallest element, or the smaller of several numbers", "min([3, 1, 2])", argmin: true),
         extreme("max", "the largest element, or the larger of several numbers", "max(2, 5)", argmin: false),
-        Builtin(BuiltinSpec("argmin", "argmin(v)", "the index of the smallest element (the first on ties)", example: "argmin([3, 1, 2])", params: ["v"])) { c in
+        Builtin(BuiltinSpec("argmin", "the index of the smallest element (the first on ties)", example: "argmin([3, 1, 2])", [Param("v", .vector)])) { c in
             let t = try c.tensor("v")
             guard let i = t.argmin() else { throw c.bad("v", "empty vector has no smallest element") }
             return .number(Double(i))
         },
-        Builtin(BuiltinSpec("argmax", "argmax(v)", "the index of the largest element (the first on ties)", example: "argmax([3, 1, 2])", params: ["v"])) { c in
+        Builtin(BuiltinSpec("argmax", "the index of the largest element (the first on ties)", example: "argmax([3, 1, 2])", [Param("v", .vector)])) { c in
             let t = try c.tensor("v")
             guard let i = t.argmax() else { throw c.bad("v", "empty vector has no largest element") }
             return .number(Double(i))
         },
-        Builtin(BuiltinSpec("sort", "sort(xs)", "the elements in increasing order (nan last); strings sort too",
-                            example: "sort([3, 1, 2])", params: ["xs"])) { c in
+        Builtin(BuiltinSpec("sort", "the elements in increasing order (nan last); strings sort too", example: "sort([3, 1, 2])",
+                            [Param("xs", .any)])) { c in
             let v = try c.required("xs")
             if case .list(let items) = v {
                 if let nums = try c.interp.asTensor(v) { return .tensor(Tensor(sortNumbers(nums.data))) }
@@ -88,13 +89,15 @@ extension Builtins {
     }
 
     static func reduction(_ name: String, _ summary: String, _ example: String, _ f: @escaping (Tensor) -> Double) -> Builtin {
-        Builtin(BuiltinSpec(name, "\(name)(x)", summary, example: example, params: ["x"])) { c in
+        Builtin(BuiltinSpec(name, summary, example: example, [Param("x", .tensor)])) { c in
             .number(f(try c.tensor("x")))
         }
     }
 
     static func extreme(_ name: String, _ summary: String, _ example: String, argmin: Bool) -> Builtin {
-        Builtin(BuiltinSpec(name, "\(name)(xs) or \(name)(a, b, ...)", summary, example: example, params: ["xs"], min: 1, variadic: true)) { c in
+        Builtin(BuiltinSpec(name, summary, example: example, forms: [
+            Form([Param("xs", .vector)]), Form([Param("a", .number), Param("b", .number, variadic: true)]),
+        ])) { c in
             if c.count == 1 {
                 let t = try c.tensor("xs")
                 guard let i = argmin ? t.argmin() : t.argmax() else { throw c.bad(0, "empty vector has no \(argmin ? "smallest" : "largest") element") }

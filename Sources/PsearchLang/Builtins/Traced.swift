@@ -74,7 +74,7 @@ final class Tracer {
         // Derivative 0, as floor's; with digits, the interpreter's own arithmetic
         // (x * 10^digits, rounded, / 10^digits), so the value is the same bits.
         r["round"] = { t, c in
-            let digits = try c.int("digits", default: 0, max: 15)
+            let digits = try c.int("digits")
             let x = try t.operand(c, "x")
             if digits == 0 { return t.value(t.tape.round(x)) }
             let scale = t.tape.constant(Foundation.pow(10.0, Double(digits)))
