@@ -66,6 +66,8 @@ public struct DescentResult: Sendable {
     public var diverged: Bool
     /// Stopped by Ctrl-C.
     public var interrupted: Bool
+    /// A line search along −g found no lower point.
+    public var stalled = false
     /// One line on how the run ended.
     public var message: String
     /// Gradient norm at the end point.
@@ -186,7 +188,7 @@ public enum Descent {
         var evaluations = 0
         var loss = 0.0, loss0 = 0.0
         var steps = 0
-        var converged = false, diverged = false, interrupted = false
+        var converged = false, diverged = false, interrupted = false, stalled = false
         var message = ""
         // The squared gradient norm; its square root is taken only where it is needed (a
         // square root per step sat on the critical path of a small descent).
@@ -252,6 +254,7 @@ public enum Descent {
                     } else {
                         if o.line {
                             guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
+                                stalled = true
                                 message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
                                 return
                             }
@@ -285,7 +288,7 @@ public enum Descent {
         let (path, losses) = recorder?.finish() ?? ([], [])
         return DescentResult(
             x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
-            interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses,
+            interrupted: interrupted, stalled: stalled, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses,
             pathDeferred: deferred)
     }
 

@@ -82,6 +82,7 @@ extension Builtins {
         case .list(let l): return .number(Double(l.count))
         case .string(let s): return .number(Double(s.count))
         case .record(let r): return .number(Double(r.names.count))
+        case .object(let o) where o.isRecordLike: return .number(Double(o.fieldNames.count))
         case .range(let lo, let hi): return .number(rangeCount(lo, hi))
         default: return nil
         }

@@ -55,12 +55,11 @@ extension Builtins {
         let (rec, note) = keepPath(c, o, dimension: start.count)
         o.record = rec
         let r = try run { () throws in try Descent.descend(objective.call, start: start, options: o, deferPath: objective.isPure, fused: objective.fused) }
+        var rerun: (() throws -> DescentResult)?
         if r.pathDeferred, let pure = objective.replayOnly {
-            return .object(DescentRecord(r, scalarStart: scalarStart, f: f, rerun: { () throws in
-                try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) }
-            }))
+            rerun = { () throws in try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) } }
         }
-        return record(r, scalarStart: scalarStart, note: note, f: f)
+        return .object(ResultObject(.descent(r, scalarStart: scalarStart, note: note, f: f), rerun: rerun))
     }
 
     /// Whether the path fits under the tensor size limit, and what to say when it does not.
@@ -110,29 +109,6 @@ extension Builtins {
         }
     }
 
-    /// The result record; `f` rides along so `plot(r)` can draw the path on f's contours.
-    static func record(_ r: DescentResult, scalarStart: Bool, note: String? = nil, f: Value? = nil) -> Value {
-        var rec = Record(fields(r, scalarStart: scalarStart, note: note) + [
-            ("path", .tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData))),
-            ("losses", .tensor(Tensor(r.losses))),
-        ])
-        if let f { rec["f"] = f }
-        return .record(rec)
-    }
-
-    /// A result's fields before `path` and `losses`.
-    static func fields(_ r: DescentResult, scalarStart: Bool, note: String? = nil) -> [(String, Value)] {
-        [
-            ("x", scalarStart ? .number(r.x[0]) : .tensor(Tensor(r.x))),
-            ("loss", .number(r.loss)),
-            ("steps", .number(Double(r.steps))),
-            ("evaluations", .number(Double(r.evaluations))),
-            ("converged", .bool(r.converged)),
-            ("diverged", .bool(r.diverged)),
-            ("message", .string(note.map { r.message + "; " + $0 } ?? r.message)),
-        ]
-    }
-
     static func multiStart(_ c: inout Call, _ f: Value, _ o: DescentOptions) throws -> Value {
         var o = o
         guard c.value("start") == nil else {
@@ -167,73 +143,6 @@ extension Builtins {
         let (rec, note) = keepPath(c, o, dimension: bounds.count, runs: starts)
         o.record = rec
         let m = try run { () throws in try Descent.multiStart(objective.call, box: bounds, starts: starts, random: random, options: o) }
-        let runs = m.runs.map { record($0, scalarStart: false, note: note) }
-        let minima = m.minima.map { min in
-            Value.record(Record([("x", .tensor(Tensor(min.x))), ("loss", .number(min.loss)), ("count", .number(Double(min.count)))]))
-        }
-        let n = bounds.count
-        return .record(Record([
-            ("runs", .list(runs)),
-            ("minima", .list(minima)),
-            ("best", m.best.map { runs[$0] } ?? .none),
-            ("starts", .tensor(Tensor(shape: [m.starts.count, n], data: m.starts.flatMap { $0 }))),
-            ("f", f),
-        ]))
-    }
-}
-
-/// A descend result whose path and losses are rebuilt when first read: the objective was pure, so
-/// running the same steps again with recording on gives the same rows, and a long run that nobody
-/// plots never fills memory with them. Reads like the record `descend` returns otherwise.
-final class DescentRecord: NativeObject {
-    private let fields: Record
-    private let rerun: () throws -> DescentResult
-    private var path: (path: Value, losses: Value)?
-    /// Parallel search trials may read a global result at once; one of them rebuilds the rows
-    /// (the re-run uses the tape's slot arrays), the others wait for it.
-    private let lock = NSLock()
-
-    init(_ r: DescentResult, scalarStart: Bool, f: Value, rerun: @escaping () throws -> DescentResult) {
-        var rec = Record(Builtins.fields(r, scalarStart: scalarStart))
-        rec["f"] = f
-        fields = rec
-        self.rerun = rerun
-    }
-
-    override var typeName: String { "record" }
-    override var fieldNames: [String] {
-        let names = fields.names
-        return Array(names.dropLast()) + ["path", "losses", names.last!]
-    }
-
-    override func field(_ name: String) throws -> Value? {
-        switch name {
-        case "path": return try rows().path
-        case "losses": return try rows().losses
-        default: return fields[name]
-        }
-    }
-
-    private func rows() throws -> (path: Value, losses: Value) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let path { return path }
-        let r = try rerun()
-        if r.interrupted { throw Interrupted() }
-        let rows = (Value.tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData)), Value.tensor(Tensor(r.losses)))
-        path = rows
-        return rows
-    }
-
-    /// The record `descend` would have returned with the path kept (the path is rebuilt even if
-    /// Ctrl-C is pressed: printing cannot stop half-way).
-    override var description: String {
-        var rec = fields
-        if let rows = try? rows() {
-            rec = Record(fieldNames.map { name in
-                name == "path" ? (name, rows.path) : name == "losses" ? (name, rows.losses) : (name, fields[name]!)
-            })
-        }
-        return Value.record(rec).repr
+        return .object(ResultObject(.multiStart(m, note: note, f: f)))
     }
 }

@@ -105,19 +105,7 @@ extension Builtins {
             throw error
         }
         try runner.flush()
-        var fields: [(String, Value)] = [
-            ("best", .record(space.decode(result.best))),
-            ("best_loss", .number(result.bestLoss)),
-            ("trials", .list(result.trials.map { t in
-                var r: [(String, Value)] = [("params", .record(space.decode(t.params))), ("loss", .number(t.loss)),
-                                            ("seconds", .number(t.seconds))]
-                if let b = t.budget { r.append(("budget", .number(Double(b)))) }
-                return .record(Record(r))
-            })),
-            ("method", .string(method.rawValue)),
-        ]
-        if let n = result.note { fields.append(("note", .string(n))) }
-        return .record(Record(fields))
+        return .object(ResultObject(.trials(result, decode: space.decode)))
     }
 
     /// Halving hands each trial its budget: the objective needs a `budget` parameter (or a second one).

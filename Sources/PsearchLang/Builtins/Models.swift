@@ -31,9 +31,7 @@ public final class ModelObject: NativeObject {
     public override func field(_ name: String) -> Value? {
         switch name {
         case "history":
-            guard let h = history else { return Value.none }
-            return .record(Record([("train_loss", .tensor(Tensor(h.trainLoss))), ("val_loss", .tensor(Tensor(h.valLoss))),
-                                   ("val_acc", .tensor(Tensor(h.valAccuracy)))]))
+            return history.map { .object(ResultObject(.history($0))) } ?? Value.none
         case "path": return path.map { .tensor($0) } ?? Value.none
         case "note": return note.map { .string($0) } ?? Value.none
         case "epochs": return .number(Double(epochsRun))
