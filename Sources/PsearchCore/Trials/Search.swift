@@ -57,6 +57,9 @@ public struct SearchSpace: Sendable, Equatable {
 
 public enum SearchMethod: String, Sendable, Equatable, CaseIterable {
     case grid, random, halving
+    /// The tree-structured Parzen estimator (`TPE`): random start-up trials, then each trial
+    /// proposed from the finished ones.
+    case tpe
 }
 
 /// Settings of `Trials.search`.
@@ -79,6 +82,7 @@ public struct SearchOptions: Sendable, Equatable {
     public var minBudget: Int?
     /// Budget of a last-round halving trial (max_resources); by default minBudget·factor^(rounds-1).
     public var maxBudget: Int?
+    public var tpe = TPEOptions()
 
     public init(method: SearchMethod = .random, trials: Int = 20, seed: UInt64 = Random.defaultSeed, workers: Int? = nil) {
         self.method = method
@@ -167,6 +171,8 @@ public enum Trials {
             let cands = space.isDiscrete ? try grid(space, points: options.gridPoints)
                 : sample(space, count: options.trials, seed: options.seed)
             return try halving(cands, space, options, shouldStop, objective)
+        case .tpe:
+            return try tpe(space, options, shouldStop, objective)
         }
     }
 
@@ -192,6 +198,10 @@ public enum Trials {
         guard o.factor >= 2 else { throw .badArgument("halving factor must be at least 2, got \(o.factor)") }
         if let m = o.minBudget, m < 1 { throw .badArgument("minimum budget must be at least 1, got \(m)") }
         if let m = o.maxBudget, m < 1 { throw .badArgument("maximum budget must be at least 1, got \(m)") }
+        guard o.tpe.startup >= 1 else { throw .badArgument("tpe start-up trials must be at least 1, got \(o.tpe.startup)") }
+        guard o.tpe.candidates >= 1 else { throw .badArgument("tpe candidates must be at least 1, got \(o.tpe.candidates)") }
+        guard o.tpe.lag >= 0 else { throw .badArgument("tpe lag must not be negative, got \(o.tpe.lag)") }
+        guard o.tpe.priorWeight > 0, o.tpe.priorWeight.isFinite else { throw .badArgument("tpe prior weight must be a positive number, got \(o.tpe.priorWeight)") }
     }
 
     // MARK: candidates
@@ -253,7 +263,7 @@ public enum Trials {
 
     // MARK: running
 
-    private struct Round {
+    struct Round {
         var records: [TrialRecord]
         var interrupted: Bool
     }
@@ -291,7 +301,7 @@ public enum Trials {
         }
     }
 
-    private static func finish(_ round: Round, _ space: SearchSpace, _ o: SearchOptions, lastRound: [TrialRecord]?) throws -> SearchResult {
+    static func finish(_ round: Round, _ space: SearchSpace, _ o: SearchOptions, lastRound: [TrialRecord]?) throws -> SearchResult {
         let pool = lastRound ?? round.records
         guard let best = ranked(pool).first else { throw TrialError.noTrials }
         return SearchResult(

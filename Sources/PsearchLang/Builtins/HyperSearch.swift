@@ -75,7 +75,7 @@ extension Builtins {
             throw c.bad(1, "search space expected: a record of choices or ranges like {lr: logrange(1e-4, 1), hidden: [4, 8, 16]}, got \(sv.typeName)")
         }
         let space = try readSpace(spaceRecord, c)
-        let defaultMethod = space.space.isDiscrete ? "grid" : "random"
+        let defaultMethod = space.space.isDiscrete ? "grid" : "tpe"
         let method = SearchMethod(rawValue: try c.choice("method", SearchMethod.allCases.map(\.rawValue), default: defaultMethod))!
         var o = SearchOptions(method: method, trials: try c.int("trials", default: 20, min: 1, max: 100_000))
         o.seed = try seedArgument(&c)
