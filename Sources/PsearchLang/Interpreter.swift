@@ -51,6 +51,9 @@ public final class Interpreter {
     public var limits: Limits
     /// The session's random generator; `seed(n)` replaces it.
     public var random = Random()
+    /// The search trial this interpreter is running, where `report` and `train` send their
+    /// intermediate values; nil outside a search.
+    public var trial: TrialReporter?
     /// Where progress of long built-ins goes; nil (the default, and in workers) shows nothing.
     public var progress: ((ProgressEvent) -> Void)?
     /// True for the interpreters `makeWorker` makes: they run beside others on shared globals,

@@ -166,7 +166,7 @@ public final class ResultObject: NativeObject {
                 ("best_loss", .number(r.bestLoss)),
                 ("trials", .list(r.trials.map { t in
                     var fields: [(String, Value)] = [("params", .record(decode(t.params))), ("loss", .number(t.loss)),
-                                                     ("seconds", .number(t.seconds))]
+                                                     ("seconds", .number(t.seconds)), ("pruned", .bool(t.pruned))]
                     if let b = t.budget { fields.append(("budget", .number(Double(b)))) }
                     return .record(Record(fields))
                 })),

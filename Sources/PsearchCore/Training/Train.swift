@@ -82,6 +82,8 @@ public struct TrainResult: Sendable {
     /// The epoch whose weights `model` holds (differs from `epochsRun` after early stopping).
     public var bestEpoch: Int
     public var stoppedEarly: Bool
+    /// A search's prune rule stopped training (see `train`'s `report`).
+    public var pruned = false
     public var interrupted: Bool
     /// A one-line remark for the user: why training stopped before `epochs`, if it did.
     public var note: String?
@@ -94,11 +96,14 @@ public enum Training {
     /// `shouldStop` is polled after every batch (by default: Ctrl-C); when it returns true,
     /// training ends after that batch and returns the model so far with a note. The flag is not
     /// cleared: the caller acknowledges it. `progress` is called after every epoch on the
-    /// calling thread.
+    /// calling thread. `report` is called after every epoch with the monitored loss (validation
+    /// loss, or training loss without a validation set); when it returns true (a search's prune
+    /// rule), training stops there and the result is marked pruned.
     public static func train(
         _ model: Model, on data: Dataset, options: TrainOptions = TrainOptions(),
         shouldStop: () -> Bool = { Interrupt.isRequested },
-        progress: ((TrainProgress) -> Void)? = nil
+        progress: ((TrainProgress) -> Void)? = nil,
+        report: ((_ epoch: Int, _ loss: Double) -> Bool)? = nil
     ) throws(ModelError) -> TrainResult {
         let o = options
         guard o.lr > 0 && o.lr.isFinite else { throw .badArgument("learning rate must be a positive number, got \(o.lr)") }
@@ -159,7 +164,7 @@ public enum Training {
         var sinceBest = 0
         var epochsRun = 0
         var note: String? = nil
-        var stoppedEarly = false, interrupted = false
+        var stoppedEarly = false, interrupted = false, pruned = false
         var lastGood = w
 
         let isClassifier = model.isClassifier || data.kind == .classification
@@ -247,6 +252,11 @@ public enum Training {
             if o.recordPath { path.append(w) }
             progress?(TrainProgress(epoch: epoch, epochs: o.epochs, trainLoss: trainLoss, valLoss: vLoss,
                                     valAccuracy: vAcc, elapsed: elapsed()))
+            if let report, report(epoch, monitored) {
+                pruned = true
+                note = "pruned after epoch \(epoch) by the search (\(val == nil ? "training" : "validation") loss \(monitored))"
+                break epochs
+            }
             if let patience = o.patience {
                 // An improvement must beat the best by a hair, so float noise does not reset patience.
                 // (Before the first epoch the best is infinite: inf - inf would be nan and never beaten.)
@@ -267,7 +277,7 @@ public enum Training {
         let trained = try model.withParams(stoppedEarly ? best.weights : w)
         return TrainResult(
             model: trained, history: history, path: path, epochsRun: epochsRun,
-            bestEpoch: stoppedEarly ? best.epoch : epochsRun, stoppedEarly: stoppedEarly,
+            bestEpoch: stoppedEarly ? best.epoch : epochsRun, stoppedEarly: stoppedEarly, pruned: pruned,
             interrupted: interrupted, note: note, seconds: elapsed())
     }
 

@@ -88,15 +88,23 @@ public enum TPE {
     /// The parameters to try next, given the finished trials (in index order) and the proposal's
     /// own generator. Losses that are nan rank last.
     public static func propose(
-        _ space: SearchSpace, history: [(params: [String: ParamValue], loss: Double)],
+        _ space: SearchSpace, history: [(params: [String: ParamValue], loss: Double, reports: TrialReports)],
         options: TPEOptions = TPEOptions(), random: inout Random
     ) -> [String: ParamValue] {
         let axes = space.dimensions.map { Axis($0.domain) }
         let points = history.map { encode($0.params, space) }
-        // Best first, ties and nans by index, as `Trials.ranked`.
+        // Best first: finished trials by loss (nan last), then pruned ones, those that got
+        // further first and then by their last value (as Optuna splits pruned trials); ties by index.
+        func key(_ i: Int) -> (Int, Int, Double) {
+            let h = history[i]
+            let loss = h.loss.isNaN ? Double.infinity : h.loss
+            return h.reports.pruned ? (1, -(h.reports.steps.last ?? 0), loss) : (0, 0, loss)
+        }
         let order = history.indices.sorted { a, b in
-            let (la, lb) = (history[a].loss.isNaN ? .infinity : history[a].loss, history[b].loss.isNaN ? .infinity : history[b].loss)
-            return la != lb ? la < lb : a < b
+            let (ka, kb) = (key(a), key(b))
+            if ka.0 != kb.0 { return ka.0 < kb.0 }
+            if ka.1 != kb.1 { return ka.1 < kb.1 }
+            return ka.2 != kb.2 ? ka.2 < kb.2 : a < b
         }
         let nGood = TPEOptions.good(of: history.count)
         let good = order.prefix(nGood).sorted(), bad = order.dropFirst(nGood).sorted()
@@ -321,105 +329,5 @@ enum Normal {
         let u = e * (2 * Double.pi).squareRoot() * Foundation.exp(x * x / 2)
         x -= u / (1 + x * u / 2)
         return x
-    }
-}
-
-extension Trials {
-    /// TPE search: the first `startup` trials are random search's first draws; trial k ≥ startup
-    /// is proposed from trials 0 ..< k − lag, with its own stream, whatever the worker count.
-    /// A worker that takes trial k waits until those have finished: with lag + 1 workers and
-    /// trials of equal length nobody waits, and with one worker the rule is the same (trial k
-    /// does not see the lag trials before it), so the trials do not depend on `workers`.
-    static func tpe(
-        _ space: SearchSpace, _ o: SearchOptions,
-        _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
-    ) throws -> SearchResult {
-        let startup = sample(space, count: Swift.min(o.trials, o.tpe.startup), seed: o.seed)
-        let root = Random(seed: o.seed)
-        let board = TrialBoard(count: o.trials)
-        let outcomes = Executor.run(count: o.trials, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { k in
-            do {
-                let params: [String: ParamValue]
-                if k < startup.count {
-                    params = startup[k]
-                } else {
-                    let history = try board.finished(below: k - o.tpe.lag)
-                    var random = root.stream(k).stream(0)
-                    params = TPE.propose(space, history: history, options: o.tpe, random: &random)
-                }
-                board.start(k, params)
-                let loss = try objective(TrialInput(index: k, params: params, budget: nil, random: root.stream(k)))
-                board.finish(k, loss)
-                return loss
-            } catch {
-                board.fail()
-                throw error
-            }
-        }
-        var records = [TrialRecord]()
-        var interrupted = false
-        for (k, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case nil: interrupted = true
-            case .failure(let e)?: throw e
-            case .success(let (loss, seconds))?:
-                records.append(TrialRecord(index: k, params: board.params(k), budget: nil, round: 0, loss: loss, seconds: seconds))
-            }
-        }
-        return try finish(Round(records: records, interrupted: interrupted), space, o, lastRound: nil)
-    }
-}
-
-/// The trials of a TPE search as they start and finish, shared by the workers.
-final class TrialBoard: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var started: [[String: ParamValue]?]
-    private var losses: [Double?]
-    private var failed = false
-
-    /// A trial below the one waiting failed: the waiting one gives up (the search rethrows the
-    /// lower trial's error).
-    struct Abandoned: Error {}
-
-    init(count: Int) {
-        started = Array(repeating: nil, count: count)
-        losses = Array(repeating: nil, count: count)
-    }
-
-    func start(_ k: Int, _ params: [String: ParamValue]) {
-        condition.lock()
-        started[k] = params
-        condition.unlock()
-    }
-
-    func finish(_ k: Int, _ loss: Double) {
-        condition.lock()
-        losses[k] = loss
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func fail() {
-        condition.lock()
-        failed = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func params(_ k: Int) -> [String: ParamValue] {
-        condition.lock()
-        defer { condition.unlock() }
-        return started[k]!
-    }
-
-    /// Trials 0 ..< n once all have finished, in index order. Every one of them has been taken
-    /// by a worker already (the executor hands out indices in order), so the wait ends.
-    func finished(below n: Int) throws -> [(params: [String: ParamValue], loss: Double)] {
-        guard n > 0 else { return [] }
-        condition.lock()
-        defer { condition.unlock() }
-        while !failed && losses[..<n].contains(where: { $0 == nil }) { condition.wait() }
-        if failed { throw Abandoned() }
-        return (0..<n).map { (started[$0]!, losses[$0]!) }
     }
 }

@@ -41,7 +41,26 @@ extension Builtins {
             guard lo <= hi else { throw c.bad("hi", "must be at least lo (\(lo)), got \(hi)") }
             return .object(DomainObject(.intRange(lo, hi)))
         },
+        Builtin(BuiltinSpec("report", "report(value, step)",
+                            "inside a search objective: tell the search the trial's value after step (an epoch, say); true when the prune rule says stop",
+                            example: "search(fn(p) { if report(p.x, 1) { return p.x }; return p.x / 2 }, {x: uniform(0, 1)}, prune: \"median\", trials: 8, workers: 1).best_loss < 1",
+                            params: ["value", "step"])) { c in
+            try report(c)
+        },
     ]
+
+    static func report(_ c: Call) throws -> Value {
+        guard let trial = c.interp.trial else {
+            throw RuntimeError("report(value, step) is for a search objective: outside search(objective, space, ...) there is no trial to report to")
+        }
+        let value = try c.number("value")
+        let step = try c.int("step", max: Int(Int32.max))
+        do {
+            return .bool(try trial.report(value, step: step))
+        } catch let e as TrialError {
+            throw c.bad("step", e.description)
+        }
+    }
 
     static func bounds(_ c: Call) throws(RuntimeError) -> (Double, Double) {
         let lo = try c.number("lo"), hi = try c.number("hi")
@@ -62,7 +81,7 @@ extension Builtins {
     /// worker count. With `workers: 1` trials run on the session's interpreter itself.
     /// Named parameters of `search(objective, space, ...)`, added to `search`'s spec so
     /// named-argument checks accept them.
-    static let hyperSearchParams: [String] = ["method", "trials", "seed", "workers"]
+    static let hyperSearchParams: [String] = ["method", "trials", "seed", "workers", "prune"]
 
     static func hyperSearch(_ c: inout Call) throws -> Value {
         guard let f = c.value(0) else { throw RuntimeError("missing argument #1 to '\(c.spec.name)' (the objective)") }
@@ -79,6 +98,12 @@ extension Builtins {
         let method = SearchMethod(rawValue: try c.choice("method", SearchMethod.allCases.map(\.rawValue), default: defaultMethod))!
         var o = SearchOptions(method: method, trials: try c.int("trials", default: 20, min: 1, max: 100_000))
         o.seed = try seedArgument(&c)
+        if c.value("prune") != nil {
+            o.prune = PruneRule(rawValue: try c.choice("prune", PruneRule.allCases.map(\.rawValue), default: "median"))!
+            if method == .halving {
+                throw c.bad("prune", "halving already stops trials early by their budget: prune is for grid, random and tpe")
+            }
+        }
         o.workers = try c.int("workers", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 256)
         // Worker threads get a quarter of the session thread's 1 GB stack, and a call depth to match.
         o.threadStackSize = 256 << 20
@@ -205,15 +230,17 @@ final class TrialRunner: @unchecked Sendable {
         let result: Value
         if workers == 1 {
             // On the calling thread: the session's own interpreter, with the trial's stream.
-            let saved = parent.random
+            let (saved, savedTrial) = (parent.random, parent.trial)
             parent.random = input.random
-            defer { parent.random = saved }
+            parent.trial = input.reporter
+            defer { (parent.random, parent.trial) = (saved, savedTrial) }
             result = try parent.call(objective, args, callRange: callRange)
         } else {
             let ip = take()
             let out = BufferSink()
             ip.output = out
             ip.random = input.random
+            ip.trial = input.reporter
             ip.sharedFuel = sharedFuel
             defer {
                 // Steps this trial drew but did not use go back to the others.
@@ -221,6 +248,8 @@ final class TrialRunner: @unchecked Sendable {
                     pool.giveBack(ip.fuel)
                     ip.fuel = 0
                 }
+                // Before the interpreter goes back: once in the pool another trial may take it.
+                ip.trial = nil
                 give(ip)
                 deliver(input.index, out.text)
             }

@@ -244,12 +244,27 @@ extension Builtins {
                 report(.update(progressLine(p)))
             }
         }
+        // Inside a search trial, every epoch's monitored loss goes to the trial (step = epoch),
+        // and a prune ends training there.
+        var reportError: Error?
+        let trialReport: ((Int, Double) -> Bool)? = c.interp.trial.map { trial in
+            { epoch, loss in
+                do { return try trial.report(loss, step: epoch) } catch {
+                    reportError = error
+                    return true
+                }
+            }
+        }
         let r: TrainResult
         do {
-            r = try Training.train(m, on: data, options: o, progress: progress)
+            r = try Training.train(m, on: data, options: o, progress: progress, report: trialReport)
         } catch {
             if shown { report?(.done) }
             throw RuntimeError(error.description)
+        }
+        if let reportError {
+            if shown { report?(.done) }
+            throw RuntimeError("train reports each epoch's loss to the search trial: \(reportError)")
         }
         if shown { report?(.done) }
         var note = r.note
@@ -257,7 +272,8 @@ extension Builtins {
             let skipped = "path not kept: \(o.epochs + 1) x \(m.parameterCount) weights is over \(pathLimit) numbers"
             note = note.map { $0 + "; " + skipped } ?? skipped
         }
-        if let n = r.note { report?(.note(n)) }
+        // A pruned trial's model says so in its note; the search counts them, so no line each.
+        if let n = r.note, !r.pruned { report?(.note(n)) }
         var path: Tensor? = nil
         if o.recordPath, let w = r.path.first?.count {
             var flat = [Double]()
