@@ -89,7 +89,7 @@ public final class Interpreter {
     /// The value of the last expression statement of a REPL input.
     var lastValue: Value?
     /// The recording `grad`/`descend` are making of a function, if any: built-in calls go
-    /// through it while it is set (Builtins/Traced.swift).
+    /// through it while it is set (Evaluator/Traced.swift).
     var tracer: Tracer?
     /// Caches of the search and autodiff built-ins for this session (Builtins/Autodiff.swift).
     lazy var optimizer = OptimizerSession()
