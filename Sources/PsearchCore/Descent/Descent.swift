@@ -1,39 +1,19 @@
 import Foundation
 
-/// Gradient-descent methods, with the update rules and default constants of `torch.optim`.
-public enum DescentMethod: String, CaseIterable, Sendable {
-    /// SGD: x ← x − lr·g.
-    case gd
-    /// SGD with momentum μ: b ← μ·b + g (b = g on the first step); x ← x − lr·b.
-    case momentum
-    /// SGD with Nesterov momentum: b as for momentum; x ← x − lr·(g + μ·b).
-    case nesterov
-    /// Adagrad: s ← s + g²; x ← x − lr·g / (√s + ε), ε = 1e-10.
-    case adagrad
-    /// RMSprop (not centred): v ← α·v + (1 − α)·g²; x ← x − lr·g / (√v + ε), α = 0.99, ε = 1e-8.
-    case rmsprop
-    /// Adam: m ← lerp(m, g, 1 − β₁); v ← β₂·v + (1 − β₂)·g²;
-    /// x ← x − (lr / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
-    case adam
-}
-
 /// Settings of one descent; the defaults are `descend`'s.
 public struct DescentOptions: Sendable {
-    public var lr = 0.01
+    /// The method's hyper-parameters, the learning rate among them.
+    public var settings = Optimizer.Settings(lr: 0.01)
+    public var lr: Double {
+        get { settings.lr }
+        set { settings.lr = newValue }
+    }
     public var steps = 1000
     /// Converged when the gradient norm falls below this.
     public var tol = 1e-8
-    public var method = DescentMethod.gd
+    public var method = Optimizer.Method.gd
     /// Each step: golden-section search along −g instead of a fixed lr.
     public var line = false
-    /// μ for momentum and nesterov.
-    public var momentum = 0.9
-    public var beta1 = 0.9
-    public var beta2 = 0.999
-    /// RMSprop's smoothing constant.
-    public var alpha = 0.99
-    /// nil: the method's torch default (1e-10 for adagrad, 1e-8 otherwise).
-    public var eps: Double?
     /// Diverged when |loss| exceeds this times max(|start loss|, 1).
     public var divergenceFactor = 1e12
     /// Keep the path and losses (off for multi-start inner runs that only need end points).
@@ -41,15 +21,13 @@ public struct DescentOptions: Sendable {
     /// On divergence, look for a learning rate that does not diverge (off inside that search).
     var suggestLR = true
 
-    public init(lr: Double = 0.01, steps: Int = 1000, tol: Double = 1e-8, method: DescentMethod = .gd, line: Bool = false) {
+    public init(lr: Double = 0.01, steps: Int = 1000, tol: Double = 1e-8, method: Optimizer.Method = .gd, line: Bool = false) {
         self.lr = lr
         self.steps = steps
         self.tol = tol
         self.method = method
         self.line = line
     }
-
-    var epsilon: Double { eps ?? (method == .adagrad ? 1e-10 : 1e-8) }
 }
 
 /// The outcome of a descent (scipy's OptimizeResult shape).
@@ -154,9 +132,7 @@ public enum Descent {
         guard o.lr > 0 && o.lr.isFinite else { throw .badOption(name: "lr", value: o.lr) }
         guard o.steps >= 0 else { throw .badOption(name: "steps", value: Double(o.steps)) }
         guard o.tol >= 0 else { throw .badOption(name: "tol", value: o.tol) }
-        guard o.momentum >= 0 && o.momentum < 1 else { throw .badOption(name: "momentum", value: o.momentum) }
-        guard o.beta1 >= 0 && o.beta1 < 1 else { throw .badOption(name: "beta1", value: o.beta1) }
-        guard o.beta2 >= 0 && o.beta2 < 1 else { throw .badOption(name: "beta2", value: o.beta2) }
+        if let (name, v) = o.settings.invalid { throw .badOption(name: name, value: v) }
     }
 
     /// Runs `options.steps` updates from `start`, stopping early on convergence, divergence or
@@ -178,7 +154,7 @@ public enum Descent {
         let n = start.count
         var x = start
         var g = [Double](repeating: 0, count: n)
-        var state = OptimizerState(method: o.method, dimension: n, options: o)
+        var state = Optimizer(o.method, o.settings, dimension: n)
         var recorder: PathRecorder?
         var deferred = false
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
@@ -456,76 +432,5 @@ public enum Descent {
         var s = 0.0
         for i in 0..<a.count { s += (a[i] - b[i]) * (a[i] - b[i]) }
         return s.squareRoot()
-    }
-}
-
-/// Per-method state (momentum buffer, accumulators) and the torch.optim update rules.
-struct OptimizerState {
-    let method: DescentMethod
-    let lr, mu, beta1, beta2, alpha, eps: Double
-    var buf: [Double]
-    var sq: [Double]
-    var t = 0
-
-    init(method: DescentMethod, dimension n: Int, options o: DescentOptions) {
-        self.method = method
-        lr = o.lr
-        mu = o.momentum
-        beta1 = o.beta1
-        beta2 = o.beta2
-        alpha = o.alpha
-        eps = o.epsilon
-        buf = [Double](repeating: 0, count: method == .gd ? 0 : n)
-        sq = [Double](repeating: 0, count: (method == .adam) ? n : 0)
-    }
-
-    @inline(__always)
-    mutating func update(_ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>) {
-        let n = x.count
-        t += 1
-        if method == .gd {
-            for i in 0..<n { x[i] = x[i] - lr * g[i] }
-            return
-        }
-        let first = t == 1
-        let (method, lr, mu, beta1, beta2, alpha, eps, t) = (self.method, self.lr, self.mu, self.beta1, self.beta2, self.alpha, self.eps, self.t)
-        buf.withUnsafeMutableBufferPointer { buf in
-            sq.withUnsafeMutableBufferPointer { sq in
-                switch method {
-                case .gd:
-                    break
-                case .momentum, .nesterov:
-                    for i in 0..<n {
-                        // torch: the buffer starts as a copy of the first gradient.
-                        buf[i] = first ? g[i] : buf[i] * mu + g[i]
-                        let d = method == .nesterov ? g[i] + mu * buf[i] : buf[i]
-                        x[i] = x[i] - lr * d
-                    }
-                case .adagrad:
-                    // torch: clr = lr / (1 + (step - 1) * lr_decay) with lr_decay 0.
-                    for i in 0..<n {
-                        buf[i] = buf[i] + g[i] * g[i]
-                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
-                    }
-                case .rmsprop:
-                    for i in 0..<n {
-                        buf[i] = buf[i] * alpha + (1 - alpha) * (g[i] * g[i])
-                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
-                    }
-                case .adam:
-                    let bc1 = 1 - Foundation.pow(beta1, Double(t))
-                    let bc2 = 1 - Foundation.pow(beta2, Double(t))
-                    let stepSize = lr / bc1
-                    let bc2Sqrt = bc2.squareRoot()
-                    for i in 0..<n {
-                        // torch's lerp with weight 1 − β₁ < 0.5: m + w·(g − m).
-                        buf[i] = buf[i] + (1 - beta1) * (g[i] - buf[i])
-                        sq[i] = sq[i] * beta2 + (1 - beta2) * (g[i] * g[i])
-                        let denom = sq[i].squareRoot() / bc2Sqrt + eps
-                        x[i] = x[i] - stepSize * (buf[i] / denom)
-                    }
-                }
-            }
-        }
     }
 }

@@ -1,21 +1,17 @@
 import Foundation
 
-/// How a training step turns a gradient into a move through weight space.
-public enum Optimizer: String, Sendable, Equatable, CaseIterable {
-    /// w -= lr·g
-    case sgd
-    /// Heavy ball: v = μ·v − lr·g; w += v (μ = `momentum`, 0.9 by default).
-    case momentum
-    /// Adam (Kingma and Ba 2015) with bias correction.
-    case adam
-}
-
 /// Settings of one `Training.train` run; the defaults are the language's defaults.
 public struct TrainOptions: Sendable, Equatable {
-    public var lr: Double
+    /// The optimiser's hyper-parameters, the learning rate among them.
+    public var settings: Optimizer.Settings
+    public var lr: Double {
+        get { settings.lr }
+        set { settings.lr = newValue }
+    }
     public var epochs: Int
     public var batch: Int
-    public var optimizer: Optimizer
+    /// The update rule, the same as `descend`'s (`Optimizer`).
+    public var optimizer: Optimizer.Method
     /// Fraction of the rows held out (seeded) to measure validation loss and accuracy; 0 for none.
     public var validation: Double
     /// Weight decay: adds 0.5·l2·|W|² to the loss (weight matrices only, not biases).
@@ -25,18 +21,14 @@ public struct TrainOptions: Sendable, Equatable {
     public var patience: Int?
     /// Seeds the validation split and the per-epoch shuffles (model weights have their own seed).
     public var seed: UInt64
-    public var momentum: Double = 0.9
-    public var beta1: Double = 0.9
-    public var beta2: Double = 0.999
-    public var epsilon: Double = 1e-8
     /// Keep the flat weights after every epoch in `TrainResult.path` (epochs x weights doubles).
     public var recordPath: Bool = true
 
     public init(
-        lr: Double = 0.1, epochs: Int = 100, batch: Int = 32, optimizer: Optimizer = .sgd,
+        lr: Double = 0.1, epochs: Int = 100, batch: Int = 32, optimizer: Optimizer.Method = .gd,
         validation: Double = 0.2, l2: Double = 0, patience: Int? = nil, seed: UInt64 = Random.defaultSeed
     ) {
-        self.lr = lr
+        settings = Optimizer.Settings(lr: lr)
         self.epochs = epochs
         self.batch = batch
         self.optimizer = optimizer
@@ -113,6 +105,7 @@ public enum Training {
             throw .badArgument("validation fraction must be in [0, 1), got \(o.validation)")
         }
         guard o.l2 >= 0 && o.l2.isFinite else { throw .badArgument("l2 must be >= 0, got \(o.l2)") }
+        if let (name, v) = o.settings.invalid { throw .badArgument("\(name) must be in [0, 1), got \(v)") }
         if let p = o.patience, p < 1 { throw .badArgument("patience must be at least 1 epoch, got \(p)") }
         guard data.X.rank == 2, data.X.shape[0] == data.y.count else {
             throw .data(.lengthMismatch(rows: data.X.rank == 2 ? data.X.shape[0] : data.X.count, labels: data.y.count))
@@ -152,11 +145,9 @@ public enum Training {
         var w = model.weights
         let p = w.count
         var grad = [Double](repeating: 0, count: p)
-        var m1 = [Double](repeating: 0, count: o.optimizer == .sgd ? 0 : p)
-        var m2 = [Double](repeating: 0, count: o.optimizer == .adam ? p : 0)
+        var optimizer = Optimizer(o.optimizer, o.settings, dimension: p)
         var yBatch = [Double](repeating: 0, count: batch)
         var order = Array(0..<n)
-        var step = 0
 
         var history = TrainHistory()
         var path: [[Double]] = o.recordPath ? [w] : []
@@ -205,8 +196,7 @@ public enum Training {
                                             c += cr
                                         }
                                         if o.l2 > 0 { _ = engine.addL2(w: wp.baseAddress!, l2: o.l2, grad: gp.baseAddress!) }
-                                        step += 1
-                                        update(&wp, gp, &m1, &m2, step: step, o)
+                                        optimizer.update(wp, UnsafeBufferPointer(gp))
                                         batchesRun += 1
                                         s += rows
                                         if shouldStop() {
@@ -282,40 +272,6 @@ public enum Training {
     }
 
     private static func shuffled(_ n: Int, _ rng: inout Random) -> [Int] { rng.permutation(n) }
-
-    /// One optimizer step on the flat weights.
-    @inline(__always)
-    private static func update(
-        _ w: inout UnsafeMutableBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>,
-        _ m1: inout [Double], _ m2: inout [Double], step: Int, _ o: TrainOptions
-    ) {
-        let lr = o.lr
-        switch o.optimizer {
-        case .sgd:
-            for i in 0..<w.count { w[i] -= lr * g[i] }
-        case .momentum:
-            let mu = o.momentum
-            m1.withUnsafeMutableBufferPointer { v in
-                for i in 0..<w.count {
-                    v[i] = mu * v[i] - lr * g[i]
-                    w[i] += v[i]
-                }
-            }
-        case .adam:
-            let (b1, b2, eps) = (o.beta1, o.beta2, o.epsilon)
-            let c1 = 1 - pow(b1, Double(step)), c2 = 1 - pow(b2, Double(step))
-            let a = lr * c2.squareRoot() / c1
-            m1.withUnsafeMutableBufferPointer { m in
-                m2.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<w.count {
-                        m[i] = b1 * m[i] + (1 - b1) * g[i]
-                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                        w[i] -= a * m[i] / (v[i].squareRoot() + eps * c2.squareRoot())
-                    }
-                }
-            }
-        }
-    }
 
     /// Mean loss and accuracy of weights `w` on `data`, in chunks of the engine's batch size.
     static func evaluate(_ engine: Engine, _ w: [Double], _ data: Dataset) -> (loss: Double, accuracy: Double) {

@@ -165,6 +165,19 @@ public struct Call {
         return s
     }
 
+    /// A string that must be one of `choices` or a key of `aliases`, which stands for its value.
+    /// The error lists `choices` alone; its "did you mean" weighs the aliases too.
+    public func choice(_ name: String, _ choices: [String], aliases: [String: String], default d: String) throws(RuntimeError) -> String {
+        let s = try string(name, default: d)
+        if let canonical = aliases[s] { return canonical }
+        guard choices.contains(s) else {
+            var msg = "expected one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ") + ", got \"\(s)\""
+            if let c = closest(s, among: choices + aliases.keys.sorted()) { msg += "; did you mean \"\(c)\"?" }
+            throw bad(name, msg)
+        }
+        return s
+    }
+
     /// A whole number in `0...limit`, checked before it becomes an Int (Swift traps on nan,
     /// inf and out-of-range conversions).
     public func int(_ name: String, min lo: Int = 0, max hi: Int = Int(Int32.max)) throws(RuntimeError) -> Int {

@@ -6,7 +6,7 @@ extension Builtins {
     static let descent: [Builtin] = [
         Builtin(BuiltinSpec("descend",
                             "descend(f, start, lr: 0.01, steps: 1000, method: \"gd\", tol: 1e-8, line: false) or descend(f, starts: N, box: [[lo, hi], ...], seed: n)",
-                            "minimise f by gradient descent (gd, momentum, nesterov, adagrad, rmsprop, adam) from start, or from N random starts in a box; stops early when the gradient norm falls below tol",
+                            "minimise f by gradient descent from start, or from N random starts in a box; stops early when the gradient norm falls below tol; method: gd (or sgd), momentum, nesterov, adagrad, rmsprop or adam, torch.optim's rules and defaults, the same names and rules as train's optimizer:",
                             example: "descend(fn(p) = (p[0] - 3)^2 + p[1]^2, [0, 1], lr: 0.1).x",
                             params: ["f", "start", "lr", "steps", "method", "tol", "line", "starts", "box", "seed"], min: 1)) { c in
             try descend(&c)
@@ -19,8 +19,7 @@ extension Builtins {
         o.lr = try c.number("lr", default: 0.01)
         guard o.lr > 0, o.lr.isFinite else { throw c.bad("lr", "must be a positive finite number, got \(formatNumber(o.lr))") }
         o.steps = try c.int("steps", default: 1000)
-        let methods = DescentMethod.allCases.map(\.rawValue)
-        o.method = DescentMethod(rawValue: try c.choice("method", methods, default: "gd"))!
+        o.method = try optimizerMethod(c, "method")
         o.tol = try c.number("tol", default: 1e-8)
         guard o.tol >= 0, !o.tol.isNaN else { throw c.bad("tol", "must not be negative, got \(formatNumber(o.tol))") }
         o.line = try c.bool("line", default: false)
@@ -60,6 +59,14 @@ extension Builtins {
             rerun = { () throws in try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) } }
         }
         return .object(ResultObject(.descent(r, scalarStart: scalarStart, note: note, f: f), rerun: rerun))
+    }
+
+    /// The optimiser named by argument `name`: `descend`'s method: and `train`'s optimizer: take
+    /// the same names, "sgd" among them as another name for "gd".
+    static func optimizerMethod(_ c: Call, _ name: String) throws(RuntimeError) -> Optimizer.Method {
+        let names = Optimizer.Method.allCases.map(\.rawValue)
+        let s = try c.choice(name, names, aliases: Optimizer.Method.aliases.mapValues(\.rawValue), default: "gd")
+        return Optimizer.Method(rawValue: s)!
     }
 
     /// Whether the path fits under the tensor size limit, and what to say when it does not.

@@ -126,8 +126,8 @@ extension Builtins {
         classMetric(.precision, "of the rows predicted as a class, the fraction that are it"),
         classMetric(.recall, "of the rows of a class, the fraction predicted as it"),
         classMetric(.f1, "the harmonic mean of precision and recall"),
-        Builtin(BuiltinSpec("train", "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"sgd\", val: 0.2, l2: 0, patience:, seed:)",
-                            "a trained copy of the model (minibatch gradient descent) with its history and path through weight space; val: 0.2 holds out 20% of the rows for the validation history (val: 0 trains on every row)",
+        Builtin(BuiltinSpec("train", "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"gd\", val: 0.2, l2: 0, patience:, seed:)",
+                            "a trained copy of the model (minibatch gradient descent) with its history and path through weight space; val: 0.2 holds out 20% of the rows for the validation history (val: 0 trains on every row); optimizer: gd (or sgd), momentum, nesterov, adagrad, rmsprop or adam, the same names and torch.optim rules as descend's method:",
                             example: "train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5).history.train_loss",
                             params: ["m", "data", "lr", "epochs", "batch", "optimizer", "val", "l2", "patience", "seed"], min: 2)) { c in
             try train(&c)
@@ -213,7 +213,7 @@ extension Builtins {
         guard o.lr > 0 && o.lr.isFinite else { throw c.bad("lr", "must be a positive number, got \(formatNumber(o.lr))") }
         o.epochs = try c.int("epochs", default: 100, min: 1, max: 10_000_000)
         o.batch = try c.int("batch", default: 32, min: 1)
-        o.optimizer = Optimizer(rawValue: try c.choice("optimizer", Optimizer.allCases.map(\.rawValue), default: "sgd"))!
+        o.optimizer = try optimizerMethod(c, "optimizer")
         o.validation = try c.number("val", default: 0.2)
         guard o.validation >= 0 && o.validation < 1 else {
             throw c.bad("val", "must be a fraction in [0, 1), got \(formatNumber(o.validation))")
