@@ -221,9 +221,11 @@ public enum Descent {
                     return
                 }
                 let fast = plain && recorder == nil ? fused?().flatMap { $0.dimension == n ? $0 : nil } : nil
+                // Tested per step instead of `fast` itself: unwrapping an existential each step costs.
+                let fusing = fast != nil
                 while true {
                     // The fast path: up to 4,096 of the steps below at once (Ctrl-C is polled between).
-                    if let fast, let stop = runFused(fast, xp, gp, lr, tolBound, limit, Swift.min(o.steps, steps + 4096),
+                    if fusing, let stop = runFused(fast!, xp, gp, lr, tolBound, limit, Swift.min(o.steps, steps + 4096),
                                                      &steps, &loss, &gnorm2, &evaluations), stop == .diverged {
                         diverged = true
                         message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
