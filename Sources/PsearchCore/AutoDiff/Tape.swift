@@ -145,7 +145,12 @@ public final class Tape {
     public let compiler: (any ObjectiveCompiler)?
     /// What `compiler` made of the current recording, while it is compiled and replayable;
     /// `replay` runs it instead of `program`, and `TapeObjective` calls it directly.
-    public internal(set) var compiledObjective: (any CompiledObjective)?
+    public internal(set) var compiledObjective: (any CompiledObjective)? {
+        didSet { unretainedObjective = compiledObjective }
+    }
+    /// `compiledObjective` without a reference count, for the per-call read in `TapeObjective`
+    /// (a retain and a release per call showed in profiles); valid while that property holds it.
+    unowned(unsafe) var unretainedObjective: (any CompiledObjective)?
     var compiled = false {
         didSet { if !compiled { compiledObjective = nil } }
     }

@@ -71,7 +71,7 @@ public final class TapeObjective {
     public var objective: Descent.Objective {
         let tape = self.tape
         return { x, g in
-            if let v = tape.compiledObjective?.replay(x, g) {
+            if let v = tape.unretainedObjective?.replay(x, g) {
                 self.replays += 1
                 return v
             }
