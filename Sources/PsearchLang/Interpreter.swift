@@ -1,4 +1,5 @@
 import PsearchCore
+import PsearchFast
 import PsearchPlot
 import Synchronization
 
@@ -93,6 +94,10 @@ public final class Interpreter {
     var tracer: Tracer?
     /// Caches of the search and autodiff built-ins for this session (Builtins/Autodiff.swift).
     lazy var optimizer = OptimizerSession()
+    /// Compiles the functions `grad` and `descend` record into fast replays (PsearchFast's
+    /// scalar programs and machine code); nil replays them by the core's reference rules, with
+    /// the same bits (tests compare the two).
+    public var objectiveCompiler: (any ObjectiveCompiler)? = FastCompiler()
 
     /// Called with each top-level statement's index in its chunk just before it runs, so lesson
     /// checking and `:save` can tell which statement printed what.
@@ -122,6 +127,7 @@ public final class Interpreter {
         w.globals = Globals(sharing: globals)
         w.started = started
         w.isWorker = true
+        w.objectiveCompiler = objectiveCompiler
         // Under a budget a worker starts with none and draws on `sharedFuel`.
         w.fuel = limits.maxSteps == nil ? Int.max : 0
         return w

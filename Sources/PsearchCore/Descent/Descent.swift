@@ -136,7 +136,7 @@ public enum Descent {
     }
 
     /// Runs `options.steps` updates from `start`, stopping early on convergence, divergence or
-    /// Ctrl-C (`Interrupt.isRequested` is polled every step, every 4,096 in machine code, and
+    /// Ctrl-C (`Interrupt.isRequested` is polled every step, every 4,096 in fused steps, and
     /// left set for the caller).
     ///
     /// `deferPath` is asked once, after the first evaluation, when the path is to be recorded:
@@ -146,10 +146,15 @@ public enum Descent {
     /// of a 2-d point write 48 MB, and the kernel zeroing those fresh pages took more time than
     /// the descent itself.
     ///
-    /// `fused` offers plain gradient descent in machine code around `f` (`FusedDescent`); it is
-    /// asked every 1,024 steps until it has one, and used for method "gd" when no path is kept.
+    /// `fused` offers plain gradient descent fused with a compiled objective (`FusedDescent`, made
+    /// by an `ObjectiveCompiler` such as PsearchFast's machine code). It is asked once, and only
+    /// for method "gd" when no path is kept; it then runs whole stretches of steps, the same
+    /// steps the loop below would make, bit for bit.
+    ///
+    /// The loop: evaluate at the start; then, each step, stop on convergence, at the step limit
+    /// or on Ctrl-C, else update the point, evaluate, record, and stop if the run diverged.
     public static func descend(_ f: Objective, start: [Double], options o: DescentOptions = DescentOptions(),
-                               deferPath: (() -> Bool)? = nil, fused: (() -> FusedDescent?)? = nil) throws -> DescentResult {
+                               deferPath: (() -> Bool)? = nil, fused: (() -> (any FusedDescent)?)? = nil) throws -> DescentResult {
         try validate(start, o)
         let n = start.count
         var x = start
@@ -176,6 +181,7 @@ public enum Descent {
         try x.withUnsafeMutableBufferPointer { xp in
             try g.withUnsafeMutableBufferPointer { gp in
                 let xr = UnsafeBufferPointer(xp)
+                // The start point.
                 loss = try f(xr, gp)
                 evaluations += 1
                 loss0 = loss
@@ -192,24 +198,16 @@ public enum Descent {
                     message = "the loss or gradient is not finite at the start point (loss \(loss))"
                     return
                 }
-                var native: FusedDescent?
+                let fast = plain && recorder == nil ? fused?().flatMap { $0.dimension == n ? $0 : nil } : nil
+                // Tested per step instead of `fast` itself: unwrapping an existential each step costs.
+                let fusing = fast != nil
                 while true {
-                    if let fused, plain, recorder == nil {
-                        if native == nil && steps & 1023 == 0 { native = fused().flatMap { $0.dimension == n ? $0 : nil } }
-                        if let native {
-                            // Up to 4,096 steps between polls of Ctrl-C.
-                            let before = steps
-                            let stop = native.run(x: xp.baseAddress!, g: gp.baseAddress!, lr: lr, tolBound: tolBound, limit: limit,
-                                                  stopAt: Swift.min(o.steps, steps + 4096), steps: &steps, loss: &loss, gnorm2: &gnorm2)
-                            evaluations += steps - before
-                            // Offered only for tapes without guards, so the objective's code cannot fail one.
-                            precondition(stop != .guardFailed, "a pure objective's guard failed")
-                            if stop == .diverged {
-                                diverged = true
-                                message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
-                                return
-                            }
-                        }
+                    // The fast path: up to 4,096 of the steps below at once (Ctrl-C is polled between).
+                    if fusing, let stop = runFused(fast!, xp, gp, lr, tolBound, limit, Swift.min(o.steps, steps + 4096),
+                                                     &steps, &loss, &gnorm2, &evaluations), stop == .diverged {
+                        diverged = true
+                        message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
+                        return
                     }
                     if gnorm2 < tolBound && gnorm < o.tol {
                         converged = true
@@ -225,6 +223,7 @@ public enum Descent {
                         message = "interrupted at step \(steps)"
                         return
                     }
+                    // Update the point.
                     if plain {
                         forEachIndex(n) { i in xp[i] = xp[i] - lr * gp[i] }
                     } else {
@@ -238,11 +237,12 @@ public enum Descent {
                             state.update(xp, UnsafeBufferPointer(gp))
                         }
                     }
+                    // Evaluate there.
                     loss = try f(xr, gp)
                     evaluations += 1
                     steps += 1
-                    // One pass for the gradient norm, the point's finiteness and its path row
-                    // (a scratch row when the path is not kept).
+                    // Record: one pass for the gradient norm, the point's finiteness and its path
+                    // row (a scratch row when the path is not kept).
                     let row = recorder?.row(loss: loss) ?? scratch
                     var s = 0.0
                     var finite = true
@@ -253,6 +253,7 @@ public enum Descent {
                         row[i] = xi
                     }
                     gnorm2 = s
+                    // Diverged?
                     if !(Swift.abs(loss) <= limit) || !s.isFinite || !finite {
                         diverged = true
                         message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
@@ -266,6 +267,20 @@ public enum Descent {
             x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
             interrupted: interrupted, stalled: stalled, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses,
             pathDeferred: deferred)
+    }
+
+    /// One stretch of fused steps up to `stopAt`, counting their evaluations; nil when the fused
+    /// descent cannot run yet (the loop makes the step itself).
+    static func runFused(_ fast: any FusedDescent, _ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>,
+                         _ lr: Double, _ tolBound: Double, _ limit: Double, _ stopAt: Int, _ steps: inout Int, _ loss: inout Double,
+                         _ gnorm2: inout Double, _ evaluations: inout Int) -> FusedDescentStop? {
+        let before = steps
+        let stop = fast.run(x: x.baseAddress!, g: g.baseAddress!, lr: lr, tolBound: tolBound, limit: limit, stopAt: stopAt,
+                            steps: &steps, loss: &loss, gnorm2: &gnorm2)
+        evaluations += steps - before
+        // Offered only for tapes without guards, so the objective's code cannot fail one.
+        precondition(stop != .guardFailed, "a pure objective's guard failed")
+        return stop
     }
 
     /// The path and losses of `run`, a descent from `start` with `options` whose path was

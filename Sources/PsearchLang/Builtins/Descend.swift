@@ -86,8 +86,8 @@ extension Builtins {
         let isPure: () -> Bool
         /// Makes an objective for re-running the descent; nil when there is none.
         let replayOnly: (() -> Descent.Objective)?
-        /// Plain descent in machine code, once there is some (see `Descent.descend`).
-        var fused: (() -> FusedDescent?)? = nil
+        /// Plain descent fused with the compiled objective, when it has one (see `Descent.descend`).
+        var fused: (() -> (any FusedDescent)?)? = nil
     }
 
     /// The objective for f: a test function's own gradient, or f's recording on a tape (traced
