@@ -26,8 +26,11 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "CSV", package: "CSV.swift")],
             resources: [.copy("Resources")],
             swiftSettings: fast),
+        // The fast autodiff tiers (scalar programs, machine code, fused descent), behind the
+        // core's ObjectiveCompiler protocol; the core does not know this target.
+        .target(name: "PsearchFast", dependencies: ["PsearchCore"], swiftSettings: fast),
         .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
-        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchPlot", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
+        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchFast", "PsearchPlot", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
         .executableTarget(
             name: "psearch",
@@ -36,8 +39,9 @@ let package = Package(
                 "CLibEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        // csv-edge/ and metrics-sklearn.json (pandas' and scikit-learn's answers) are read from the source tree too.
-        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"], exclude: ["csv-edge", "metrics-sklearn.json"]),
+        // csv-edge/, metrics-sklearn.json and tpe-optuna.json (pandas', scikit-learn's and Optuna's answers) are read from the source tree too.
+        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"], exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json"]),
+        .testTarget(name: "PsearchFastTests", dependencies: ["PsearchFast", "PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
         // The .ps cases are read from the source tree (#filePath), so editing one needs no rebuild.
         .testTarget(name: "PsearchLangTests", dependencies: ["PsearchLang"], exclude: ["cases"]),

@@ -86,6 +86,12 @@ enum Indexing {
             }
             guard let f = r[name] else { throw missingField(name, r.names, "record") }
             return f
+        case .object(let o) where o.isRecordLike:
+            guard keys.count == 1, case .string(let name) = keys[0] else {
+                throw RuntimeError("a record is indexed by a field name string: r[\"name\"], or read with r.name")
+            }
+            guard let f = try o.field(name) else { throw missingField(name, o.fieldNames, "record") }
+            return f
         default:
             if let r = try Traced.index(v, keys) { return r }
             throw RuntimeError("cannot index \(article(v.typeName))")
@@ -160,6 +166,9 @@ enum Indexing {
 
     static func set(_ base: inout Value, _ path: ArraySlice<StorePathNode.PathStep>, _ keys: ArraySlice<[Value]>,
                     _ value: Value, _ ip: Interpreter) throws {
+        // Writing into a result makes it the plain record of its fields (a copy: others holding
+        // the result see it unchanged).
+        if case .object(let o) = base, o.isRecordLike { base = .record(try o.asRecord()) }
         let step = path.first!
         let rest = path.dropFirst(), restKeys = keys.dropFirst()
         switch step {

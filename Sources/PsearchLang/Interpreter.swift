@@ -1,4 +1,5 @@
 import PsearchCore
+import PsearchFast
 import PsearchPlot
 import Synchronization
 
@@ -51,6 +52,9 @@ public final class Interpreter {
     public var limits: Limits
     /// The session's random generator; `seed(n)` replaces it.
     public var random = Random()
+    /// The search trial this interpreter is running, where `report` and `train` send their
+    /// intermediate values; nil outside a search.
+    public var trial: TrialReporter?
     /// Where progress of long built-ins goes; nil (the default, and in workers) shows nothing.
     public var progress: ((ProgressEvent) -> Void)?
     /// True for the interpreters `makeWorker` makes: they run beside others on shared globals,
@@ -86,10 +90,14 @@ public final class Interpreter {
     /// The value of the last expression statement of a REPL input.
     var lastValue: Value?
     /// The recording `grad`/`descend` are making of a function, if any: built-in calls go
-    /// through it while it is set (Builtins/Traced.swift).
+    /// through it while it is set (Evaluator/Traced.swift).
     var tracer: Tracer?
     /// Caches of the search and autodiff built-ins for this session (Builtins/Autodiff.swift).
     lazy var optimizer = OptimizerSession()
+    /// Compiles the functions `grad` and `descend` record into fast replays (PsearchFast's
+    /// scalar programs and machine code); nil replays them by the core's reference rules, with
+    /// the same bits (tests compare the two).
+    public var objectiveCompiler: (any ObjectiveCompiler)? = FastCompiler()
 
     /// Called with each top-level statement's index in its chunk just before it runs, so lesson
     /// checking and `:save` can tell which statement printed what.
@@ -119,6 +127,7 @@ public final class Interpreter {
         w.globals = Globals(sharing: globals)
         w.started = started
         w.isWorker = true
+        w.objectiveCompiler = objectiveCompiler
         // Under a budget a worker starts with none and draws on `sharedFuel`.
         w.fuel = limits.maxSteps == nil ? Int.max : 0
         return w

@@ -103,6 +103,16 @@ open class NativeObject {
     open var fieldNames: [String] { [] }
     /// Objects that map inputs to outputs (models) can be called like functions.
     open func call(_ args: [Value], _ interp: Interpreter) throws -> Value? { nil }
+    /// Objects that read like records (results): indexing by name, `len`, `==` and writing a
+    /// field treat them as the record `asRecord` gives.
+    open var isRecordLike: Bool { false }
+
+    /// The record of every field, in order.
+    public func asRecord() throws -> Record {
+        var fields: [(String, Value)] = []
+        for name in fieldNames { fields.append((name, try field(name) ?? .none)) }
+        return Record(fields)
+    }
 }
 
 // MARK: - Text
@@ -210,7 +220,11 @@ extension Value {
             return x.names == y.names && zip(x.values, y.values).allSatisfy { equal($0, $1) }
         case (.range(let a1, let b1), .range(let a2, let b2)): return a1 == a2 && b1 == b2
         case (.function(let f), .function(let g)): return f === g
-        case (.object(let o), .object(let p)): return o === p
+        case (.object(let o), .object(let p)) where !(o.isRecordLike && p.isRecordLike): return o === p
+        case (.object(let o), _) where o.isRecordLike:
+            return (try? o.asRecord()).map { equal(.record($0), b) } ?? false
+        case (_, .object(let p)) where p.isRecordLike:
+            return (try? p.asRecord()).map { equal(a, .record($0)) } ?? false
         case (.tensor(let t), .range(let lo, let hi)), (.range(let lo, let hi), .tensor(let t)):
             // Element by element, never materialised: 0..1e18 == [1] must not allocate the range.
             guard t.rank == 1, rangeCount(lo, hi) == Double(t.count) else { return false }

@@ -63,7 +63,7 @@ struct Benchmarks {
         let m = try Model.mlp(sizes: [64, 32, 10], activation: .tanh, seed: 7)
         var result: TrainResult? = nil
         let t = try best(7) {
-            result = try Training.train(m, on: train, options: TrainOptions(lr: 0.1, epochs: 50, batch: 32, optimizer: .sgd, validation: 0, seed: 7), shouldStop: { false })
+            result = try Training.train(m, on: train, options: TrainOptions(lr: 0.1, epochs: 50, batch: 32, optimizer: .gd, validation: 0, seed: 7), shouldStop: { false })
         }
         let r = result!
         print(String(format: "workload g via train(): %.3f ms/epoch (50 epochs %.1f ms), train loss %.6f, train acc %.4f, test acc %.4f",

@@ -2,10 +2,10 @@ import Foundation
 import Testing
 @testable import PsearchCore
 
-/// The torch.optim rules written again, independently of `OptimizerState`, from the torch docs'
+/// The torch.optim rules written again, independently of `Optimizer`, from the torch docs'
 /// pseudo-code (weight decay 0, dampening 0, not centred, no amsgrad).
 struct TorchReference {
-    var method: DescentMethod
+    var method: Optimizer.Method
     var lr: Double
     var state: [String: [Double]] = [:]
     var step = 0
@@ -123,8 +123,8 @@ struct TorchReference {
         #expect(abs(b.x[0] - 1) < 1e-6 && abs(b.x[1] - 3) < 1e-6)
     }
 
-    @Test(arguments: DescentMethod.allCases)
-    func methodsMatchReferenceOnBeale(_ method: DescentMethod) throws {
+    @Test(arguments: Optimizer.Method.allCases)
+    func methodsMatchReferenceOnBeale(_ method: Optimizer.Method) throws {
         let f = TestFunctions.beale
         let r = try Descent.descend(f.objective, start: [1, 1], options: DescentOptions(lr: 0.01, steps: 500, tol: 0, method: method))
         var ref = TorchReference(method: method, lr: 0.01)
@@ -140,7 +140,7 @@ struct TorchReference {
     }
 
     @Test func adamAndNesterovMakeProgressOnBeale() throws {
-        for method in [DescentMethod.adam, .nesterov] {
+        for method in [Optimizer.Method.adam, .nesterov] {
             let r = try Descent.descend(TestFunctions.beale.objective, start: [1, 1], options: DescentOptions(lr: 0.01, steps: 500, method: method))
             #expect(r.loss < TestFunctions.beale.value([1, 1]))
         }

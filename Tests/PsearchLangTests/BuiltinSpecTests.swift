@@ -53,7 +53,7 @@ import Testing
             "print": "print(values...)",
             "assert": "assert(condition, message)",
             "load": "load(file, label, kind:, classes:, like:, delimiter:, header: true, na:)",
-            "train": "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"sgd\", val: 0.2, l2: 0, patience:, seed:)",
+            "train": "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"gd\", val: 0.2, l2: 0, patience:, seed:)",
         ]
         for (name, sig) in expected { #expect(Builtins.named(name)!.spec.signature == sig) }
     }

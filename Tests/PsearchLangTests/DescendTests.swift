@@ -124,11 +124,16 @@ import Testing
             Issue.record("a pure function's result should rebuild its path on demand")
             return
         }
-        #expect(o is DescentRecord)
-        guard case .record? = interp.global("kept") else {
-            Issue.record("a guarded function's result should keep its path")
+        guard let lazy = o as? ResultObject, case .descent(let r, _, _, _) = lazy.kind else {
+            Issue.record("descend should return a descent result")
             return
         }
+        #expect(r.pathDeferred)
+        guard case .object(let k as ResultObject)? = interp.global("kept"), case .descent(let kr, _, _, _) = k.kind else {
+            Issue.record("descend should return a descent result")
+            return
+        }
+        #expect(!kr.pathDeferred, "a guarded function's result should keep its path")
         for name in ["path", "losses", "x", "loss", "steps", "converged", "diverged"] {
             let a = numbers(field(interp.global("lazy"), name)), b = numbers(field(interp.global("kept"), name))
             #expect(!a.isEmpty || name == "converged" || name == "diverged")

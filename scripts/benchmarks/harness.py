@@ -667,6 +667,195 @@ class Run:
             row["status"] += " (below noise)"
 
 
+# --------------------------------------------------------------------------------------------
+# Hyper-parameter search against Optuna (issue 17): `--only hpo`
+
+HPO_FUNCS = [("branin", 0.397887), ("hartmann6", -3.32237), ("rosenbrock4", 0.0), ("mlp", None)]
+HPO_SAMPLERS = ["psearch-tpe", "optuna-tpe", "psearch-random", "optuna-random"]
+HPO_PARTS = ["hpo quality", "hpo overhead", "hpo workers"]      # the labels `--only` matches
+OPTUNA = "optuna==5.1.0"
+VENV = os.path.join(CACHE, "venv")
+HPO_DEFS = os.path.join(PS_DIR, "hpo_objectives.ps")
+HPO_QUAD = ("fn quad(p) { return (p.x1 - 1) ^ 2 + (p.x2 - 1) ^ 2 + (p.x3 - 1) ^ 2 + (p.x4 - 1) ^ 2"
+            " + (p.x5 - 1) ^ 2 + (p.x6 - 1) ^ 2 }\n"
+            "let quad_space = {x1: uniform(-5, 5), x2: uniform(-5, 5), x3: uniform(-5, 5), x4: uniform(-5, 5),"
+            " x5: uniform(-5, 5), x6: uniform(-5, 5)}\n")
+
+
+def ensure_optuna(env):
+    """(python of cache/venv with Optuna 5.1.0, None) -- made and installed from PyPI on first use --
+    or (None, why not)."""
+    py = os.path.join(VENV, "bin", "python")
+    probe = [py, "-c", "import optuna; print(optuna.__version__)"]
+    if os.access(py, os.X_OK) and subprocess.run(probe, env=env, capture_output=True, text=True).stdout.strip() == "5.1.0":
+        return py, None
+    log(f"# making {os.path.relpath(VENV, ROOT)} and installing {OPTUNA} from PyPI")
+    p = subprocess.run([PY, "-m", "venv", "--clear", VENV], capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, f"python3 -m venv failed: {(p.stderr.strip().splitlines() or ['?'])[-1][:90]}"
+    p = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", OPTUNA], env=env,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, f"pip install {OPTUNA} failed: {(p.stderr.strip().splitlines() or ['?'])[-1][:90]}"
+    return py, None
+
+
+def hpo_lines(out):
+    """[(field, ...)] from `@hpo ...` lines."""
+    return [ln.split()[1:] for ln in out.splitlines() if ln.startswith("@hpo ")]
+
+
+class HpoRun:
+    """Median best and regret over SEEDS searches of TRIALS trials per function and sampler; the
+    sampler's own time per trial; workers: 1 vs 2 on a 20 ms objective.  Rows are printed as
+    tables like the main report; `problems` make the exit status 1 (a peer failing, trials that
+    differ between worker counts)."""
+
+    def __init__(self, psearch, env, parts, trials=100, seeds=20):
+        self.ps, self.env, self.parts, self.trials, self.seeds = psearch, env, parts, trials, seeds
+        self.defs = open(HPO_DEFS).read()
+        self.problems, self.notes = [], []
+        self.py, self.why = ensure_optuna(env)
+        if self.py is None:
+            self.notes.append(f"SKIPPED Optuna: {self.why}")
+
+    def psearch_run(self, code, timeout=1800):
+        wall, rc, out, err = run_once([self.ps, "-e", code], CACHE, self.env, timeout)
+        if rc != 0:
+            return wall, None, "timed out" if rc is None else first_error(err, out, rc)
+        return wall, hpo_lines(out), None
+
+    def optuna_run(self, args, timeout=1800):
+        wall, rc, out, err = run_once([self.py, peer("hpo_optuna.py")] + args, PEERS, self.env, timeout)
+        if rc != 0:
+            why = "timed out" if rc is None else first_error(err, out, rc)
+            self.problems.append(f"hpo optuna {' '.join(args[:3])}: {why}")
+            return wall, None, why
+        return wall, hpo_lines(out), None
+
+    def quality(self):
+        """{(func, sampler): (wall, [best per seed]) or (wall, why)}."""
+        res = {}
+        for func, _ in HPO_FUNCS:
+            for sampler in HPO_SAMPLERS:
+                log(f"# hpo quality {func} {sampler}: {self.seeds} searches of {self.trials} trials")
+                method = sampler.split("-")[1]
+                if sampler.startswith("psearch"):
+                    code = self.defs + (
+                        f"for s in 1..{self.seeds + 1} {{\n"
+                        f"  let r = search({func if func != 'mlp' else 'mlp_loss'}, {func}_space, method: \"{method}\", "
+                        f"trials: {self.trials}, seed: s, workers: 1)\n"
+                        f"  print(\"@hpo\", \"{func}\", \"{sampler}\", s, r.best_loss)\n}}\n")
+                    wall, lines, why = self.psearch_run(code)
+                elif self.py is None:
+                    wall, lines, why = 0.0, None, "skipped: " + self.why
+                else:
+                    extra = ["--psearch", self.ps, "--objectives", HPO_DEFS] if func == "mlp" else []
+                    wall, lines, why = self.optuna_run(["quality", func, method, str(self.trials), str(self.seeds)] + extra)
+                if lines is not None and len(lines) != self.seeds:
+                    lines, why = None, f"{len(lines)} results, expected {self.seeds}"
+                res[func, sampler] = (wall, [float(ln[3]) for ln in lines] if lines is not None else why)
+        return res
+
+    def quality_report(self, res):
+        rows, goals = [], []
+        ref = {}
+        for func, opt in HPO_FUNCS:
+            if opt is None:      # the MLP: the best loss any run found stands in for the optimum
+                seen = [v for s in HPO_SAMPLERS if isinstance(res[func, s][1], list) for v in res[func, s][1]]
+                opt = min(seen) if seen else None
+            ref[func] = opt
+            for s in HPO_SAMPLERS:
+                wall, r = res[func, s]
+                if isinstance(r, list):
+                    reg = [v - opt for v in r]
+                    rows.append([func, f"{opt:.6g}" + ("*" if func == "mlp" else ""), s, f"{statistics.median(r):.6g}",
+                                 f"{statistics.median(reg):.3g}", f"{min(reg):.3g} / {max(reg):.3g}", fmt_s(wall)])
+                else:
+                    rows.append([func, "-", s, "-", "-", "-", r if r.startswith("skipped") else f"FAILED: {r}"])
+            mine, theirs = res[func, "psearch-tpe"][1], res[func, "optuna-tpe"][1]
+            if isinstance(mine, list) and isinstance(theirs, list):
+                a, b = statistics.median(mine) - opt, statistics.median(theirs) - opt
+                goals.append([func, "median regret psearch-tpe <= optuna-tpe", f"{a:.3g} vs {b:.3g}",
+                              "PASS" if a <= b else "MISS"])
+            else:
+                goals.append([func, "median regret psearch-tpe <= optuna-tpe", "-", "n/a (a sampler did not run)"])
+        print(f"hyper-parameter search quality: {self.seeds} seeds x {self.trials} trials per function and sampler")
+        print(table(rows, ["function", "optimum", "sampler", "median_best", "median_regret", "min/max regret",
+                           "wall (all seeds)"]))
+        print("* mlp: no known optimum; regret is measured from the best validation loss any run found")
+        return goals
+
+    def overhead(self):
+        """Sampler time per trial on a free 6-d quadratic, psearch TPE vs Optuna TPE, at 100 and 1000 trials."""
+        rows, goals = [], []
+        for n in (100, 1000):
+            log(f"# hpo overhead: TPE, {n} trials")
+            code = self.defs + HPO_QUAD + (
+                f"let t0 = clock()\nlet r = search(quad, quad_space, method: \"tpe\", trials: {n}, seed: 1, workers: 1)\n"
+                f"print(\"@hpo\", \"overhead\", \"psearch-tpe\", {n}, clock() - t0)\n")
+            _, lines, why = self.psearch_run(code)
+            mine = float(lines[0][3]) / n if lines else None
+            theirs = None
+            if self.py is not None:
+                _, ol, owhy = self.optuna_run(["overhead", str(n)])
+                theirs = float(ol[0][3]) / n if ol else None
+            rows.append([str(n), fmt_unit(mine, "trial") if mine else f"FAILED: {why}",
+                         fmt_unit(theirs, "trial") if theirs else ("skipped" if self.py is None else "FAILED"),
+                         f"{mine / theirs:.3f}x" if mine and theirs else "-"])
+            goals.append([f"{n} trials", "sampler time per trial psearch <= 0.1x optuna-tpe",
+                          f"{mine / theirs:.3f}x" if mine and theirs else "-",
+                          ("PASS" if mine / theirs <= 0.1 else "MISS") if mine and theirs else "n/a"])
+        print("TPE's own time per trial (6-d quadratic objective: the search's whole time / trials)")
+        print(table(rows, ["trials", "psearch-tpe", "optuna-tpe", "psearch/optuna"]))
+        return goals
+
+    def workers(self):
+        """psearch TPE, workers: 1 vs 2, same seed, on a ~20 ms objective: identical trials? speed-up?"""
+        log("# hpo workers: TPE, 40 trials of a 20 ms objective, workers: 1 and 2")
+        code = self.defs + (
+            "fn busy(p) {\n  let s = 0\n  let i = 0\n"
+            "  while i < 200000 { s = s + (i * p.k) % 7\n    i = i + 1 }\n"
+            "  return hartmann6(p) + s * 1e-12\n}\n"
+            "let space = {x1: uniform(0, 1), x2: uniform(0, 1), x3: uniform(0, 1), x4: uniform(0, 1),"
+            " x5: uniform(0, 1), x6: uniform(0, 1), k: intrange(1, 3)}\n"
+            "let t0 = clock()\nlet a = search(busy, space, method: \"tpe\", trials: 40, seed: 7, workers: 1)\n"
+            "let t1 = clock()\nlet b = search(busy, space, method: \"tpe\", trials: 40, seed: 7, workers: 2)\n"
+            "let t2 = clock()\nlet same = 0\n"
+            "for i in 0..40 { if a.trials[i].params == b.trials[i].params and a.trials[i].loss == b.trials[i].loss "
+            "{ same = same + 1 } }\n"
+            "print(\"@hpo\", \"workers\", t1 - t0, t2 - t1, same, a.best_loss)\n")
+        _, lines, why = self.psearch_run(code)
+        if not lines:
+            print(f"TPE with workers: 1 vs 2: FAILED: {why}")
+            return [["workers", "identical trials, workers: 2 vs 1", "-", "FAILED"]]
+        w1, w2, same = float(lines[0][1]), float(lines[0][2]), int(lines[0][3])
+        print("TPE with workers: 1 vs 2 (40 trials, seed 7, objective ~20 ms: hartmann6 plus a busy loop)")
+        print(table([[fmt_s(w1), fmt_s(w2), f"{w1 / w2:.2f}x", f"{same}/40"]],
+                    ["workers: 1", "workers: 2", "speed-up", "identical trials"]))
+        if same != 40:
+            self.problems.append(f"hpo workers: only {same}/40 trials identical between workers: 1 and 2")
+        return [["workers", "identical trials, workers: 2 vs 1", f"{same}/40", "PASS" if same == 40 else "FAIL"]]
+
+    def run(self):
+        goals = []
+        if "hpo quality" in self.parts:
+            goals += self.quality_report(self.quality())
+            print()
+        if "hpo overhead" in self.parts:
+            goals += self.overhead()
+            print()
+        if "hpo workers" in self.parts:
+            goals += self.workers()
+            print()
+        print("goals (issue 17), judged in this run:")
+        print(table(goals, ["check", "goal", "measured", "status"]))
+        for n in self.notes:
+            print(f"# {n}")
+        for p in self.problems:
+            print(f"#   PROBLEM: {p}")
+
+
 def print_report(rows, notes, problems):
     main_rows = [[r["workload"], r["impl"], fmt_s(r["median"]), fmt_s(r["min"]), fmt_s(r["net"]),
                   fmt_unit(r["per_unit"], r["unit"]), r["ratios"] or "-", f"{r['result']}  {r['check']}".strip()]
@@ -720,6 +909,8 @@ def main():
     ap.add_argument("--digits", metavar="PATH", default=DEFAULT_DIGITS, help="digits.csv for the numpy MLP peer")
     ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads for every process (default 1)")
     ap.add_argument("--tsv", metavar="FILE", help="also write the table as tab-separated values")
+    ap.add_argument("--hpo-trials", type=int, default=100, help="trials per search in `hpo quality` (default 100)")
+    ap.add_argument("--hpo-seeds", type=int, default=20, help="searches (seeds 1..N) per function and sampler (default 20)")
     a = ap.parse_args()
     runs = a.runs or (3 if a.quick else 5)
     sruns = a.startup_runs or (5 if a.quick else 11)
@@ -736,7 +927,8 @@ def main():
     def selected(w):
         return not a.only or any(s in w.label for s in a.only)
 
-    if not any(selected(w) for w in workloads(None, lua, None, a.digits)):
+    hpo_parts = [h for h in HPO_PARTS if not a.only or any(x in h for x in a.only)]
+    if not any(selected(w) for w in workloads(None, lua, None, a.digits)) and not hpo_parts:
         ap.error(f"--only {a.only} matches no workload")
     setup_problems = []
     if any(w.name == "logreg" and selected(w) for w in workloads(None, lua, None, a.digits)):
@@ -792,19 +984,32 @@ def main():
             out = subprocess.run([PY, "-c", code, PEERS], env=env, capture_output=True, text=True).stdout.strip()
             print(f"# {tag}: {out or 'not found'}")
 
-    run = Run(wls, env, runs, sruns)
-    run.problems += setup_problems
-    run.warm_up()
-    run.rounds()
-    shutil.rmtree(run.home, ignore_errors=True)
-    run.check()
-    rows = run.report()
-    notes += NOTES
-    print_report(rows, notes, run.problems)
+    problems = list(setup_problems)
+    rows = []
+    if wls:
+        run = Run(wls, env, runs, sruns)
+        run.problems += setup_problems
+        run.warm_up()
+        run.rounds()
+        shutil.rmtree(run.home, ignore_errors=True)
+        run.check()
+        rows = run.report()
+        notes += NOTES
+        print_report(rows, notes, run.problems)
+        problems = run.problems
+    if hpo_parts:
+        if wls:
+            print()
+        if ps_why:
+            print(f"# hyper-parameter search not run: no usable psearch ({ps_why})")
+        else:
+            hpo = HpoRun(psearch, env, hpo_parts, a.hpo_trials, a.hpo_seeds)
+            hpo.run()
+            problems += hpo.problems
     print(f"# load1 at end={os.getloadavg()[0]:.2f}  elapsed={time.perf_counter() - t0:.0f}s")
     if a.tsv:
         write_tsv(a.tsv, rows)
-    return 1 if run.problems else 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -2,19 +2,19 @@
 ///
 /// Replay reads and writes tape columns through raw pointers, without Swift array uniqueness
 /// checks or retain/release; the owner frees the memory in its `deinit`.
-struct Column<T: BitwiseCopyable> {
-    private(set) var base: UnsafeMutablePointer<T>
-    private(set) var count = 0
+package struct Column<T: BitwiseCopyable> {
+    package private(set) var base: UnsafeMutablePointer<T>
+    package private(set) var count = 0
     private(set) var capacity: Int
 
-    init(capacity: Int = 32) {
+    package init(capacity: Int = 32) {
         self.capacity = max(capacity, 1)
         base = .allocate(capacity: self.capacity)
     }
 
-    func free() { base.deallocate() }
+    package func free() { base.deallocate() }
 
-    mutating func reserve(_ n: Int) {
+    package mutating func reserve(_ n: Int) {
         guard n > capacity else { return }
         var c = capacity
         while c < n { c *= 2 }
@@ -26,14 +26,14 @@ struct Column<T: BitwiseCopyable> {
     }
 
     @inline(__always)
-    mutating func append(_ x: T) {
+    package mutating func append(_ x: T) {
         if count == capacity { reserve(count + 1) }
         base[count] = x
         count += 1
     }
 
     /// Appends `n` copies of `x`; returns the index of the first.
-    mutating func append(repeating x: T, count n: Int) -> Int {
+    package mutating func append(repeating x: T, count n: Int) -> Int {
         let start = count
         reserve(count + n)
         (base + count).initialize(repeating: x, count: n)
@@ -42,7 +42,7 @@ struct Column<T: BitwiseCopyable> {
     }
 
     /// Sets the count (growing with `fill`); used to size adjoint columns to their value columns.
-    mutating func resize(_ n: Int, fill: T) {
+    package mutating func resize(_ n: Int, fill: T) {
         if n > count {
             _ = append(repeating: fill, count: n - count)
         } else {
@@ -50,10 +50,10 @@ struct Column<T: BitwiseCopyable> {
         }
     }
 
-    mutating func removeAll() { count = 0 }
+    package mutating func removeAll() { count = 0 }
 
     @inline(__always)
-    subscript(i: Int) -> T {
+    package subscript(i: Int) -> T {
         get { base[i] }
         nonmutating set { base[i] = newValue }
     }

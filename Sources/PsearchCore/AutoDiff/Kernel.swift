@@ -5,7 +5,7 @@ import Foundation
 ///
 /// A snapshot of pointers, valid until the tape grows; recording takes a fresh one per node,
 /// replay one per run.
-struct Kernel {
+package struct Kernel {
     let op: UnsafeMutablePointer<Op>
     let a: UnsafeMutablePointer<Int32>
     let b: UnsafeMutablePointer<Int32>
@@ -31,7 +31,7 @@ struct Kernel {
         return o < 0 ? adj + n : tadj + Int(o)
     }
 
-    @inline(__always) static func unaryValue(_ k: UKind, _ x: Double, _ e: Double) -> Double {
+    @inlinable package static func unaryValue(_ k: UKind, _ x: Double, _ e: Double) -> Double {
         switch k {
         case .neg: return -x
         case .sqrt: return x.squareRoot()
@@ -49,7 +49,7 @@ struct Kernel {
     }
 
     /// d f(x) / dx given x, y = f(x) and the constant exponent e.
-    @inline(__always) static func unaryDerivative(_ k: UKind, _ x: Double, _ y: Double, _ e: Double) -> Double {
+    @inlinable package static func unaryDerivative(_ k: UKind, _ x: Double, _ y: Double, _ e: Double) -> Double {
         switch k {
         case .neg: return -1
         case .sqrt: return 0.5 / y
@@ -65,7 +65,7 @@ struct Kernel {
         }
     }
 
-    @inline(__always) static func binaryValue(_ k: BKind, _ x: Double, _ y: Double) -> Double {
+    @inlinable package static func binaryValue(_ k: BKind, _ x: Double, _ y: Double) -> Double {
         switch k {
         case .add: return x + y
         case .sub: return x - y
@@ -78,7 +78,7 @@ struct Kernel {
     }
 
     /// Partial derivatives (d/dx, d/dy) of a two-argument element function at (x, y) with value z.
-    @inline(__always) static func binaryDerivatives(_ k: BKind, _ x: Double, _ y: Double, _ z: Double) -> (Double, Double) {
+    @inlinable package static func binaryDerivatives(_ k: BKind, _ x: Double, _ y: Double, _ z: Double) -> (Double, Double) {
         switch k {
         case .add: return (1, 1)
         case .sub: return (1, -1)

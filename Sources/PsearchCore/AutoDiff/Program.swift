@@ -20,26 +20,16 @@ struct Instr: BitwiseCopyable {
 }
 
 extension Tape {
-    /// Translates the compiled scalar program to machine code (`ScalarNativeCode`), once per
-    /// recording. Worth it only for a program replayed many times: making the code costs a few
-    /// system calls, about as much as a thousand interpreted replays of a small function.
-    func compileNative() {
-        guard compiled, usesScalarProgram, allowsNativeCode, !scalar.nativeTried else { return }
-        scalar.nativeTried = true
-        scalar.native = ScalarNativeCode.make(scalar)
-        if scalarRun != nil { scalarRun = scalar.run }
-    }
-
-    /// The nodes replay must recompute (those that depend on an input), as instructions.
+    /// Compiles the recording for replay: by the tape's `compiler` when it takes this tape,
+    /// else as `program`, the nodes replay must recompute (those that depend on an input).
     ///
     /// The arithmetic is the same as the general rules' (same operations, same order), so a
     /// replay is bit-identical to recording afresh at the same inputs.
     func compile() {
         program.removeAll()
         compiled = true
-        usesScalarProgram = allowsScalarProgram && output.map { compileScalar(output: $0.i) } == true
-        if usesScalarProgram {
-            scalarRun = notReplayableReason == nil ? scalar.run : nil
+        if let compiler, output != nil, notReplayableReason == nil, let fast = compiler.compile(self) {
+            compiledObjective = fast
             return
         }
         let n = op.count

@@ -10,7 +10,7 @@ public struct Node: Hashable, Sendable {
 public enum Comparison: UInt8, Sendable, CaseIterable {
     case lt, le, gt, ge, eq, ne
 
-    @inline(__always)
+    @inlinable
     public func holds(_ a: Double, _ b: Double) -> Bool {
         switch self {
         case .lt: return a < b
@@ -24,7 +24,7 @@ public enum Comparison: UInt8, Sendable, CaseIterable {
 }
 
 /// Operation codes stored in the tape's `op` column.
-enum Op: UInt8, BitwiseCopyable {
+package enum Op: UInt8, BitwiseCopyable {
     // Scalar results.
     case constant, input, add, sub, mul, div, unary, pow, max, min, index, sum, mean, norm, dot, guardOp
     // Tensor results.
@@ -35,16 +35,16 @@ enum Op: UInt8, BitwiseCopyable {
 /// tape when an exponent is not traced; `square` is `x * x`, bit-identical to `pow(x, 2)`.
 /// `floor` and `round` are piecewise constant: their derivative is 0 everywhere, at the jumps
 /// too (as torch), so their backward rule adds nothing.
-enum UKind: Int32 {
+package enum UKind: Int32 {
     case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square, floor, round
 
     /// Whether the derivative is 0 everywhere: the backward rule is skipped, so an infinite or
     /// nan adjoint does not turn into nan (0 · inf) below it.
-    var isPiecewiseConstant: Bool { self == .floor || self == .round }
+    package var isPiecewiseConstant: Bool { self == .floor || self == .round }
 }
 
 /// Element functions of two arguments.
-enum BKind: Int32 {
+package enum BKind: Int32 {
     case add, sub, mul, div, pow, max, min
 }
 
@@ -57,9 +57,9 @@ enum BKind: Int32 {
 ///
 /// Replay: `replay` re-runs the recorded operations on new input values, checks the guards and
 /// sweeps backwards again; no allocation happens per replay. Storage is struct-of-arrays: one
-/// column per field, indexed by node id; tensor elements live in one flat pool. A tape whose
-/// recomputed nodes are all numbers replays a `ScalarProgram` in buffers of its own, so `scalar`
-/// and `tensor` are for reading values while recording, not after a replay.
+/// column per field, indexed by node id; tensor elements live in one flat pool. A tape given a
+/// `compiler` may replay what it compiled (PsearchFast's scalar program) in buffers of its own,
+/// so `scalar` and `tensor` are for reading values while recording, not after a replay.
 public final class Tape {
     /// Element functions that take one value. `floor` and `round` (halves away from zero, as
     /// the language's `round`) have derivative 0 everywhere.
@@ -113,21 +113,21 @@ public final class Tape {
     }
 
     // Node columns.
-    var op = Column<Op>()
-    var a = Column<Int32>()
-    var b = Column<Int32>()
+    package var op = Column<Op>()
+    package var a = Column<Int32>()
+    package var b = Column<Int32>()
     /// Integer parameter: element kind and broadcast mode, index, or offset into `aux`.
-    var ip = Column<Int32>()
+    package var ip = Column<Int32>()
     /// Real parameter: a constant exponent.
-    var p = Column<Double>()
+    package var p = Column<Double>()
     /// Offset of a tensor node's elements in `tval`, -1 for a scalar node.
-    var off = Column<Int32>()
+    package var off = Column<Int32>()
     /// Element count (1 for a scalar).
-    var cnt = Column<Int32>()
+    package var cnt = Column<Int32>()
     /// Whether the node depends on an input; other nodes are constants and replay skips them.
-    var dep = Column<Bool>()
+    package var dep = Column<Bool>()
     /// Scalar values by node id.
-    var val = Column<Double>()
+    package var val = Column<Double>()
     var adj = Column<Double>()
     /// Tensor elements of all tensor nodes.
     var tval = Column<Double>()
@@ -137,23 +137,23 @@ public final class Tape {
     /// Shapes by node id (`[]` for scalars); read while recording, never while replaying.
     var shapes: [[Int]] = []
 
-    var inputNodes = Column<Int32>()
+    package var inputNodes = Column<Int32>()
     /// The compiled replay program; rebuilt after any recording.
     var program = Column<Instr>()
-    /// The compiled replay program of a tape whose recomputed nodes are all numbers.
-    var scalar = ScalarProgram()
-    /// Whether replay runs `scalar` (else `program`); decided by `compile`.
-    var usesScalarProgram = false
-    /// Lets tests compare the scalar program with the general one.
-    var allowsScalarProgram = true
-    /// Lets tests compare the scalar program's machine code with its interpreter.
-    var allowsNativeCode = true
-    var compiled = false {
-        didSet { if !compiled { scalarRun = nil } }
+    /// Compiles recordings into faster replays (`ObjectiveCompiler`); nil: the tape replays
+    /// `program`, by the reference rules.
+    public let compiler: (any ObjectiveCompiler)?
+    /// What `compiler` made of the current recording, while it is compiled and replayable;
+    /// `replay` runs it instead of `program`, and `TapeObjective` calls it directly.
+    public internal(set) var compiledObjective: (any CompiledObjective)? {
+        didSet { unretainedObjective = compiledObjective }
     }
-    /// The scalar program's pointers while it is compiled and replayable: `TapeObjective` runs it
-    /// without going through `replay`'s checks.
-    var scalarRun: ScalarRun?
+    /// `compiledObjective` without a reference count, for the per-call read in `TapeObjective`
+    /// (a retain and a release per call showed in profiles); valid while that property holds it.
+    unowned(unsafe) var unretainedObjective: (any CompiledObjective)?
+    var compiled = false {
+        didSet { if !compiled { compiledObjective = nil } }
+    }
     /// Total number of input elements: the length of the flat input and gradient vectors.
     public private(set) var inputSize = 0
     public private(set) var guardCount = 0
@@ -162,12 +162,13 @@ public final class Tape {
     /// Why this tape cannot be replayed (the traced function did something replay cannot repeat).
     public private(set) var notReplayableReason: String?
 
-    public init() {}
+    public init(compiler: (any ObjectiveCompiler)? = nil) {
+        self.compiler = compiler
+    }
 
     deinit {
         op.free(); a.free(); b.free(); ip.free(); p.free(); off.free(); cnt.free(); dep.free()
         val.free(); adj.free(); tval.free(); tadj.free(); aux.free(); inputNodes.free(); program.free()
-        scalar.free()
     }
 
     /// Forgets every node, keeping the memory, so a retrace does not reallocate.
@@ -176,8 +177,6 @@ public final class Tape {
         cnt.removeAll(); dep.removeAll(); val.removeAll(); adj.removeAll(); tval.removeAll()
         tadj.removeAll(); aux.removeAll(); inputNodes.removeAll(); shapes.removeAll(keepingCapacity: true)
         program.removeAll()
-        scalar.removeAll()
-        usesScalarProgram = false
         compiled = false
         inputSize = 0
         guardCount = 0
@@ -211,7 +210,7 @@ public final class Tape {
     /// Declares that replaying this tape would not repeat what the traced function did (it read
     /// mutable state, drew random numbers, printed): `replay` then always asks for a retrace.
     public func markNotReplayable(_ reason: String) {
-        scalarRun = nil
+        compiledObjective = nil
         if notReplayableReason == nil { notReplayableReason = reason }
     }
 
@@ -447,7 +446,7 @@ public final class Tape {
     /// recorded values; also makes `output` the node that `replay` differentiates.
     public func gradient(of output: Node) throws(AutoDiffError) -> [Double] {
         guard isScalar(output) else { throw .outputNotScalar(shapes[output.i]) }
-        // The scalar program is compiled for one output.
+        // A compiled replay is for one output.
         if self.output != output { compiled = false }
         self.output = output
         var g = [Double](repeating: 0, count: inputSize)
@@ -501,7 +500,7 @@ public final class Tape {
         precondition(inputs.count == inputSize && gradient.count == inputSize, "replay needs \(inputSize) inputs")
         guard let out = output?.i, notReplayableReason == nil else { return nil }
         if !compiled { compile() }
-        if usesScalarProgram { return scalar.run.replay(inputs, gradient) }
+        if let fast = compiledObjective { return fast.replay(inputs, gradient) }
         loadInputs(inputs)
         guard runForward() else { return nil }
         adj.base.update(repeating: 0, count: op.count)
@@ -517,11 +516,7 @@ public final class Tape {
         precondition(inputs.count == inputSize, "replay needs \(inputSize) inputs")
         guard let out = output?.i, notReplayableReason == nil else { return nil }
         if !compiled { compile() }
-        if usesScalarProgram {
-            let r = scalar.run
-            guard r.runForward(inputs) else { return nil }
-            return r.values[r.out]
-        }
+        if let fast = compiledObjective { return fast.evaluate(inputs) }
         loadInputs(inputs)
         guard runForward() else { return nil }
         return val[out]

@@ -1,39 +1,19 @@
 import Foundation
 
-/// Gradient-descent methods, with the update rules and default constants of `torch.optim`.
-public enum DescentMethod: String, CaseIterable, Sendable {
-    /// SGD: x ← x − lr·g.
-    case gd
-    /// SGD with momentum μ: b ← μ·b + g (b = g on the first step); x ← x − lr·b.
-    case momentum
-    /// SGD with Nesterov momentum: b as for momentum; x ← x − lr·(g + μ·b).
-    case nesterov
-    /// Adagrad: s ← s + g²; x ← x − lr·g / (√s + ε), ε = 1e-10.
-    case adagrad
-    /// RMSprop (not centred): v ← α·v + (1 − α)·g²; x ← x − lr·g / (√v + ε), α = 0.99, ε = 1e-8.
-    case rmsprop
-    /// Adam: m ← lerp(m, g, 1 − β₁); v ← β₂·v + (1 − β₂)·g²;
-    /// x ← x − (lr / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
-    case adam
-}
-
 /// Settings of one descent; the defaults are `descend`'s.
 public struct DescentOptions: Sendable {
-    public var lr = 0.01
+    /// The method's hyper-parameters, the learning rate among them.
+    public var settings = Optimizer.Settings(lr: 0.01)
+    public var lr: Double {
+        get { settings.lr }
+        set { settings.lr = newValue }
+    }
     public var steps = 1000
     /// Converged when the gradient norm falls below this.
     public var tol = 1e-8
-    public var method = DescentMethod.gd
+    public var method = Optimizer.Method.gd
     /// Each step: golden-section search along −g instead of a fixed lr.
     public var line = false
-    /// μ for momentum and nesterov.
-    public var momentum = 0.9
-    public var beta1 = 0.9
-    public var beta2 = 0.999
-    /// RMSprop's smoothing constant.
-    public var alpha = 0.99
-    /// nil: the method's torch default (1e-10 for adagrad, 1e-8 otherwise).
-    public var eps: Double?
     /// Diverged when |loss| exceeds this times max(|start loss|, 1).
     public var divergenceFactor = 1e12
     /// Keep the path and losses (off for multi-start inner runs that only need end points).
@@ -41,15 +21,13 @@ public struct DescentOptions: Sendable {
     /// On divergence, look for a learning rate that does not diverge (off inside that search).
     var suggestLR = true
 
-    public init(lr: Double = 0.01, steps: Int = 1000, tol: Double = 1e-8, method: DescentMethod = .gd, line: Bool = false) {
+    public init(lr: Double = 0.01, steps: Int = 1000, tol: Double = 1e-8, method: Optimizer.Method = .gd, line: Bool = false) {
         self.lr = lr
         self.steps = steps
         self.tol = tol
         self.method = method
         self.line = line
     }
-
-    var epsilon: Double { eps ?? (method == .adagrad ? 1e-10 : 1e-8) }
 }
 
 /// The outcome of a descent (scipy's OptimizeResult shape).
@@ -66,6 +44,8 @@ public struct DescentResult: Sendable {
     public var diverged: Bool
     /// Stopped by Ctrl-C.
     public var interrupted: Bool
+    /// A line search along −g found no lower point.
+    public var stalled = false
     /// One line on how the run ended.
     public var message: String
     /// Gradient norm at the end point.
@@ -152,13 +132,11 @@ public enum Descent {
         guard o.lr > 0 && o.lr.isFinite else { throw .badOption(name: "lr", value: o.lr) }
         guard o.steps >= 0 else { throw .badOption(name: "steps", value: Double(o.steps)) }
         guard o.tol >= 0 else { throw .badOption(name: "tol", value: o.tol) }
-        guard o.momentum >= 0 && o.momentum < 1 else { throw .badOption(name: "momentum", value: o.momentum) }
-        guard o.beta1 >= 0 && o.beta1 < 1 else { throw .badOption(name: "beta1", value: o.beta1) }
-        guard o.beta2 >= 0 && o.beta2 < 1 else { throw .badOption(name: "beta2", value: o.beta2) }
+        if let (name, v) = o.settings.invalid { throw .badOption(name: name, value: v) }
     }
 
     /// Runs `options.steps` updates from `start`, stopping early on convergence, divergence or
-    /// Ctrl-C (`Interrupt.isRequested` is polled every step, every 4,096 in machine code, and
+    /// Ctrl-C (`Interrupt.isRequested` is polled every step, every 4,096 in fused steps, and
     /// left set for the caller).
     ///
     /// `deferPath` is asked once, after the first evaluation, when the path is to be recorded:
@@ -168,15 +146,20 @@ public enum Descent {
     /// of a 2-d point write 48 MB, and the kernel zeroing those fresh pages took more time than
     /// the descent itself.
     ///
-    /// `fused` offers plain gradient descent in machine code around `f` (`FusedDescent`); it is
-    /// asked every 1,024 steps until it has one, and used for method "gd" when no path is kept.
+    /// `fused` offers plain gradient descent fused with a compiled objective (`FusedDescent`, made
+    /// by an `ObjectiveCompiler` such as PsearchFast's machine code). It is asked once, and only
+    /// for method "gd" when no path is kept; it then runs whole stretches of steps, the same
+    /// steps the loop below would make, bit for bit.
+    ///
+    /// The loop: evaluate at the start; then, each step, stop on convergence, at the step limit
+    /// or on Ctrl-C, else update the point, evaluate, record, and stop if the run diverged.
     public static func descend(_ f: Objective, start: [Double], options o: DescentOptions = DescentOptions(),
-                               deferPath: (() -> Bool)? = nil, fused: (() -> FusedDescent?)? = nil) throws -> DescentResult {
+                               deferPath: (() -> Bool)? = nil, fused: (() -> (any FusedDescent)?)? = nil) throws -> DescentResult {
         try validate(start, o)
         let n = start.count
         var x = start
         var g = [Double](repeating: 0, count: n)
-        var state = OptimizerState(method: o.method, dimension: n, options: o)
+        var state = Optimizer(o.method, o.settings, dimension: n)
         var recorder: PathRecorder?
         var deferred = false
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
@@ -186,7 +169,7 @@ public enum Descent {
         var evaluations = 0
         var loss = 0.0, loss0 = 0.0
         var steps = 0
-        var converged = false, diverged = false, interrupted = false
+        var converged = false, diverged = false, interrupted = false, stalled = false
         var message = ""
         // The squared gradient norm; its square root is taken only where it is needed (a
         // square root per step sat on the critical path of a small descent).
@@ -198,6 +181,7 @@ public enum Descent {
         try x.withUnsafeMutableBufferPointer { xp in
             try g.withUnsafeMutableBufferPointer { gp in
                 let xr = UnsafeBufferPointer(xp)
+                // The start point.
                 loss = try f(xr, gp)
                 evaluations += 1
                 loss0 = loss
@@ -214,24 +198,16 @@ public enum Descent {
                     message = "the loss or gradient is not finite at the start point (loss \(loss))"
                     return
                 }
-                var native: FusedDescent?
+                let fast = plain && recorder == nil ? fused?().flatMap { $0.dimension == n ? $0 : nil } : nil
+                // Tested per step instead of `fast` itself: unwrapping an existential each step costs.
+                let fusing = fast != nil
                 while true {
-                    if let fused, plain, recorder == nil {
-                        if native == nil && steps & 1023 == 0 { native = fused().flatMap { $0.dimension == n ? $0 : nil } }
-                        if let native {
-                            // Up to 4,096 steps between polls of Ctrl-C.
-                            let before = steps
-                            let stop = native.run(x: xp.baseAddress!, g: gp.baseAddress!, lr: lr, tolBound: tolBound, limit: limit,
-                                                  stopAt: Swift.min(o.steps, steps + 4096), steps: &steps, loss: &loss, gnorm2: &gnorm2)
-                            evaluations += steps - before
-                            // Offered only for tapes without guards, so the objective's code cannot fail one.
-                            precondition(stop != .guardFailed, "a pure objective's guard failed")
-                            if stop == .diverged {
-                                diverged = true
-                                message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
-                                return
-                            }
-                        }
+                    // The fast path: up to 4,096 of the steps below at once (Ctrl-C is polled between).
+                    if fusing, let stop = runFused(fast!, xp, gp, lr, tolBound, limit, Swift.min(o.steps, steps + 4096),
+                                                     &steps, &loss, &gnorm2, &evaluations), stop == .diverged {
+                        diverged = true
+                        message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
+                        return
                     }
                     if gnorm2 < tolBound && gnorm < o.tol {
                         converged = true
@@ -247,11 +223,13 @@ public enum Descent {
                         message = "interrupted at step \(steps)"
                         return
                     }
+                    // Update the point.
                     if plain {
                         forEachIndex(n) { i in xp[i] = xp[i] - lr * gp[i] }
                     } else {
                         if o.line {
                             guard try lineStep(f, xp, UnsafeBufferPointer(gp), loss, o.lr, &evaluations) != nil else {
+                                stalled = true
                                 message = "stopped after \(steps) steps: the line search along the negative gradient found no lower point"
                                 return
                             }
@@ -259,11 +237,12 @@ public enum Descent {
                             state.update(xp, UnsafeBufferPointer(gp))
                         }
                     }
+                    // Evaluate there.
                     loss = try f(xr, gp)
                     evaluations += 1
                     steps += 1
-                    // One pass for the gradient norm, the point's finiteness and its path row
-                    // (a scratch row when the path is not kept).
+                    // Record: one pass for the gradient norm, the point's finiteness and its path
+                    // row (a scratch row when the path is not kept).
                     let row = recorder?.row(loss: loss) ?? scratch
                     var s = 0.0
                     var finite = true
@@ -274,6 +253,7 @@ public enum Descent {
                         row[i] = xi
                     }
                     gnorm2 = s
+                    // Diverged?
                     if !(Swift.abs(loss) <= limit) || !s.isFinite || !finite {
                         diverged = true
                         message = try divergenceMessage(f, step: steps, loss: loss, loss0: loss0, start: start, options: o, evaluations: &evaluations)
@@ -285,8 +265,22 @@ public enum Descent {
         let (path, losses) = recorder?.finish() ?? ([], [])
         return DescentResult(
             x: x, loss: loss, steps: steps, evaluations: evaluations, converged: converged, diverged: diverged,
-            interrupted: interrupted, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses,
+            interrupted: interrupted, stalled: stalled, message: message, gradientNorm: gnorm, dimension: n, pathData: path, losses: losses,
             pathDeferred: deferred)
+    }
+
+    /// One stretch of fused steps up to `stopAt`, counting their evaluations; nil when the fused
+    /// descent cannot run yet (the loop makes the step itself).
+    static func runFused(_ fast: any FusedDescent, _ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>,
+                         _ lr: Double, _ tolBound: Double, _ limit: Double, _ stopAt: Int, _ steps: inout Int, _ loss: inout Double,
+                         _ gnorm2: inout Double, _ evaluations: inout Int) -> FusedDescentStop? {
+        let before = steps
+        let stop = fast.run(x: x.baseAddress!, g: g.baseAddress!, lr: lr, tolBound: tolBound, limit: limit, stopAt: stopAt,
+                            steps: &steps, loss: &loss, gnorm2: &gnorm2)
+        evaluations += steps - before
+        // Offered only for tapes without guards, so the objective's code cannot fail one.
+        precondition(stop != .guardFailed, "a pure objective's guard failed")
+        return stop
     }
 
     /// The path and losses of `run`, a descent from `start` with `options` whose path was
@@ -453,76 +447,5 @@ public enum Descent {
         var s = 0.0
         for i in 0..<a.count { s += (a[i] - b[i]) * (a[i] - b[i]) }
         return s.squareRoot()
-    }
-}
-
-/// Per-method state (momentum buffer, accumulators) and the torch.optim update rules.
-struct OptimizerState {
-    let method: DescentMethod
-    let lr, mu, beta1, beta2, alpha, eps: Double
-    var buf: [Double]
-    var sq: [Double]
-    var t = 0
-
-    init(method: DescentMethod, dimension n: Int, options o: DescentOptions) {
-        self.method = method
-        lr = o.lr
-        mu = o.momentum
-        beta1 = o.beta1
-        beta2 = o.beta2
-        alpha = o.alpha
-        eps = o.epsilon
-        buf = [Double](repeating: 0, count: method == .gd ? 0 : n)
-        sq = [Double](repeating: 0, count: (method == .adam) ? n : 0)
-    }
-
-    @inline(__always)
-    mutating func update(_ x: UnsafeMutableBufferPointer<Double>, _ g: UnsafeBufferPointer<Double>) {
-        let n = x.count
-        t += 1
-        if method == .gd {
-            for i in 0..<n { x[i] = x[i] - lr * g[i] }
-            return
-        }
-        let first = t == 1
-        let (method, lr, mu, beta1, beta2, alpha, eps, t) = (self.method, self.lr, self.mu, self.beta1, self.beta2, self.alpha, self.eps, self.t)
-        buf.withUnsafeMutableBufferPointer { buf in
-            sq.withUnsafeMutableBufferPointer { sq in
-                switch method {
-                case .gd:
-                    break
-                case .momentum, .nesterov:
-                    for i in 0..<n {
-                        // torch: the buffer starts as a copy of the first gradient.
-                        buf[i] = first ? g[i] : buf[i] * mu + g[i]
-                        let d = method == .nesterov ? g[i] + mu * buf[i] : buf[i]
-                        x[i] = x[i] - lr * d
-                    }
-                case .adagrad:
-                    // torch: clr = lr / (1 + (step - 1) * lr_decay) with lr_decay 0.
-                    for i in 0..<n {
-                        buf[i] = buf[i] + g[i] * g[i]
-                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
-                    }
-                case .rmsprop:
-                    for i in 0..<n {
-                        buf[i] = buf[i] * alpha + (1 - alpha) * (g[i] * g[i])
-                        x[i] = x[i] - lr * (g[i] / (buf[i].squareRoot() + eps))
-                    }
-                case .adam:
-                    let bc1 = 1 - Foundation.pow(beta1, Double(t))
-                    let bc2 = 1 - Foundation.pow(beta2, Double(t))
-                    let stepSize = lr / bc1
-                    let bc2Sqrt = bc2.squareRoot()
-                    for i in 0..<n {
-                        // torch's lerp with weight 1 − β₁ < 0.5: m + w·(g − m).
-                        buf[i] = buf[i] + (1 - beta1) * (g[i] - buf[i])
-                        sq[i] = sq[i] * beta2 + (1 - beta2) * (g[i] * g[i])
-                        let denom = sq[i].squareRoot() / bc2Sqrt + eps
-                        x[i] = x[i] - stepSize * (buf[i] / denom)
-                    }
-                }
-            }
-        }
     }
 }

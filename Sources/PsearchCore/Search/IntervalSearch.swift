@@ -13,6 +13,8 @@ public struct IntervalResult: Sendable {
     public var bound: Int
     /// The interval `[lo, hi]` kept after each step.
     public var trace: [(lo: Double, hi: Double)]
+    /// The method's own test ended the search (golden, bisect); false for a grid, which scans to its end.
+    public var converged = true
 }
 
 /// 1-D searches on `[lo, hi]`: golden-section minimisation, bisection root finding, a grid.
@@ -150,7 +152,7 @@ public enum IntervalSearch {
             if y < bestLoss || i == 0 { (best, bestLoss, bestX) = (i, y, x) }
         }
         let cell = (lo: best == 0 ? lo : lo + Double(best - 1) * h, hi: best == n - 1 ? hi : lo + Double(best + 1) * h)
-        return IntervalResult(x: bestX, loss: bestLoss, steps: n, evaluations: n, bound: n, trace: [cell])
+        return IntervalResult(x: bestX, loss: bestLoss, steps: n, evaluations: n, bound: n, trace: [cell], converged: false)
     }
 
     /// Runs `method` (golden by default); `tol` for golden and bisect, `n` for grid.

@@ -1,21 +1,17 @@
 import Foundation
 
-/// How a training step turns a gradient into a move through weight space.
-public enum Optimizer: String, Sendable, Equatable, CaseIterable {
-    /// w -= lr·g
-    case sgd
-    /// Heavy ball: v = μ·v − lr·g; w += v (μ = `momentum`, 0.9 by default).
-    case momentum
-    /// Adam (Kingma and Ba 2015) with bias correction.
-    case adam
-}
-
 /// Settings of one `Training.train` run; the defaults are the language's defaults.
 public struct TrainOptions: Sendable, Equatable {
-    public var lr: Double
+    /// The optimiser's hyper-parameters, the learning rate among them.
+    public var settings: Optimizer.Settings
+    public var lr: Double {
+        get { settings.lr }
+        set { settings.lr = newValue }
+    }
     public var epochs: Int
     public var batch: Int
-    public var optimizer: Optimizer
+    /// The update rule, the same as `descend`'s (`Optimizer`).
+    public var optimizer: Optimizer.Method
     /// Fraction of the rows held out (seeded) to measure validation loss and accuracy; 0 for none.
     public var validation: Double
     /// Weight decay: adds 0.5·l2·|W|² to the loss (weight matrices only, not biases).
@@ -25,18 +21,14 @@ public struct TrainOptions: Sendable, Equatable {
     public var patience: Int?
     /// Seeds the validation split and the per-epoch shuffles (model weights have their own seed).
     public var seed: UInt64
-    public var momentum: Double = 0.9
-    public var beta1: Double = 0.9
-    public var beta2: Double = 0.999
-    public var epsilon: Double = 1e-8
     /// Keep the flat weights after every epoch in `TrainResult.path` (epochs x weights doubles).
     public var recordPath: Bool = true
 
     public init(
-        lr: Double = 0.1, epochs: Int = 100, batch: Int = 32, optimizer: Optimizer = .sgd,
+        lr: Double = 0.1, epochs: Int = 100, batch: Int = 32, optimizer: Optimizer.Method = .gd,
         validation: Double = 0.2, l2: Double = 0, patience: Int? = nil, seed: UInt64 = Random.defaultSeed
     ) {
-        self.lr = lr
+        settings = Optimizer.Settings(lr: lr)
         self.epochs = epochs
         self.batch = batch
         self.optimizer = optimizer
@@ -82,6 +74,8 @@ public struct TrainResult: Sendable {
     /// The epoch whose weights `model` holds (differs from `epochsRun` after early stopping).
     public var bestEpoch: Int
     public var stoppedEarly: Bool
+    /// A search's prune rule stopped training (see `train`'s `report`).
+    public var pruned = false
     public var interrupted: Bool
     /// A one-line remark for the user: why training stopped before `epochs`, if it did.
     public var note: String?
@@ -94,11 +88,14 @@ public enum Training {
     /// `shouldStop` is polled after every batch (by default: Ctrl-C); when it returns true,
     /// training ends after that batch and returns the model so far with a note. The flag is not
     /// cleared: the caller acknowledges it. `progress` is called after every epoch on the
-    /// calling thread.
+    /// calling thread. `report` is called after every epoch with the monitored loss (validation
+    /// loss, or training loss without a validation set); when it returns true (a search's prune
+    /// rule), training stops there and the result is marked pruned.
     public static func train(
         _ model: Model, on data: Dataset, options: TrainOptions = TrainOptions(),
         shouldStop: () -> Bool = { Interrupt.isRequested },
-        progress: ((TrainProgress) -> Void)? = nil
+        progress: ((TrainProgress) -> Void)? = nil,
+        report: ((_ epoch: Int, _ loss: Double) -> Bool)? = nil
     ) throws(ModelError) -> TrainResult {
         let o = options
         guard o.lr > 0 && o.lr.isFinite else { throw .badArgument("learning rate must be a positive number, got \(o.lr)") }
@@ -108,6 +105,7 @@ public enum Training {
             throw .badArgument("validation fraction must be in [0, 1), got \(o.validation)")
         }
         guard o.l2 >= 0 && o.l2.isFinite else { throw .badArgument("l2 must be >= 0, got \(o.l2)") }
+        if let (name, v) = o.settings.invalid { throw .badArgument("\(name) must be in [0, 1), got \(v)") }
         if let p = o.patience, p < 1 { throw .badArgument("patience must be at least 1 epoch, got \(p)") }
         guard data.X.rank == 2, data.X.shape[0] == data.y.count else {
             throw .data(.lengthMismatch(rows: data.X.rank == 2 ? data.X.shape[0] : data.X.count, labels: data.y.count))
@@ -147,11 +145,9 @@ public enum Training {
         var w = model.weights
         let p = w.count
         var grad = [Double](repeating: 0, count: p)
-        var m1 = [Double](repeating: 0, count: o.optimizer == .sgd ? 0 : p)
-        var m2 = [Double](repeating: 0, count: o.optimizer == .adam ? p : 0)
+        var optimizer = Optimizer(o.optimizer, o.settings, dimension: p)
         var yBatch = [Double](repeating: 0, count: batch)
         var order = Array(0..<n)
-        var step = 0
 
         var history = TrainHistory()
         var path: [[Double]] = o.recordPath ? [w] : []
@@ -159,7 +155,7 @@ public enum Training {
         var sinceBest = 0
         var epochsRun = 0
         var note: String? = nil
-        var stoppedEarly = false, interrupted = false
+        var stoppedEarly = false, interrupted = false, pruned = false
         var lastGood = w
 
         let isClassifier = model.isClassifier || data.kind == .classification
@@ -200,8 +196,7 @@ public enum Training {
                                             c += cr
                                         }
                                         if o.l2 > 0 { _ = engine.addL2(w: wp.baseAddress!, l2: o.l2, grad: gp.baseAddress!) }
-                                        step += 1
-                                        update(&wp, gp, &m1, &m2, step: step, o)
+                                        optimizer.update(wp, UnsafeBufferPointer(gp))
                                         batchesRun += 1
                                         s += rows
                                         if shouldStop() {
@@ -247,6 +242,11 @@ public enum Training {
             if o.recordPath { path.append(w) }
             progress?(TrainProgress(epoch: epoch, epochs: o.epochs, trainLoss: trainLoss, valLoss: vLoss,
                                     valAccuracy: vAcc, elapsed: elapsed()))
+            if let report, report(epoch, monitored) {
+                pruned = true
+                note = "pruned after epoch \(epoch) by the search (\(val == nil ? "training" : "validation") loss \(monitored))"
+                break epochs
+            }
             if let patience = o.patience {
                 // An improvement must beat the best by a hair, so float noise does not reset patience.
                 // (Before the first epoch the best is infinite: inf - inf would be nan and never beaten.)
@@ -267,45 +267,11 @@ public enum Training {
         let trained = try model.withParams(stoppedEarly ? best.weights : w)
         return TrainResult(
             model: trained, history: history, path: path, epochsRun: epochsRun,
-            bestEpoch: stoppedEarly ? best.epoch : epochsRun, stoppedEarly: stoppedEarly,
+            bestEpoch: stoppedEarly ? best.epoch : epochsRun, stoppedEarly: stoppedEarly, pruned: pruned,
             interrupted: interrupted, note: note, seconds: elapsed())
     }
 
     private static func shuffled(_ n: Int, _ rng: inout Random) -> [Int] { rng.permutation(n) }
-
-    /// One optimizer step on the flat weights.
-    @inline(__always)
-    private static func update(
-        _ w: inout UnsafeMutableBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>,
-        _ m1: inout [Double], _ m2: inout [Double], step: Int, _ o: TrainOptions
-    ) {
-        let lr = o.lr
-        switch o.optimizer {
-        case .sgd:
-            for i in 0..<w.count { w[i] -= lr * g[i] }
-        case .momentum:
-            let mu = o.momentum
-            m1.withUnsafeMutableBufferPointer { v in
-                for i in 0..<w.count {
-                    v[i] = mu * v[i] - lr * g[i]
-                    w[i] += v[i]
-                }
-            }
-        case .adam:
-            let (b1, b2, eps) = (o.beta1, o.beta2, o.epsilon)
-            let c1 = 1 - pow(b1, Double(step)), c2 = 1 - pow(b2, Double(step))
-            let a = lr * c2.squareRoot() / c1
-            m1.withUnsafeMutableBufferPointer { m in
-                m2.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<w.count {
-                        m[i] = b1 * m[i] + (1 - b1) * g[i]
-                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                        w[i] -= a * m[i] / (v[i].squareRoot() + eps * c2.squareRoot())
-                    }
-                }
-            }
-        }
-    }
 
     /// Mean loss and accuracy of weights `w` on `data`, in chunks of the engine's batch size.
     static func evaluate(_ engine: Engine, _ w: [Double], _ data: Dataset) -> (loss: Double, accuracy: Double) {

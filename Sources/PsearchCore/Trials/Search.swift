@@ -57,6 +57,9 @@ public struct SearchSpace: Sendable, Equatable {
 
 public enum SearchMethod: String, Sendable, Equatable, CaseIterable {
     case grid, random, halving
+    /// The tree-structured Parzen estimator (`TPE`): random start-up trials, then each trial
+    /// proposed from the finished ones.
+    case tpe
 }
 
 /// Settings of `Trials.search`.
@@ -79,6 +82,9 @@ public struct SearchOptions: Sendable, Equatable {
     public var minBudget: Int?
     /// Budget of a last-round halving trial (max_resources); by default minBudget·factor^(rounds-1).
     public var maxBudget: Int?
+    public var tpe = TPEOptions()
+    /// Stops trials whose reported values are hopeless (grid, random and tpe).
+    public var prune: PruneRule?
 
     public init(method: SearchMethod = .random, trials: Int = 20, seed: UInt64 = Random.defaultSeed, workers: Int? = nil) {
         self.method = method
@@ -97,6 +103,16 @@ public struct TrialInput: Sendable {
     public var budget: Int?
     /// `Random(seed: options.seed).stream(index)`: the same for any number of workers.
     public var random: Random
+    /// Where the trial reports intermediate values (nil under halving, which sets budgets instead).
+    public var reporter: TrialReporter?
+
+    public init(index: Int, params: [String: ParamValue], budget: Int?, random: Random, reporter: TrialReporter? = nil) {
+        self.index = index
+        self.params = params
+        self.budget = budget
+        self.random = random
+        self.reporter = reporter
+    }
 }
 
 /// One evaluated trial.
@@ -106,9 +122,13 @@ public struct TrialRecord: Sendable, Equatable {
     public var budget: Int?
     /// Halving round (0 first), 0 for grid and random.
     public var round: Int
-    /// The objective's value; nan ranks last.
+    /// The objective's value (a pruned trial's last reported value); nan ranks last.
     public var loss: Double
     public var seconds: Double
+    /// The prune rule stopped the trial.
+    public var pruned = false
+    /// The intermediate values the trial reported.
+    public var reports = TrialReports()
 }
 
 /// The outcome of a search: the best parameters and every trial in index order.
@@ -159,14 +179,16 @@ public enum Trials {
         switch options.method {
         case .grid:
             let cands = try grid(space, points: options.gridPoints)
-            return try finish(runRound(cands, budget: nil, round: 0, firstIndex: 0, options, shouldStop, objective), space, options, lastRound: nil)
+            return try runOnBoard(count: cands.count, space, options, shouldStop, objective) { k, _ in cands[k] }
         case .random:
             let cands = sample(space, count: options.trials, seed: options.seed)
-            return try finish(runRound(cands, budget: nil, round: 0, firstIndex: 0, options, shouldStop, objective), space, options, lastRound: nil)
+            return try runOnBoard(count: cands.count, space, options, shouldStop, objective) { k, _ in cands[k] }
         case .halving:
             let cands = space.isDiscrete ? try grid(space, points: options.gridPoints)
                 : sample(space, count: options.trials, seed: options.seed)
             return try halving(cands, space, options, shouldStop, objective)
+        case .tpe:
+            return try tpe(space, options, shouldStop, objective)
         }
     }
 
@@ -192,6 +214,13 @@ public enum Trials {
         guard o.factor >= 2 else { throw .badArgument("halving factor must be at least 2, got \(o.factor)") }
         if let m = o.minBudget, m < 1 { throw .badArgument("minimum budget must be at least 1, got \(m)") }
         if let m = o.maxBudget, m < 1 { throw .badArgument("maximum budget must be at least 1, got \(m)") }
+        if o.prune != nil && o.method == .halving {
+            throw .badArgument("halving already stops trials early by their budget: prune is for grid, random and tpe")
+        }
+        guard o.tpe.startup >= 1 else { throw .badArgument("tpe start-up trials must be at least 1, got \(o.tpe.startup)") }
+        guard o.tpe.candidates >= 1 else { throw .badArgument("tpe candidates must be at least 1, got \(o.tpe.candidates)") }
+        guard o.tpe.lag >= 0 else { throw .badArgument("tpe lag must not be negative, got \(o.tpe.lag)") }
+        guard o.tpe.priorWeight > 0, o.tpe.priorWeight.isFinite else { throw .badArgument("tpe prior weight must be a positive number, got \(o.tpe.priorWeight)") }
     }
 
     // MARK: candidates
@@ -253,7 +282,7 @@ public enum Trials {
 
     // MARK: running
 
-    private struct Round {
+    struct Round {
         var records: [TrialRecord]
         var interrupted: Bool
     }
@@ -291,7 +320,7 @@ public enum Trials {
         }
     }
 
-    private static func finish(_ round: Round, _ space: SearchSpace, _ o: SearchOptions, lastRound: [TrialRecord]?) throws -> SearchResult {
+    static func finish(_ round: Round, _ space: SearchSpace, _ o: SearchOptions, lastRound: [TrialRecord]?) throws -> SearchResult {
         let pool = lastRound ?? round.records
         guard let best = ranked(pool).first else { throw TrialError.noTrials }
         return SearchResult(

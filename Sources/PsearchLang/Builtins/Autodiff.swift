@@ -110,7 +110,7 @@ final class CompiledFunction {
         function = f
         self.layout = layout
         let noted = self.noted
-        objective = TapeObjective { [unowned interp] tape, x in
+        objective = TapeObjective(compiler: interp.objectiveCompiler) { [unowned interp] tape, x in
             try record(f, layout, tape, x, interp, callRange) { noted.dependencies = $0 }
         }
     }

@@ -27,7 +27,8 @@ public struct Param: Sendable {
     public enum Kind: Sendable, Equatable {
         case number, int, bool, string
         /// A string that must be one of these.
-        case choice([String])
+        /// One of the strings, or one of the aliases (another name for one of them).
+        case choice([String], aliases: [String] = [])
         case function, vector, tensor, dataset, model
         /// A list of strings.
         case strings
@@ -163,11 +164,12 @@ public struct Param: Sendable {
             guard case .bool = v else { return "bool expected, got \(v.typeName)" }
         case .string:
             guard case .string = v else { return "string expected, got \(v.typeName)" }
-        case .choice(let choices):
+        case .choice(let choices, let aliases):
             guard case .string(let s) = v else { return "string expected, got \(v.typeName)" }
-            guard choices.contains(s) else {
+            // An alias stands for a choice; the message lists the choices, its "did you mean" both.
+            guard choices.contains(s) || aliases.contains(s) else {
                 var msg = "expected one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ") + ", got \"\(s)\""
-                if let c = closest(s, among: choices) { msg += "; did you mean \"\(c)\"?" }
+                if let c = closest(s, among: choices + aliases) { msg += "; did you mean \"\(c)\"?" }
                 return msg
             }
         case .function:

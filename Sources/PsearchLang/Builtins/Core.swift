@@ -77,6 +77,7 @@ extension Builtins {
         case .list(let l): return .number(Double(l.count))
         case .string(let s): return .number(Double(s.count))
         case .record(let r): return .number(Double(r.names.count))
+        case .object(let o) where o.isRecordLike: return .number(Double(o.fieldNames.count))
         case .range(let lo, let hi): return .number(rangeCount(lo, hi))
         default: return nil
         }
@@ -131,8 +132,8 @@ extension Duration {
     }
 }
 
-private extension String {
-    var trimmingSpaces: String {
+extension String {
+    fileprivate var trimmingSpaces: String {
         let u = utf8
         let space: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         guard let a = u.firstIndex(where: { !space($0) }), let b = u.lastIndex(where: { !space($0) }) else { return "" }

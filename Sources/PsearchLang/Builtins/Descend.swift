@@ -5,7 +5,7 @@ extension Builtins {
     /// Gradient descent and its family (torch.optim's rules), single or multi-start.
     static let descent: [Builtin] = [
         Builtin(BuiltinSpec("descend",
-                            "minimise f by gradient descent (gd, momentum, nesterov, adagrad, rmsprop, adam) from start, or from N random starts in a box; stops early when the gradient norm falls below tol",
+                            "minimise f by gradient descent from start, or from N random starts in a box; stops early when the gradient norm falls below tol; method: gd (or sgd), momentum, nesterov, adagrad, rmsprop or adam, torch.optim's rules and defaults, the same names and rules as train's optimizer:",
                             example: "descend(fn(p) = (p[0] - 3)^2 + p[1]^2, [0, 1], lr: 0.1).x", forms: [
                                 Form([Param("f", .function), Param("start", .any)] + descentOptions),
                                 Form([Param("f", .function), Param("starts", .int, default: 10, range: 1...100_000),
@@ -21,7 +21,7 @@ extension Builtins {
         return [
             Param("lr", .number, default: .number(o.lr), range: .positive),
             Param("steps", .int, default: .number(o.steps)),
-            Param("method", .choice(DescentMethod.allCases.map(\.rawValue)), default: .string(o.method.rawValue)),
+            Param("method", optimizerChoice, default: .string(o.method.rawValue)),
             Param("tol", .number, default: .number(o.tol), range: .nonNegative),
             Param("line", .bool, default: .bool(o.line)),
         ]
@@ -32,7 +32,7 @@ extension Builtins {
         var o = DescentOptions()
         o.lr = try c.number("lr")
         o.steps = try c.int("steps")
-        o.method = DescentMethod(rawValue: try c.choice("method"))!
+        o.method = try optimizerMethod(c, "method")
         o.tol = try c.number("tol")
         o.line = try c.bool("line")
         if o.line && o.method != .gd {
@@ -66,12 +66,20 @@ extension Builtins {
         let (rec, note) = keepPath(c, o, dimension: start.count)
         o.record = rec
         let r = try run { () throws in try Descent.descend(objective.call, start: start, options: o, deferPath: objective.isPure, fused: objective.fused) }
+        var rerun: (() throws -> DescentResult)?
         if r.pathDeferred, let pure = objective.replayOnly {
-            return .object(DescentRecord(r, scalarStart: scalarStart, f: f, rerun: { () throws in
-                try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) }
-            }))
+            rerun = { () throws in try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) } }
         }
-        return record(r, scalarStart: scalarStart, note: note, f: f)
+        return .object(ResultObject(.descent(r, scalarStart: scalarStart, note: note, f: f), rerun: rerun))
+    }
+
+    /// The optimiser named by argument `name`: `descend`'s method: and `train`'s optimizer: take
+    /// the same names, "sgd" among them as another name for "gd".
+    /// descend's `method:` and train's `optimizer:`: the shared optimiser names, "sgd" for "gd".
+    static let optimizerChoice = Param.Kind.choice(Optimizer.Method.allCases.map(\.rawValue), aliases: Optimizer.Method.aliases.keys.sorted())
+
+    static func optimizerMethod(_ c: Call, _ name: String) throws(RuntimeError) -> Optimizer.Method {
+        Optimizer.Method(name: try c.choice(name))!
     }
 
     /// Whether the path fits under the tensor size limit, and what to say when it does not.
@@ -91,8 +99,8 @@ extension Builtins {
         let isPure: () -> Bool
         /// Makes an objective for re-running the descent; nil when there is none.
         let replayOnly: (() -> Descent.Objective)?
-        /// Plain descent in machine code, once there is some (see `Descent.descend`).
-        var fused: (() -> FusedDescent?)? = nil
+        /// Plain descent fused with the compiled objective, when it has one (see `Descent.descend`).
+        var fused: (() -> (any FusedDescent)?)? = nil
     }
 
     /// The objective for f: a test function's own gradient, or f's recording on a tape (traced
@@ -119,29 +127,6 @@ extension Builtins {
         } catch let e as AutoDiffError {
             throw RuntimeError(e.description)
         }
-    }
-
-    /// The result record; `f` rides along so `plot(r)` can draw the path on f's contours.
-    static func record(_ r: DescentResult, scalarStart: Bool, note: String? = nil, f: Value? = nil) -> Value {
-        var rec = Record(fields(r, scalarStart: scalarStart, note: note) + [
-            ("path", .tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData))),
-            ("losses", .tensor(Tensor(r.losses))),
-        ])
-        if let f { rec["f"] = f }
-        return .record(rec)
-    }
-
-    /// A result's fields before `path` and `losses`.
-    static func fields(_ r: DescentResult, scalarStart: Bool, note: String? = nil) -> [(String, Value)] {
-        [
-            ("x", scalarStart ? .number(r.x[0]) : .tensor(Tensor(r.x))),
-            ("loss", .number(r.loss)),
-            ("steps", .number(Double(r.steps))),
-            ("evaluations", .number(Double(r.evaluations))),
-            ("converged", .bool(r.converged)),
-            ("diverged", .bool(r.diverged)),
-            ("message", .string(note.map { r.message + "; " + $0 } ?? r.message)),
-        ]
     }
 
     static func multiStart(_ c: inout Call, _ f: Value, _ o: DescentOptions) throws -> Value {
@@ -178,73 +163,6 @@ extension Builtins {
         let (rec, note) = keepPath(c, o, dimension: bounds.count, runs: starts)
         o.record = rec
         let m = try run { () throws in try Descent.multiStart(objective.call, box: bounds, starts: starts, random: random, options: o) }
-        let runs = m.runs.map { record($0, scalarStart: false, note: note) }
-        let minima = m.minima.map { min in
-            Value.record(Record([("x", .tensor(Tensor(min.x))), ("loss", .number(min.loss)), ("count", .number(Double(min.count)))]))
-        }
-        let n = bounds.count
-        return .record(Record([
-            ("runs", .list(runs)),
-            ("minima", .list(minima)),
-            ("best", m.best.map { runs[$0] } ?? .none),
-            ("starts", .tensor(Tensor(shape: [m.starts.count, n], data: m.starts.flatMap { $0 }))),
-            ("f", f),
-        ]))
-    }
-}
-
-/// A descend result whose path and losses are rebuilt when first read: the objective was pure, so
-/// running the same steps again with recording on gives the same rows, and a long run that nobody
-/// plots never fills memory with them. Reads like the record `descend` returns otherwise.
-final class DescentRecord: NativeObject {
-    private let fields: Record
-    private let rerun: () throws -> DescentResult
-    private var path: (path: Value, losses: Value)?
-    /// Parallel search trials may read a global result at once; one of them rebuilds the rows
-    /// (the re-run uses the tape's slot arrays), the others wait for it.
-    private let lock = NSLock()
-
-    init(_ r: DescentResult, scalarStart: Bool, f: Value, rerun: @escaping () throws -> DescentResult) {
-        var rec = Record(Builtins.fields(r, scalarStart: scalarStart))
-        rec["f"] = f
-        fields = rec
-        self.rerun = rerun
-    }
-
-    override var typeName: String { "record" }
-    override var fieldNames: [String] {
-        let names = fields.names
-        return Array(names.dropLast()) + ["path", "losses", names.last!]
-    }
-
-    override func field(_ name: String) throws -> Value? {
-        switch name {
-        case "path": return try rows().path
-        case "losses": return try rows().losses
-        default: return fields[name]
-        }
-    }
-
-    private func rows() throws -> (path: Value, losses: Value) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let path { return path }
-        let r = try rerun()
-        if r.interrupted { throw Interrupted() }
-        let rows = (Value.tensor(Tensor(shape: [r.pathCount, r.dimension], data: r.pathData)), Value.tensor(Tensor(r.losses)))
-        path = rows
-        return rows
-    }
-
-    /// The record `descend` would have returned with the path kept (the path is rebuilt even if
-    /// Ctrl-C is pressed: printing cannot stop half-way).
-    override var description: String {
-        var rec = fields
-        if let rows = try? rows() {
-            rec = Record(fieldNames.map { name in
-                name == "path" ? (name, rows.path) : name == "losses" ? (name, rows.losses) : (name, fields[name]!)
-            })
-        }
-        return Value.record(rec).repr
+        return .object(ResultObject(.multiStart(m, note: note, f: f)))
     }
 }

@@ -41,7 +41,26 @@ extension Builtins {
             guard lo <= hi else { throw c.bad("hi", "must be at least lo (\(lo)), got \(hi)") }
             return .object(DomainObject(.intRange(lo, hi)))
         },
+        Builtin(BuiltinSpec("report",
+                            "inside a search objective: tell the search the trial's value after step (an epoch, say); true when the prune rule says stop",
+                            example: "search(fn(p) { if report(p.x, 1) { return p.x }; return p.x / 2 }, {x: uniform(0, 1)}, prune: \"median\", trials: 8, workers: 1).best_loss < 1",
+                            [Param("value", .number), Param("step", .int)])) { c in
+            try report(c)
+        },
     ]
+
+    static func report(_ c: Call) throws -> Value {
+        guard let trial = c.interp.trial else {
+            throw RuntimeError("report(value, step) is for a search objective: outside search(objective, space, ...) there is no trial to report to")
+        }
+        let value = try c.number("value")
+        let step = try c.int("step")
+        do {
+            return .bool(try trial.report(value, step: step))
+        } catch let e as TrialError {
+            throw c.bad("step", e.description)
+        }
+    }
 
     static func bounds(_ c: Call) throws(RuntimeError) -> (Double, Double) {
         let lo = try c.number("lo"), hi = try c.number("hi")
@@ -60,13 +79,14 @@ extension Builtins {
     /// the session's globals read-only; a trial's `rand()` draws from its own stream and its
     /// printed output is written in trial order, so results and output do not depend on the
     /// worker count. With `workers: 1` trials run on the session's interpreter itself.
-    /// The form `search(objective, space, method:, trials: 20, seed:, workers:)`; the method's
-    /// default depends on the space (grid for choices only, else random), the workers' on the machine.
+    /// The form `search(objective, space, method:, trials: 20, seed:, workers:, prune:)`; the method's
+    /// default depends on the space (grid for choices only, else tpe), the workers' on the machine.
     static let hyperSearchForm = Form([
         Param("objective", .function), Param("space", .any),
         Param("method", .choice(SearchMethod.allCases.map(\.rawValue)), default: .optional),
         Param("trials", .int, default: .number(SearchOptions().trials), range: 1...100_000), .seed,
         Param("workers", .int, default: .optional, range: 1...256),
+        Param("prune", .choice(PruneRule.allCases.map(\.rawValue)), default: .optional),
     ])
 
     static func hyperSearch(_ c: inout Call) throws -> Value {
@@ -81,10 +101,16 @@ extension Builtins {
             throw c.bad(1, "search space expected: a record of choices or ranges like {lr: logrange(1e-4, 1), hidden: [4, 8, 16]}, got \(sv.typeName)")
         }
         let space = try readSpace(spaceRecord, c)
-        let defaultMethod = space.space.isDiscrete ? "grid" : "random"
+        let defaultMethod = space.space.isDiscrete ? "grid" : "tpe"
         let method = SearchMethod(rawValue: try c.choice("method", or: defaultMethod))!
         var o = SearchOptions(method: method, trials: try c.int("trials"))
         o.seed = try seedArgument(&c)
+        if c.given("prune") {
+            o.prune = PruneRule(rawValue: try c.choice("prune"))!
+            if method == .halving {
+                throw c.bad("prune", "halving already stops trials early by their budget: prune is for grid, random and tpe")
+            }
+        }
         o.workers = try c.int("workers", or: o.workers)
         // Worker threads get a quarter of the session thread's 1 GB stack, and a call depth to match.
         o.threadStackSize = 256 << 20
@@ -111,19 +137,7 @@ extension Builtins {
             throw error
         }
         try runner.flush()
-        var fields: [(String, Value)] = [
-            ("best", .record(space.decode(result.best))),
-            ("best_loss", .number(result.bestLoss)),
-            ("trials", .list(result.trials.map { t in
-                var r: [(String, Value)] = [("params", .record(space.decode(t.params))), ("loss", .number(t.loss)),
-                                            ("seconds", .number(t.seconds))]
-                if let b = t.budget { r.append(("budget", .number(Double(b)))) }
-                return .record(Record(r))
-            })),
-            ("method", .string(method.rawValue)),
-        ]
-        if let n = result.note { fields.append(("note", .string(n))) }
-        return .record(Record(fields))
+        return .object(ResultObject(.trials(result, decode: space.decode)))
     }
 
     /// Halving hands each trial its budget: the objective needs a `budget` parameter (or a second one).
@@ -223,15 +237,17 @@ final class TrialRunner: @unchecked Sendable {
         let result: Value
         if workers == 1 {
             // On the calling thread: the session's own interpreter, with the trial's stream.
-            let saved = parent.random
+            let (saved, savedTrial) = (parent.random, parent.trial)
             parent.random = input.random
-            defer { parent.random = saved }
+            parent.trial = input.reporter
+            defer { (parent.random, parent.trial) = (saved, savedTrial) }
             result = try parent.call(objective, args, callRange: callRange)
         } else {
             let ip = take()
             let out = BufferSink()
             ip.output = out
             ip.random = input.random
+            ip.trial = input.reporter
             ip.sharedFuel = sharedFuel
             defer {
                 // Steps this trial drew but did not use go back to the others.
@@ -239,6 +255,8 @@ final class TrialRunner: @unchecked Sendable {
                     pool.giveBack(ip.fuel)
                     ip.fuel = 0
                 }
+                // Before the interpreter goes back: once in the pool another trial may take it.
+                ip.trial = nil
                 give(ip)
                 deliver(input.index, out.text)
             }

@@ -31,9 +31,7 @@ public final class ModelObject: NativeObject {
     public override func field(_ name: String) -> Value? {
         switch name {
         case "history":
-            guard let h = history else { return Value.none }
-            return .record(Record([("train_loss", .tensor(Tensor(h.trainLoss))), ("val_loss", .tensor(Tensor(h.valLoss))),
-                                   ("val_acc", .tensor(Tensor(h.valAccuracy)))]))
+            return history.map { .object(ResultObject(.history($0))) } ?? Value.none
         case "path": return path.map { .tensor($0) } ?? Value.none
         case "note": return note.map { .string($0) } ?? Value.none
         case "epochs": return .number(Double(epochsRun))
@@ -130,7 +128,7 @@ extension Builtins {
         classMetric(.recall, "of the rows of a class, the fraction predicted as it"),
         classMetric(.f1, "the harmonic mean of precision and recall"),
         Builtin(BuiltinSpec("train",
-                            "a trained copy of the model (minibatch gradient descent) with its history and path through weight space; val: 0.2 holds out 20% of the rows for the validation history (val: 0 trains on every row)",
+                            "a trained copy of the model (minibatch gradient descent) with its history and path through weight space; val: 0.2 holds out 20% of the rows for the validation history (val: 0 trains on every row); optimizer: gd (or sgd), momentum, nesterov, adagrad, rmsprop or adam, the same names and torch.optim rules as descend's method:",
                             example: "train(logistic(2), dataset(\"moons\", seed: 1), epochs: 5).history.train_loss",
                             modelAndDataParams + trainOptions)) { c in
             try train(&c)
@@ -154,7 +152,7 @@ extension Builtins {
             Param("lr", .number, default: .number(o.lr), range: Param.Range.positive.saying("must be a positive number")),
             Param("epochs", .int, default: .number(o.epochs), range: 1...10_000_000),
             Param("batch", .int, default: .number(o.batch), range: 1...),
-            Param("optimizer", .choice(Optimizer.allCases.map(\.rawValue)), default: .string(o.optimizer.rawValue)),
+            Param("optimizer", optimizerChoice, default: .string(o.optimizer.rawValue)),
             Param("val", .number, default: .number(o.validation),
                   range: Param.Range("0 <= val < 1", "must be a fraction in [0, 1)") { $0 >= 0 && $0 < 1 }),
             Param("l2", .number, default: .number(o.l2), range: .finiteNonNegative),
@@ -243,7 +241,7 @@ extension Builtins {
         o.lr = try c.number("lr")
         o.epochs = try c.int("epochs")
         o.batch = try c.int("batch")
-        o.optimizer = Optimizer(rawValue: try c.choice("optimizer"))!
+        o.optimizer = try optimizerMethod(c, "optimizer")
         o.validation = try c.number("val")
         o.l2 = try c.number("l2")
         if c.given("patience") {
@@ -270,12 +268,27 @@ extension Builtins {
                 report(.update(progressLine(p)))
             }
         }
+        // Inside a search trial, every epoch's monitored loss goes to the trial (step = epoch),
+        // and a prune ends training there.
+        var reportError: Error?
+        let trialReport: ((Int, Double) -> Bool)? = c.interp.trial.map { trial in
+            { epoch, loss in
+                do { return try trial.report(loss, step: epoch) } catch {
+                    reportError = error
+                    return true
+                }
+            }
+        }
         let r: TrainResult
         do {
-            r = try Training.train(m, on: data, options: o, progress: progress)
+            r = try Training.train(m, on: data, options: o, progress: progress, report: trialReport)
         } catch {
             if shown { report?(.done) }
             throw RuntimeError(error.description)
+        }
+        if let reportError {
+            if shown { report?(.done) }
+            throw RuntimeError("train reports each epoch's loss to the search trial: \(reportError)")
         }
         if shown { report?(.done) }
         var note = r.note
@@ -283,7 +296,8 @@ extension Builtins {
             let skipped = "path not kept: \(o.epochs + 1) x \(m.parameterCount) weights is over \(pathLimit) numbers"
             note = note.map { $0 + "; " + skipped } ?? skipped
         }
-        if let n = r.note { report?(.note(n)) }
+        // A pruned trial's model says so in its note; the search counts them, so no line each.
+        if let n = r.note, !r.pruned { report?(.note(n)) }
         var path: Tensor? = nil
         if o.recordPath, let w = r.path.first?.count {
             var flat = [Double]()

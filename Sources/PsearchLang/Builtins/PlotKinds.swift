@@ -158,14 +158,25 @@ extension PlotCall {
 
     private func resultFigure(_ v: Value) throws -> Figure {
         // A model by its type: it has a path through weight space too, but it is not a descent.
-        if case .object(let o) = v, o is ModelObject {
-            if let h = try field(v, "history"), fieldNames(h).contains("train_loss") { return try historyFigure(h) }
+        if case .object(let m as ModelObject) = v {
+            if m.history != nil, let h = try field(v, "history") { return try historyFigure(h) }
             throw c.bad("value", "a model is drawn with its data: plot(m, data); an untrained model has no history to draw")
         }
-        // By name: reading a field may compute it (a descend result's path).
+        // A typed result by its kind.
+        if case .object(let o as ResultObject) = v {
+            switch o.kind {
+            case .descent: return try descentFigure(v, multi: false)
+            case .multiStart: return try descentFigure(v, multi: true)
+            case .binarySearch: return try binarySearchFigure(v)
+            case .interval: return try lineSearchFigure(v)
+            case .trials: return try trialsFigure(v)
+            case .history: return try historyFigure(v)
+            }
+        }
+        // A record made by hand is read by the fields the results have.
         let names = fieldNames(v)
         let has = { (n: String) in names.contains(n) }
-        if has("path") || has("runs") { return try descentFigure(v) }
+        if has("path") || has("runs") { return try descentFigure(v, multi: has("runs")) }
         if has("found") && has("trace") { return try binarySearchFigure(v) }
         if has("trace") { return try lineSearchFigure(v) }
         if has("trials") { return try trialsFigure(v) }
@@ -219,10 +230,9 @@ extension PlotCall {
     /// descend results carry it in a field `f`; without one, `f:` supplies it, and with
     /// neither the path is drawn alone. `x:`/`y:` override the window (default: the points'
     /// extent plus 15%). Paths that are not 2-d are drawn as their loss per step.
-    private func descentFigure(_ v: Value) throws -> Figure {
+    private func descentFigure(_ v: Value, multi: Bool) throws -> Figure {
         var paths = [[[Double]]]()
         var minima = [(point: [Double], count: Int)]()
-        let multi = fieldNames(v).contains("runs")
         if multi {
             guard case .list(let runs) = try need(v, "runs", "a multi-start result") else {
                 throw c.bad("value", "runs: a list of descend results expected")
@@ -328,9 +338,9 @@ extension PlotCall {
         // A hand-built record starts at the first kept half, its first comparison unknown.
         var rows = [Interval]()
         var previous: [Double]? = nil
-        if case .object(let o as BinarySearchRecord) = v, let lo = o.xs.first, let hi = o.xs.last {
+        if case .object(let o as ResultObject) = v, case .binarySearch(_, let xs) = o.kind, let lo = xs.first, let hi = xs.last {
             rows.append(Interval(lo: lo, hi: hi, label: "0"))
-            previous = o.xs
+            previous = xs
         }
         for (k, h) in halves.enumerated() {
             rows.append(Interval(lo: h.first!, hi: h.last!, probe: previous.map { $0[$0.count / 2] }, label: String(k + 1)))

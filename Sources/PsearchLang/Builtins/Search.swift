@@ -1,46 +1,6 @@
 import Foundation
 import PsearchCore
 
-/// The result of `search(xs, target)`: read like a record; the kept halves (`trace`) are built
-/// from the step bits only when the field is read, so a search in a loop costs O(log n).
-final class BinarySearchRecord: NativeObject {
-    let result: BinarySearchResult
-    /// The searched vector (shared storage, not a copy).
-    let xs: [Double]
-    private var cachedTrace: Value?
-    /// Parallel search trials may read a global result's trace at once.
-    private let lock = NSLock()
-
-    init(_ result: BinarySearchResult, _ xs: [Double]) {
-        self.result = result
-        self.xs = xs
-    }
-
-    override var typeName: String { "record" }
-    override var fieldNames: [String] { ["found", "index", "steps", "bound", "trace"] }
-
-    override func field(_ name: String) -> Value? {
-        switch name {
-        case "found": return .bool(result.found)
-        case "index": return .number(Double(result.index))
-        case "steps": return .number(Double(result.steps))
-        case "bound": return .number(Double(result.bound))
-        case "trace":
-            lock.lock()
-            defer { lock.unlock() }
-            if let t = cachedTrace { return t }
-            let t = Value.list(result.trace(xs).map { .tensor(Tensor($0)) })
-            cachedTrace = t
-            return t
-        default: return nil
-        }
-    }
-
-    override var description: String {
-        Value.record(Record(fieldNames.map { ($0, field($0)!) })).repr
-    }
-}
-
 extension Builtins {
     /// `search`: binary search on a sorted vector, 1-D search of a function on an interval, and
     /// (dispatched to `hyperSearch`) hyper-parameter search.
@@ -103,7 +63,7 @@ extension Builtins {
 
     static func binarySearch(_ c: Call, _ xs: [Double], _ target: Double) throws -> Value {
         do {
-            return .object(BinarySearchRecord(try c.interp.optimizer.sorted.search(xs, target), xs))
+            return .object(ResultObject(.binarySearch(try c.interp.optimizer.sorted.search(xs, target), xs: xs)))
         } catch {
             if case .nanTarget = error { throw c.bad(1, error.description) }
             throw c.bad(0, error.description)
@@ -153,19 +113,6 @@ extension Builtins {
             }
             throw RuntimeError(e.description)
         }
-        var trace: [Double] = []
-        trace.reserveCapacity(2 * r.trace.count)
-        for s in r.trace {
-            trace.append(s.lo)
-            trace.append(s.hi)
-        }
-        return .record(Record([
-            ("x", .number(r.x)),
-            ("loss", .number(r.loss)),
-            ("steps", .number(Double(r.steps))),
-            ("evaluations", .number(Double(r.evaluations))),
-            ("bound", .number(Double(r.bound))),
-            ("trace", .tensor(Tensor(shape: [r.trace.count, 2], data: trace))),
-        ]))
+        return .object(ResultObject(.interval(r)))
     }
 }

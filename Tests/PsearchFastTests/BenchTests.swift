@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 @testable import PsearchCore
+import PsearchFast
 
-/// Timings, not assertions: run with
-/// `PSEARCH_BENCH=1 swift test -c release --filter PsearchCoreTests.CoreBench`.
+/// Timings, not assertions, with the fast tiers installed: run with
+/// `PSEARCH_BENCH=1 swift test -c release --filter PsearchFastTests.CoreBench`.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["PSEARCH_BENCH"] != nil))
 struct CoreBench {
     static func time(_ body: () throws -> Void) rethrows -> Double {
@@ -13,7 +14,7 @@ struct CoreBench {
     }
 
     static func rosenbrockTape() -> TapeObjective {
-        TapeObjective { t, x in
+        TapeObjective(compiler: FastCompiler()) { t, x in
             let p = t.input(x)
             let a = try t.pow(t.sub(t.constant(1), t.index(p, 0)), t.constant(2))
             let b = try t.sub(t.index(p, 1), t.pow(t.index(p, 0), t.constant(2)))
@@ -85,7 +86,7 @@ struct CoreBench {
             })
         }
         print(String(format: "fresh tape + trace + gradient, rosenbrock: %.0f ns/call (%g)", best / Double(n) * 1e9, sink))
-        let tape = Tape()
+        let tape = Tape(compiler: FastCompiler())
         best = .infinity
         for _ in 0..<3 {
             best = min(best, try Self.time {

@@ -1,3 +1,5 @@
+import PsearchCore
+
 /// One step of a `ScalarProgram`: an operation on value slots, 16 bytes.
 ///
 /// Binary operations come in three flavours that compute the same thing (`v[a] op v[b]`, in the
@@ -46,7 +48,7 @@ struct ScalarProgram {
     var zeros = Column<Double>()
     var inputCount = 0
     var out: Int32 = 0
-    /// The program as machine code, made by `Tape.compileNative` (nil: interpret).
+    /// The program as machine code, made by `ScalarObjective` after many replays (nil: interpret).
     var native: ScalarNativeCode?
     var nativeTried = false
 
@@ -235,12 +237,10 @@ extension Tape {
     /// −0), and the earlier `index` nodes keep their own adjoints (`copy`) unless the element gets
     /// two terms in all. A merged square runs its rule where its operand's rule ran: the operand
     /// has no other use, so nothing else touches its adjoint in between.
-    func compileScalar(output out: Int) -> Bool {
+    func compileScalar(output out: Int, into sp: inout ScalarProgram) -> Bool {
         let n = op.count
         guard out < n else { return false }
-        var sp = scalar
         sp.removeAll()
-        defer { scalar = sp }
 
         // Which nodes the output or a guard needs, and which the output's gradient needs.
         var live = [Bool](repeating: false, count: n)

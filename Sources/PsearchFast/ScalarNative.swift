@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import PsearchCore
 
 /// A `ScalarProgram` translated to x86-64 machine code: both sweeps as one straight-line function.
 ///
@@ -22,7 +23,7 @@ final class ScalarNativeCode {
     typealias Entry = @convention(c) (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
                                       UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Int32
 
-    /// `(state) -> exit code`: plain gradient descent around `entry` (`FusedDescent`).
+    /// `(state) -> exit code`: plain gradient descent around `entry` (`NativeDescent`).
     typealias LoopEntry = @convention(c) (UnsafeMutableRawPointer) -> Int32
 
     let entry: Entry
@@ -203,7 +204,7 @@ final class ScalarNativeCode {
         if p.inputCount <= maxLoopDimension {
             while bytes.count % 16 != 0 { bytes.append(0xCC) }
             loopOffset = bytes.count
-            bytes += FusedDescent.loopCode(dimension: p.inputCount, out: Int(p.out), entryOffset: -bytes.count)
+            bytes += NativeDescent.loopCode(dimension: p.inputCount, out: Int(p.out), entryOffset: -bytes.count)
         }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let size = (bytes.count + page - 1) / page * page
@@ -228,38 +229,26 @@ final class ScalarNativeCode {
 
 /// Plain gradient descent (`x ← x − lr·g`) on a pure objective's machine code, the loop itself in
 /// machine code too: what `Descent.descend` does per step for method "gd" without a recorded
-/// path, operation for operation, so it ends on the same bits. Between calls the objective's
-/// function is entered directly, with no closure, optional or counter on the way.
-///
-/// A run stops, at the top of an iteration, when the squared gradient norm is below `tolBound`
-/// (the caller decides convergence exactly), at `stopAt` steps (the caller polls Ctrl-C between
-/// runs), or after a step whose loss or point diverged (the caller writes the message).
-public struct FusedDescent {
-    let code: ScalarNativeCode
-    let entry: ScalarNativeCode.LoopEntry
-    let values, adjoints: UnsafeMutablePointer<Double>
+/// path, operation for operation, so it ends on the same bits (the stopping rules are
+/// `FusedDescent`'s). Between calls the objective's function is entered directly, with no
+/// closure, optional or counter on the way. It runs once the objective has machine code.
+struct NativeDescent: FusedDescent {
+    let objective: ScalarObjective
 
-    /// Why a run returned.
+    /// The loop's exit codes.
     enum Stop: Int32 {
         case nearTolerance = 1, stepLimit = 2, diverged = 4, guardFailed = 5
     }
 
-    init?(_ code: ScalarNativeCode?, _ run: ScalarRun) {
-        guard let code, let entry = code.loopEntry else { return nil }
-        self.code = code
-        self.entry = entry
-        values = run.values
-        adjoints = run.adjoints
-    }
+    var dimension: Int { objective.inputCount }
 
-    var dimension: Int { code.inputCount }
-
-    /// Runs from `x` (gradient `g`, squared norm `gnorm2`) and updates them, `steps` and `loss`.
     func run(x: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Double>, lr: Double, tolBound: Double, limit: Double,
-             stopAt: Int, steps: inout Int, loss: inout Double, gnorm2: inout Double) -> Stop {
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 11) { st in
-            st[0] = UInt64(UInt(bitPattern: values))
-            st[1] = UInt64(UInt(bitPattern: adjoints))
+             stopAt: Int, steps: inout Int, loss: inout Double, gnorm2: inout Double) -> FusedDescentStop? {
+        guard let entry = objective.program.native?.loopEntry else { return nil }
+        let run = objective.run
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 11) { st in
+            st[0] = UInt64(UInt(bitPattern: run.values))
+            st[1] = UInt64(UInt(bitPattern: run.adjoints))
             st[2] = UInt64(UInt(bitPattern: x))
             st[3] = UInt64(UInt(bitPattern: g))
             st[4] = lr.bitPattern
@@ -273,7 +262,12 @@ public struct FusedDescent {
             steps = Int(Int64(bitPattern: st[8]))
             loss = Double(bitPattern: st[9])
             gnorm2 = Double(bitPattern: st[10])
-            return stop
+            switch stop {
+            case .nearTolerance: return .nearTolerance
+            case .stepLimit: return .stepLimit
+            case .diverged: return .diverged
+            case .guardFailed: return .guardFailed
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PsearchCore
+@testable import PsearchFast
 
 /// The scalar program must replay bit for bit what the general program and a fresh trace give.
 @Suite struct ScalarProgramTests {
@@ -105,8 +106,7 @@ import Testing
         var r = Random(seed: 11)
         for (name, n, f) in Self.functions {
             let x0 = Self.point(n, &r)
-            let fast = Tape(), general = Tape()
-            general.allowsScalarProgram = false
+            let fast = Tape(compiler: FastCompiler()), general = Tape()
             for t in [fast, general] { _ = try t.gradient(of: f(t, t.input(x0))) }
             for _ in 0..<20 {
                 let x = Self.point(n, &r)
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func guardsAndScalarInputsUseTheScalarProgram() throws {
-        let t = Tape()
+        let t = Tape(compiler: FastCompiler())
         let x = t.input(2.0), y = t.input(-1.0)
         let out: Node
         if try t.compare(.gt, x, y) { out = try t.mul(t.pow(x, 2), y) } else { out = try t.sub(x, y) }
@@ -140,7 +140,7 @@ import Testing
 
     @Test func rosenbrockCompilesToFiveInstructions() throws {
         let f = Self.functions[0].2
-        let t = Tape()
+        let t = Tape(compiler: FastCompiler())
         _ = try t.gradient(of: f(t, t.input([-1.5, 2])))
         _ = try #require(t.replay([0.5, 0.5]))
         // (1 - x)^2, x^2 (x read a second time), (y - x^2)^2 each merged with their square; 100 * b; a + b.
@@ -149,7 +149,7 @@ import Testing
 
     @Test func objectiveClosureRetracesWhenABranchChanges() throws {
         // x^2 + y if x > y else y - x, traced afresh when the branch flips.
-        let obj = TapeObjective { t, x in
+        let obj = TapeObjective(compiler: FastCompiler()) { t, x in
             let a = t.input(x[0]), b = t.input(x[1])
             if try t.compare(.gt, a, b) { return try t.add(t.pow(a, 2), b) }
             return try t.sub(b, a)
@@ -175,7 +175,7 @@ import Testing
     }
 
     @Test func tensorNodesFallBackToTheGeneralProgram() throws {
-        let t = Tape()
+        let t = Tape(compiler: FastCompiler())
         let p = t.input([1.0, 2.0])
         _ = try t.gradient(of: t.sum(t.mul(p, p)))
         #expect(t.replay([3, 4])?.gradient == [6, 8])
@@ -183,7 +183,7 @@ import Testing
     }
 
     @Test func changingTheOutputRecompiles() throws {
-        let t = Tape()
+        let t = Tape(compiler: FastCompiler())
         let p = t.input([1.0, 2.0])
         let a = try t.mul(t.index(p, 0), t.index(p, 1))
         let b = try t.add(a, t.index(p, 0))
@@ -205,7 +205,7 @@ import Testing
     @Test func machineCodeIsBitIdenticalToTheInterpreter() throws {
         var r = Random(seed: 12)
         for (name, n, f) in Self.functions + Self.guarded {
-            let t = Tape()
+            let t = Tape(compiler: FastCompiler())
             let x0 = Self.point(n, &r)
             _ = try t.gradient(of: f(t, t.input(x0)))
             _ = try #require(t.replay(x0), "\(name)")
@@ -235,8 +235,7 @@ import Testing
         }
         let points: [Double] = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0, -0.0, 1e16, 1e16 + 2, -1e16, 0.49999999999999994,
                                 2.7, -2.7, .infinity, -.infinity, .nan, 1e308, Double.leastNonzeroMagnitude]
-        let fast = Tape(), general = Tape()
-        general.allowsScalarProgram = false
+        let fast = Tape(compiler: FastCompiler()), general = Tape()
         for t in [fast, general] { _ = try t.gradient(of: f(t, t.input([0.3]))) }
         _ = try #require(fast.replay([0.3]))
         fast.compileNative()
@@ -276,11 +275,11 @@ import Testing
 
     @Test func objectivesSwitchToMachineCodeAfterManyReplays() throws {
         let f = Self.functions[0].2
-        let obj = TapeObjective { t, x in try f(t, t.input(x)) }
+        let obj = TapeObjective(compiler: FastCompiler()) { t, x in try f(t, t.input(x)) }
         let call = obj.objective
         var g = [0.0, 0.0]
         var x = [-1.5, 2.0]
-        for _ in 0..<(TapeObjective.nativeAfter + 5) {
+        for _ in 0..<(FastCompiler.nativeAfter + 5) {
             _ = try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try call(xp, $0) } }
             x[0] -= 1e-3 * g[0]
             x[1] -= 1e-3 * g[1]
@@ -288,11 +287,10 @@ import Testing
         #expect(obj.traces == 1)
         #expect((obj.tape.scalarRun?.native != nil) == ScalarNativeCode.enabled)
         // The same steps by the interpreter alone end on the same bits.
-        let t = Tape()
-        t.allowsNativeCode = false
+        let t = Tape(compiler: FastCompiler(nativeCode: false))
         var y = [-1.5, 2.0]
         _ = try t.gradient(of: f(t, t.input(y)))
-        for k in 0..<(TapeObjective.nativeAfter + 5) {
+        for k in 0..<(FastCompiler.nativeAfter + 5) {
             let (_, gy) = try #require(k == 0 ? (0, try Self.fresh(f, y).1) : t.replay(y))
             y[0] -= 1e-3 * gy[0]
             y[1] -= 1e-3 * gy[1]
@@ -315,7 +313,7 @@ import Testing
     }
 
     static func descend(_ f: @escaping Trace, _ start: [Double], _ o: DescentOptions, fused: Bool) throws -> (DescentResult, Bool) {
-        let obj = TapeObjective { t, x in try f(t, t.input(x)) }
+        let obj = TapeObjective(compiler: FastCompiler()) { t, x in try f(t, t.input(x)) }
         var o = o
         o.record = false
         let r = try Descent.descend(obj.objective, start: start, options: o, fused: fused ? { obj.fusedDescent } : nil)
@@ -414,8 +412,7 @@ import Testing
     @Test func everyTierGivesTheOraclesBitsAtJumpsAndEdges() throws {
         for (name, f, oracle) in Self.functions {
             let x0 = [0.3, -1.2]
-            let general = Tape(), scalar = Tape()
-            general.allowsScalarProgram = false
+            let general = Tape(), scalar = Tape(compiler: FastCompiler())
             for t in [general, scalar] { _ = try t.gradient(of: f(t, t.input(x0))) }
             _ = try #require(scalar.replay(x0), "\(name)")
             #expect(scalar.usesScalarProgram, "\(name)")
@@ -442,14 +439,14 @@ import Testing
 
     @Test func floorAndRoundMatchSwiftsRounding() throws {
         for x in Self.specials {
-            let t = Tape()
+            let t = Tape(compiler: FastCompiler())
             let a = t.input(x)
             #expect(Self.same(t.scalar(t.floor(a)), x.rounded(.down)), "floor(\(x))")
             #expect(Self.same(t.scalar(t.round(a)), x.rounded(.toNearestOrAwayFromZero)), "round(\(x))")
             #expect(Self.same(t.scalar(t.apply(.floor, a)), x.rounded(.down)))
         }
         // Halves away from zero, not to even; -0.4 rounds to -0.
-        let t = Tape()
+        let t = Tape(compiler: FastCompiler())
         let v = t.input([0.5, 1.5, 2.5, -0.5, -2.5, -0.4, -0.0])
         #expect(t.tensor(t.round(v)).data.map(\.bitPattern) == [1, 2, 3, -1, -3, -0.0, -0.0].map(\.bitPattern))
         #expect(t.tensor(t.floor(v)).data.map(\.bitPattern) == [0, 1, 2, -1, -3, -1, -0.0].map(\.bitPattern))
@@ -464,7 +461,7 @@ import Testing
         for x in [[0.5, 1.5, -2.5, -0.0], [2.9999999999999996, 1e16, -0.5, 0.49999999999999994], [.nan, .infinity, 1, -1]] {
             let (_, g) = try ScalarProgramTests.fresh(f, x)
             #expect(zip(g, x.map { 0 + $0.rounded(.down) }).allSatisfy(Self.same), "\(x): \(g)")
-            let t = Tape()
+            let t = Tape(compiler: FastCompiler())
             _ = try t.gradient(of: f(t, t.input([0.1, 0.2, 0.3, 0.4])))
             let r = try #require(t.replay(x))
             #expect(!t.usesScalarProgram)
@@ -475,7 +472,7 @@ import Testing
     /// floor and round send nothing backwards: the scalar program keeps them out of its backward
     /// list, and what only they use has no rule there either.
     @Test func theBackwardListLeavesThemOut() throws {
-        let t = Tape()
+        let t = Tape(compiler: FastCompiler())
         let p = t.input([1.5, 2.5])
         let x = try t.index(p, 0), y = try t.index(p, 1)
         // floor(sin(x) * 3) + y: sin, the product and floor run forward only.
@@ -514,4 +511,14 @@ import Testing
             #expect(r.loss.bitPattern == loss.bitPattern, "\(tier): \(r.loss) vs \(loss)")
         }
     }
+}
+
+/// The fast tiers' internals, as the tests read them.
+extension Tape {
+    var scalarObjective: ScalarObjective? { compiledObjective as? ScalarObjective }
+    /// Whether replay runs a scalar program (else the tape's own general program).
+    var usesScalarProgram: Bool { scalarObjective != nil }
+    var scalar: ScalarProgram { scalarObjective!.program }
+    var scalarRun: ScalarRun? { scalarObjective?.run }
+    func compileNative() { scalarObjective?.compileNative() }
 }

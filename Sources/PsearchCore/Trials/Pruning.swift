@@ -1,0 +1,235 @@
+import Foundation
+
+/// How a search stops trials that report hopeless intermediate values.
+public enum PruneRule: String, Sendable, Equatable, CaseIterable {
+    /// Optuna's MedianPruner: after 5 finished trials, stop a trial whose best value so far is
+    /// worse than the median of the finished trials' values at the same step.
+    case median
+    /// Asynchronous successive halving (Li et al. 2020; Optuna's SuccessiveHalvingPruner):
+    /// rungs at steps 1, 3, 9, …; at each rung a trial goes on only if its value is in the best
+    /// third of the values recorded there (its own included).
+    case asha
+
+    /// Finished trials the median rule waits for (n_startup_trials).
+    static let medianStartup = 5
+    /// ASHA's first rung and reduction factor (min_resource, reduction_factor).
+    static let ashaMinResource = 1, ashaFactor = 3
+}
+
+/// What a trial has reported so far.
+public struct TrialReports: Sendable, Equatable {
+    public var steps: [Int] = []
+    public var values: [Double] = []
+    /// The value at each ASHA rung the trial reached (rung r: the first report at step ≥ 3^r).
+    var rungs: [Double] = []
+    public var pruned = false
+
+    /// The value at `step`, if the trial reported one there.
+    func value(at step: Int) -> Double? {
+        // Steps increase, so a binary search would do; reports are few.
+        steps.firstIndex(of: step).map { values[$0] }
+    }
+}
+
+/// A trial's line to its search: `report(value, step)` records an intermediate value and says
+/// whether the trial should stop. Decisions use only trials 0 ..< index − lag, all finished by
+/// then (the first report waits for them), so they do not depend on timing or worker count.
+public final class TrialReporter: @unchecked Sendable {
+    let index: Int
+    let rule: PruneRule?
+    let board: TrialBoard
+    let lag: Int
+    private var reports = TrialReports()
+    /// Finished trials below index − lag, fetched at the first report.
+    private var earlier: [TrialBoard.Finished]?
+
+    init(index: Int, rule: PruneRule?, board: TrialBoard, lag: Int) {
+        self.index = index
+        self.rule = rule
+        self.board = board
+        self.lag = lag
+    }
+
+    public var isPruned: Bool { reports.pruned }
+
+    /// Records `value` at `step` (steps must increase) and returns true when the trial should
+    /// stop; once it has said so, it says so again. Without a prune rule it only records.
+    public func report(_ value: Double, step: Int) throws -> Bool {
+        if let last = reports.steps.last, step <= last {
+            throw TrialError.badArgument("steps must increase: got step \(step) after step \(last)")
+        }
+        guard step >= 0 else { throw TrialError.badArgument("step must not be negative, got \(step)") }
+        reports.steps.append(step)
+        reports.values.append(value)
+        if reports.pruned { return true }
+        guard let rule else { return false }
+        if earlier == nil { earlier = try board.finished(below: index - lag) }
+        let stop: Bool
+        switch rule {
+        case .median: stop = TrialReporter.medianPrunes(reports, step: step, value: value, earlier!)
+        case .asha: stop = TrialReporter.ashaPrunes(&reports, step: step, value: value, earlier!)
+        }
+        reports.pruned = stop
+        return stop
+    }
+
+    /// What the trial reported, for its record (the board keeps it once the trial finishes).
+    var finalReports: TrialReports { reports }
+
+    /// The median rule: prune when the trial's best value so far is worse than the median of
+    /// the values that finished, unpruned trials reported at this step (nan prunes), once 5 have
+    /// finished and at least one of them reported at this step.
+    static func medianPrunes(_ r: TrialReports, step: Int, value: Double, _ earlier: [TrialBoard.Finished]) -> Bool {
+        let complete = earlier.filter { !$0.reports.pruned }
+        guard complete.count >= PruneRule.medianStartup else { return false }
+        let best = r.values.filter { !$0.isNaN }.min()
+        guard let best else { return true }
+        let there = complete.compactMap { $0.reports.value(at: step) }.filter { !$0.isNaN }.sorted()
+        guard !there.isEmpty else { return false }
+        // numpy's percentile 50 (linear): the middle value, or the mean of the middle two.
+        let m = there.count
+        let median = m % 2 == 1 ? there[m / 2] : (there[m / 2 - 1] + there[m / 2]) / 2
+        return best > median
+    }
+
+    /// ASHA: for each rung the step has reached and the trial has not passed yet, the trial's
+    /// value joins that rung; it goes on only if it is within the best 1/3 (at least the best one)
+    /// of the rung's values from earlier trials and itself. nan prunes.
+    static func ashaPrunes(_ r: inout TrialReports, step: Int, value: Double, _ earlier: [TrialBoard.Finished]) -> Bool {
+        while true {
+            let rung = r.rungs.count
+            var promotion = PruneRule.ashaMinResource
+            for _ in 0..<rung { promotion = promotion > Int.max / PruneRule.ashaFactor ? Int.max : promotion * PruneRule.ashaFactor }
+            if step < promotion { return false }
+            if value.isNaN { return true }
+            r.rungs.append(value)
+            var competing = earlier.compactMap { $0.reports.rungs.count > rung ? $0.reports.rungs[rung] : nil }.filter { !$0.isNaN }
+            competing.append(value)
+            competing.sort()
+            let k = Swift.max(competing.count / PruneRule.ashaFactor - 1, 0)
+            if value > competing[k] { return true }
+        }
+    }
+}
+
+/// The trials of a search as they start and finish, shared by the workers: what a proposal
+/// (TPE) or a pruning decision for trial k may read is trials 0 ..< k − lag, once finished.
+final class TrialBoard: @unchecked Sendable {
+    struct Finished: Sendable {
+        var params: [String: ParamValue]
+        var loss: Double
+        var reports: TrialReports
+    }
+
+    private let condition = NSCondition()
+    private var started: [[String: ParamValue]?]
+    private var done: [Finished?]
+    private var failed = false
+
+    /// A trial below the one waiting failed: the waiting one gives up (the search rethrows the
+    /// lower trial's error).
+    struct Abandoned: Error {}
+
+    init(count: Int) {
+        started = Array(repeating: nil, count: count)
+        done = Array(repeating: nil, count: count)
+    }
+
+    func start(_ k: Int, _ params: [String: ParamValue]) {
+        condition.lock()
+        started[k] = params
+        condition.unlock()
+    }
+
+    func finish(_ k: Int, _ loss: Double, _ reports: TrialReports) {
+        condition.lock()
+        done[k] = Finished(params: started[k]!, loss: loss, reports: reports)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func fail() {
+        condition.lock()
+        failed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func trial(_ k: Int) -> Finished? {
+        condition.lock()
+        defer { condition.unlock() }
+        return done[k]
+    }
+
+    /// Trials 0 ..< n once all have finished, in index order. Every one of them has been taken
+    /// by a worker already (the executor hands out indices in order), so the wait ends.
+    func finished(below n: Int) throws -> [Finished] {
+        guard n > 0 else { return [] }
+        condition.lock()
+        defer { condition.unlock() }
+        while !failed && done[..<n].contains(where: { $0 == nil }) { condition.wait() }
+        if failed { throw Abandoned() }
+        return done[..<n].map { $0! }
+    }
+}
+
+extension Trials {
+    /// Runs `count` trials on the board: trial k's parameters come from `propose(k, board)`
+    /// (which may wait for earlier trials), its reports go through its own `TrialReporter`,
+    /// and a pruned trial's loss is the last value it reported.
+    static func runOnBoard(
+        count: Int, _ space: SearchSpace, _ o: SearchOptions,
+        _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective,
+        propose: @escaping @Sendable (Int, TrialBoard) throws -> [String: ParamValue]
+    ) throws -> SearchResult {
+        let root = Random(seed: o.seed)
+        let board = TrialBoard(count: count)
+        let outcomes = Executor.run(count: count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { k in
+            do {
+                let params = try propose(k, board)
+                board.start(k, params)
+                let reporter = TrialReporter(index: k, rule: o.prune, board: board, lag: o.tpe.lag)
+                var loss = try objective(TrialInput(index: k, params: params, budget: nil, random: root.stream(k), reporter: reporter))
+                let reports = reporter.finalReports
+                if reports.pruned, let last = reports.values.last { loss = last }
+                board.finish(k, loss, reports)
+                return loss
+            } catch {
+                board.fail()
+                throw error
+            }
+        }
+        var records = [TrialRecord]()
+        var interrupted = false
+        for (k, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case nil: interrupted = true
+            case .failure(let e)?: throw e
+            case .success(let (loss, seconds))?:
+                let t = board.trial(k)!
+                records.append(TrialRecord(index: k, params: t.params, budget: nil, round: 0, loss: loss, seconds: seconds,
+                                           pruned: t.reports.pruned, reports: t.reports))
+            }
+        }
+        return try finish(Round(records: records, interrupted: interrupted), space, o, lastRound: nil)
+    }
+
+    /// TPE search: the first `startup` trials are random search's first draws; trial k ≥ startup
+    /// is proposed from trials 0 ..< k − lag, with its own stream, whatever the worker count.
+    /// A worker that takes trial k waits until those have finished: with lag + 1 workers and
+    /// trials of equal length nobody waits, and with one worker the rule is the same (trial k
+    /// does not see the lag trials before it), so the trials do not depend on `workers`.
+    static func tpe(
+        _ space: SearchSpace, _ o: SearchOptions,
+        _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
+    ) throws -> SearchResult {
+        let startup = sample(space, count: Swift.min(o.trials, o.tpe.startup), seed: o.seed)
+        let root = Random(seed: o.seed)
+        return try runOnBoard(count: o.trials, space, o, shouldStop, objective) { k, board in
+            if k < startup.count { return startup[k] }
+            let history = try board.finished(below: k - o.tpe.lag)
+            var random = root.stream(k).stream(0)
+            return TPE.propose(space, history: history.map { ($0.params, $0.loss, $0.reports) }, options: o.tpe, random: &random)
+        }
+    }
+}

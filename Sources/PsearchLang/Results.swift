@@ -1,0 +1,185 @@
+import Foundation
+import PsearchCore
+
+/// A typed core result as a psearch value. It reads like a record (`type(r)` is "record",
+/// `r.x`, `r["x"]`, `len(r)`, `==`, and writing a field turns it into a plain record), and
+/// its fields derive from the typed value. `plot`, printing and summaries switch on `kind`,
+/// never on field names.
+///
+/// A new result kind: a case here with its fields in `fields(of:)`, a builder where the
+/// built-in returns it, and its figure in `PlotCall.resultFigure` (the switch is exhaustive,
+/// so the compiler lists what is missing).
+public final class ResultObject: NativeObject {
+    public enum Kind {
+        /// `descend(f, start)`; `f` rides along so `plot(r)` can draw the path on f's contours
+        /// (multi-start runs carry none). `note` is appended to the message.
+        case descent(DescentResult, scalarStart: Bool, note: String?, f: Value?)
+        /// `descend(f, starts: N, box:)`: every run, the distinct minima, the best run.
+        case multiStart(MultiStartResult, note: String?, f: Value)
+        /// `search(xs, target)`; `xs` is the searched vector (shared storage), for the kept halves.
+        case binarySearch(BinarySearchResult, xs: [Double])
+        /// `search(f, lo, hi)`: golden section, bisection or a grid.
+        case interval(IntervalResult)
+        /// `search(objective, space)`; `decode` names a trial's parameters as the space does.
+        case trials(SearchResult, decode: ([String: ParamValue]) -> Record)
+        /// A trained model's `history`.
+        case history(TrainHistory)
+    }
+
+    public let kind: Kind
+    /// Field names in print order; `values[i]` is nil until field i is first read.
+    public let names: [String]
+    private var values: [Value?]
+    /// Rebuilds a deferred descent path; `rerun` holds the recorded run once it has been made.
+    private let rerun: (() throws -> DescentResult)?
+    private var rerunResult: DescentResult?
+    /// Parallel search trials may read a global result at once; one computes a lazy field, the
+    /// others wait for it.
+    private let lock = NSLock()
+
+    /// `rerun` rebuilds a descent's deferred path: the objective was pure, so the same steps
+    /// recorded give the same rows, and a long run nobody plots never fills memory with them.
+    public init(_ kind: Kind, rerun: (() throws -> DescentResult)? = nil) {
+        self.kind = kind
+        let fields = ResultObject.fields(of: kind)
+        names = fields.map(\.0)
+        values = fields.map(\.1)
+        self.rerun = rerun
+    }
+
+    /// The typed core result, for the kinds that are searches (a history is part of one).
+    public var result: (any OptimizationResult)? {
+        switch kind {
+        case .descent(let r, _, _, _): return r
+        case .multiStart(let r, _, _): return r
+        case .binarySearch(let r, _): return r
+        case .interval(let r): return r
+        case .trials(let r, _): return r
+        case .history: return nil
+        }
+    }
+
+    public override var typeName: String { "record" }
+    public override var isRecordLike: Bool { true }
+    public override var fieldNames: [String] { names }
+
+    public override func field(_ name: String) throws -> Value? {
+        guard let i = names.firstIndex(of: name) else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        if let v = values[i] { return v }
+        let v = try compute(name)
+        values[i] = v
+        return v
+    }
+
+    /// A field the typed value does not hold ready: a binary search's kept halves (rebuilt from
+    /// the step bits, so a search in a loop stays O(log n)), a descent's deferred path and losses.
+    private func compute(_ name: String) throws -> Value {
+        switch kind {
+        case .binarySearch(let r, let xs):
+            return .list(r.trace(xs).map { .tensor(Tensor($0)) })
+        case .descent:
+            if rerunResult == nil {
+                guard let rerun else { return .none }
+                let again = try rerun()
+                if again.interrupted { throw Interrupted() }
+                rerunResult = again
+            }
+            return name == "path" ? .tensor(rerunResult!.path) : .tensor(Tensor(rerunResult!.losses))
+        default:
+            return .none
+        }
+    }
+
+    /// The record of every field (a lazy one is computed even if Ctrl-C is pressed: printing
+    /// cannot stop half-way; one that still fails is left out).
+    public override var description: String {
+        var fields: [(String, Value)] = []
+        for name in names {
+            if let v = try? field(name) { fields.append((name, v)) }
+        }
+        return Value.record(Record(fields)).repr
+    }
+
+    // MARK: - Fields of each kind
+
+    /// The fields in print order, nil where `compute` makes it on first read.
+    private static func fields(of kind: Kind) -> [(String, Value?)] {
+        switch kind {
+        case .descent(let r, let scalarStart, let note, let f):
+            var fields: [(String, Value?)] = [
+                ("x", scalarStart ? .number(r.x[0]) : .tensor(Tensor(r.x))),
+                ("loss", .number(r.loss)),
+                ("steps", .number(Double(r.steps))),
+                ("evaluations", .number(Double(r.evaluations))),
+                ("converged", .bool(r.converged)),
+                ("diverged", .bool(r.diverged)),
+                ("message", .string(note.map { r.message + "; " + $0 } ?? r.message)),
+            ]
+            if r.pathDeferred {
+                fields += [("path", nil), ("losses", nil)]
+            } else {
+                fields += [("path", .tensor(r.path)), ("losses", .tensor(Tensor(r.losses)))]
+            }
+            if let f { fields.append(("f", f)) }
+            return fields
+        case .multiStart(let m, let note, let f):
+            let runs = m.runs.map { Value.object(ResultObject(.descent($0, scalarStart: false, note: note, f: nil))) }
+            let minima = m.minima.map { min in
+                Value.record(Record([("x", .tensor(Tensor(min.x))), ("loss", .number(min.loss)), ("count", .number(Double(min.count)))]))
+            }
+            let n = m.starts.first?.count ?? 0
+            return [
+                ("runs", .list(runs)),
+                ("minima", .list(minima)),
+                ("best", m.best.map { runs[$0] } ?? Value.none),
+                ("starts", .tensor(Tensor(shape: [m.starts.count, n], data: m.starts.flatMap { $0 }))),
+                ("f", f),
+            ]
+        case .binarySearch(let r, _):
+            return [
+                ("found", .bool(r.found)),
+                ("index", .number(Double(r.index))),
+                ("steps", .number(Double(r.steps))),
+                ("bound", .number(Double(r.bound))),
+                ("trace", nil),
+            ]
+        case .interval(let r):
+            var trace: [Double] = []
+            trace.reserveCapacity(2 * r.trace.count)
+            for s in r.trace {
+                trace.append(s.lo)
+                trace.append(s.hi)
+            }
+            return [
+                ("x", .number(r.x)),
+                ("loss", .number(r.loss)),
+                ("steps", .number(Double(r.steps))),
+                ("evaluations", .number(Double(r.evaluations))),
+                ("bound", .number(Double(r.bound))),
+                ("trace", .tensor(Tensor(shape: [r.trace.count, 2], data: trace))),
+            ]
+        case .trials(let r, let decode):
+            var fields: [(String, Value?)] = [
+                ("best", .record(decode(r.best))),
+                ("best_loss", .number(r.bestLoss)),
+                ("trials", .list(r.trials.map { t in
+                    var fields: [(String, Value)] = [("params", .record(decode(t.params))), ("loss", .number(t.loss)),
+                                                     ("seconds", .number(t.seconds)), ("pruned", .bool(t.pruned))]
+                    if let b = t.budget { fields.append(("budget", .number(Double(b)))) }
+                    return .record(Record(fields))
+                })),
+                ("method", .string(r.method.rawValue)),
+            ]
+            if let n = r.note { fields.append(("note", .string(n))) }
+            return fields
+        case .history(let h):
+            return [
+                ("train_loss", .tensor(Tensor(h.trainLoss))),
+                ("val_loss", .tensor(Tensor(h.valLoss))),
+                ("val_acc", .tensor(Tensor(h.valAccuracy))),
+            ]
+        }
+    }
+}
