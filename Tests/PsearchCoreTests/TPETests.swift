@@ -118,6 +118,15 @@ import Testing
         }
     }
 
+    @Test func aReportIsFoundByItsStep() {
+        var r = TrialReports()
+        r.steps = [1, 3, 9, 27]
+        r.values = [0.5, 0.4, 0.3, 0.2]
+        #expect(r.value(at: 1) == 0.5 && r.value(at: 9) == 0.3 && r.value(at: 27) == 0.2)
+        #expect(r.value(at: 0) == nil && r.value(at: 4) == nil && r.value(at: 28) == nil)
+        #expect(TrialReports().value(at: 1) == nil)
+    }
+
     @Test func badSettingsAreErrors() {
         let space = SearchSpace([.init("x", .range(0, 1))])
         var o = SearchOptions(method: .tpe, trials: 5)

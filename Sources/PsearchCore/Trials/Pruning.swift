@@ -26,8 +26,14 @@ public struct TrialReports: Sendable, Equatable {
 
     /// The value at `step`, if the trial reported one there.
     func value(at step: Int) -> Double? {
-        // Steps increase, so a binary search would do; reports are few.
-        steps.firstIndex(of: step).map { values[$0] }
+        // Steps increase: a binary search (the median rule asks this of every earlier trial at
+        // every report).
+        var lo = 0, hi = steps.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if steps[mid] < step { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < steps.count && steps[lo] == step ? values[lo] : nil
     }
 }
 

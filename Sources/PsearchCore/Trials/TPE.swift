@@ -133,6 +133,9 @@ public enum TPE {
         let mus: [[Double]], sigmas: [[Double]]
         /// log of the kernel's mass inside the bounds, per axis and component.
         let logMass: [[Double]]
+        /// log √(2π) + log σ + logMass, per axis and component: the continuous kernel's
+        /// normaliser, computed once instead of for every candidate.
+        let logNorm: [[Double]]
         let choiceLogP: [[[Double]]]
 
         init(_ axes: [Axis], _ points: [[Double]], priorWeight: Double) {
@@ -177,6 +180,7 @@ public enum TPE {
             self.mus = mus
             self.sigmas = sigmas
             self.logMass = logMass
+            logNorm = zip(sigmas, logMass).map { s, m in zip(s, m).map { Normal.logRoot2Pi + Foundation.log($0) + $1 } }
             choiceLogP = choice
         }
 
@@ -222,7 +226,7 @@ public enum TPE {
                 case .continuous:
                     for c in terms.indices {
                         let z = (x[j] - mus[j][c]) / sigmas[j][c]
-                        terms[c] += -0.5 * z * z - Normal.logRoot2Pi - Foundation.log(sigmas[j][c]) - logMass[j][c]
+                        terms[c] += -0.5 * z * z - logNorm[j][c]
                     }
                 case .integer:
                     for c in terms.indices {
