@@ -395,6 +395,44 @@ keys C-d
 printf '%s\n' "${latencies[@]}" >"${PSEARCH_LATENCY_FILE:-/dev/null}"
 ok "after four interrupts the variables are intact and workers run again (latencies ms: ${latencies[*]})"
 
+# --- echoed values fit the terminal; print and :full keep the whole text ----------------------
+start -- --quiet
+last_line_is "ps>"
+type_text 'fn himmelblau(x) { return (x[0]^2 + x[1] - 11)^2 + (x[0] + x[1]^2 - 7)^2 }'; keys Enter
+type_text 'let d = descend(himmelblau, starts: 20, box: [[-5, 5], [-5, 5]])'; keys Enter
+keys C-l; type_text 'd'; keys Enter
+wait_for ":full the last value whole"
+echoed=$(screen | sed '/^[[:space:]]*$/d' | sed -n '/^ps> d$/,/^ps>$/p' | sed '1d;$d')
+(( $(wc -l <<<"$echoed") <= 20 )) || fail "the multi-start echo takes $(wc -l <<<"$echoed") lines (at most 20)"
+grep -q "^descend from 20 starts (gd, lr 0.01): 4 distinct minima" <<<"$echoed" || fail "the echo names the minima: $echoed"
+grep -qF "[3, 2]" <<<"$echoed" || fail "the minimum at [3, 2] is listed"
+ok "a multi-start descend echoes a summary of $(wc -l <<<"$echoed") lines naming its minima"
+keys C-l; type_text ':full'; keys Enter
+wait_for "runs: [{x: "
+ok ":full shows the last value whole"
+keys C-l
+type_text 'let m = train(mlp([2, 8, 2], act: "tanh", seed: 6), dataset("moons", n: 200, noise: 0.2, seed: 6), lr: 0.5, epochs: 20, seed: 6)'; keys Enter
+type_text 'm'; keys Enter
+wait_for "trained 20 epochs: train loss"
+wait_for "val accuracy"
+ok "a trained model echoes its map and how training went"
+keys C-l
+type_text 'let xs = []'; keys Enter
+type_text 'for i in 0..5 { xs = push(xs, i * i) }'; keys Enter
+type_text 'xs'; keys Enter
+wait_for "[0, 1, 4, 9, 16]"
+type_text 'linspace(0, 1, 1000)'; keys Enter
+wait_for "… 996 more]"
+ok "push builds a vector in a loop; a long vector echoes shortened with a count"
+keys C-l
+type_text 'print("한국어" + 1)'; keys Enter
+wait_for "cannot add string and number"
+caret=$(screen | grep -A1 -F '| print("한국어" + 1)' | tail -n 1)
+[[ "$caret" == '  |       ^^^^^^^^^^^^' ]] || fail "the caret should underline the 12 cells of \"한국어\" + 1, got '$caret'"
+ok "a Korean-text error underlines the right cells"
+keys C-d
+[[ $(exit_status) == 0 ]] || fail "exit 0 expected"
+
 # --- NO_COLOR on a real terminal: no escape codes at all -------------------------------------
 start NO_COLOR=1 -- --quiet
 last_line_is "ps>"

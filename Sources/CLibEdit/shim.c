@@ -1,3 +1,5 @@
+// wcwidth (POSIX/XSI) for the cells a character takes when the line is drawn again.
+#define _GNU_SOURCE
 #include "CLibEdit.h"
 
 #include <errno.h>
@@ -5,6 +7,7 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <wchar.h>
@@ -181,11 +184,32 @@ int ps_wake_drain(void) {
     return drained;
 }
 
+// Set by SIGWINCH while the prompt waits for a key: the line is drawn again at the new width.
+static volatile sig_atomic_t resized = 0;
+// The thread that waits at the prompt: the kernel may hand the signal to another one (the REPL
+// runs on a large-stack thread while the main thread waits for it), which passes it on.
+static pthread_t prompt_thread;
+static void on_resize(int signo) {
+    resized = 1;
+    if (!pthread_equal(pthread_self(), prompt_thread)) pthread_kill(prompt_thread, signo);
+}
+
+int ps_watch_resize(void) {
+    prompt_thread = pthread_self();
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_resize;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: the wait at the prompt must see it
+    return sigaction(SIGWINCH, &action, NULL);
+}
+
 int ps_wait_input(int fd) {
     for (;;) {
         struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = wake_fds[0], .events = POLLIN}};
         int ready = poll(fds, wake_fds[0] >= 0 ? 2 : 1, -1);
         if (ready < 0) {
+            if (errno == EINTR && resized) return 2;
             if (errno == EINTR) continue;  // the pipe says whether it was Ctrl-C
             return -1;
         }
@@ -230,6 +254,7 @@ static int next_byte(unsigned char *byte) {
     }
     for (;;) {
         int ready = ps_wait_input(STDIN_FILENO);
+        if (ready == 2) return -2;
         if (ready == 0) {
             read_woken = 1;
             errno = EINTR;
@@ -285,16 +310,42 @@ static int take_paste_marker(void) {
     return 0;
 }
 
+// After a resize the terminal has reflowed the line being edited (tmux, VTE, iTerm2 and kitty
+// do), so the cursor sits (prompt + text before it) / columns rows below the line's start.
+// Go there, clear what is below, and let libedit draw the prompt and line from scratch.
+static void redraw_after_resize(EditLine *el) {
+    el_resize(el);
+    int columns = 0;
+    if (el_get(el, EL_GETTC, "co", &columns) != 0 || columns <= 0) columns = 80;
+    const LineInfoW *line = el_wline(el);
+    int cells = (int)strlen(prompt_text);
+    for (const wchar_t *p = line->buffer; p < line->cursor; p++) {
+        int w = wcwidth(*p);
+        cells += w > 0 ? w : 0;
+    }
+    int up = cells / columns;
+    if (up > 0) fprintf(stdout, "\r\033[%dA\033[J", up);
+    else fputs("\r\033[J", stdout);
+    fflush(stdout);
+    el_set(el, EL_REFRESH);
+}
+
 // libedit's read_char, but waiting on the wake-up pipe too: one character of stdin decoded
 // from UTF-8 (or the locale's encoding), 0 at end of input, -1 with errno EINTR on Ctrl-C.
 // Paste markers never reach libedit.
 static int read_char_or_wake(EditLine *el, wchar_t *out) {
-    (void)el;
     char bytes[MB_LEN_MAX];
     size_t have = 0;
     for (;;) {
         unsigned char byte;
         int got = next_byte(&byte);
+        if (got == -2) {
+            // The terminal changed size (libedit's own handler, chained before ours, has
+            // already measured it): draw the prompt and the line again at once.
+            resized = 0;
+            redraw_after_resize(el);
+            continue;
+        }
         if (got <= 0) {
             *out = L'\0';
             return got;

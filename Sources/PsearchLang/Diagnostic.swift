@@ -1,3 +1,5 @@
+import PsearchCore
+
 /// An error the user sees: one lowercase line naming the culprit, where it is, and notes.
 ///
 /// Rendered by one function, `render`, in the house format:
@@ -58,8 +60,11 @@ public struct Diagnostic: Error, Sendable {
             let (endLine, endCol) = src.location(of: Int(range.end))
             let width = endLine == line ? max(1, min(endCol - col, room)) : 1
             out += "\(blue)\(gutter) |\(reset) \(text)\n"
-            let caretPad = String(repeating: " ", count: caretColumn - 1)
-            out += "\(pad) \(blue)|\(reset) \(caretPad)\(red)\(String(repeating: "^", count: width))\(reset)\n"
+            // The caret line counts terminal cells, not characters: 한 takes two.
+            let before = text.prefix(caretColumn - 1), under = text.dropFirst(caretColumn - 1).prefix(width)
+            let caretPad = String(repeating: " ", count: TextWidth.of(before))
+            let carets = String(repeating: "^", count: max(1, TextWidth.of(under)))
+            out += "\(pad) \(blue)|\(reset) \(caretPad)\(red)\(carets)\(reset)\n"
         }
         for note in notes {
             var where_ = ""

@@ -27,6 +27,8 @@ public final class ResultObject: NativeObject {
     }
 
     public let kind: Kind
+    /// How the run was made, for the summary ("adam, lr 0.01"); nil when the kind says it.
+    public let method: String?
     /// Field names in print order; `values[i]` is nil until field i is first read.
     public let names: [String]
     private var values: [Value?]
@@ -39,8 +41,9 @@ public final class ResultObject: NativeObject {
 
     /// `rerun` rebuilds a descent's deferred path: the objective was pure, so the same steps
     /// recorded give the same rows, and a long run nobody plots never fills memory with them.
-    public init(_ kind: Kind, rerun: (() throws -> DescentResult)? = nil) {
+    public init(_ kind: Kind, method: String? = nil, rerun: (() throws -> DescentResult)? = nil) {
         self.kind = kind
+        self.method = method
         let fields = ResultObject.fields(of: kind)
         names = fields.map(\.0)
         values = fields.map(\.1)
@@ -100,6 +103,78 @@ public final class ResultObject: NativeObject {
             if let v = try? field(name) { fields.append((name, v)) }
         }
         return Value.record(Record(fields)).repr
+    }
+
+    // MARK: - Summaries at the prompt
+
+    /// The figures that matter, in at most `echo.lines` lines; fields named by their shape.
+    /// A result small enough to print whole on one line echoes as `print` shows it.
+    public override func summary(_ echo: Echo) -> String? {
+        let whole = description
+        if TextWidth.of(whole) <= echo.width { return whole }
+        var lines: [String]
+        switch kind {
+        case .descent(let r, _, _, _):
+            let message = (try? field("message"))?.flatMap { if case .string(let s) = $0 { s } else { nil } } ?? r.message
+            lines = ["descend" + (method.map { " (\($0))" } ?? "") + ": " + message]
+            lines += fieldLines(echo, ["x", "loss", "evaluations"])
+            lines.append(shapes(echo, ["path", "losses"]))
+        case .multiStart(let m, _, _):
+            let diverged = m.runs.filter(\.diverged).count
+            var head = "descend from \(m.runs.count) starts" + (method.map { " (\($0))" } ?? "") + ": "
+            head += "\(m.minima.count) distinct minim\(m.minima.count == 1 ? "um" : "a")"
+            if diverged > 0 { head += ", \(diverged) run\(diverged == 1 ? "" : "s") diverged" }
+            lines = [head]
+            let xs = m.minima.map { brief($0.x) }
+            let xWidth = max(7, xs.map { TextWidth.of($0) }.max() ?? 0)
+            let losses = m.minima.map { brief($0.loss) }
+            let lossWidth = max(4, losses.map(\.count).max() ?? 0)
+            func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - TextWidth.of(s))) }
+            if !m.minima.isEmpty { lines.append("  " + pad("minimum", xWidth) + "  " + pad("loss", lossWidth) + "  runs") }
+            let room = echo.lines - 4
+            let shown = m.minima.count <= room ? m.minima.count : room - 1
+            for k in 0..<shown {
+                lines.append("  " + pad(xs[k], xWidth) + "  " + pad(losses[k], lossWidth) + "  \(m.minima[k].count)")
+            }
+            if shown < m.minima.count { lines.append("  … \(m.minima.count - shown) more minima") }
+            if let b = m.best { lines.append("  best: x \(brief(m.runs[b].x)), loss \(brief(m.runs[b].loss))") }
+            lines.append(shapes(echo, ["runs", "minima", "best", "starts", "f"]))
+        case .trials(let r, _):
+            let pruned = r.trials.filter(\.pruned).count
+            let seconds = r.trials.reduce(0) { $0 + $1.seconds }
+            var head = "search (\(r.method.rawValue)): \(r.trials.count) trial\(r.trials.count == 1 ? "" : "s")"
+            if pruned > 0 { head += ", \(pruned) pruned" }
+            if r.interrupted { head += ", interrupted" }
+            head += ", best loss \(brief(r.bestLoss))"
+            if let k = r.trials.firstIndex(where: { $0.loss == r.bestLoss && !$0.pruned }) { head += " (trial \(k))" }
+            head += String(format: ", %.3g s in trials", seconds)
+            lines = [head]
+            lines += fieldLines(echo, ["best"])
+            if let n = r.note { lines.append("  note: " + n.clipped(echo.width - 8)) }
+            lines.append(shapes(echo, ["trials"]))
+        default:
+            return nil
+        }
+        lines.append("  (print shows every field; :full the last value whole)")
+        return lines.map { $0.clipped(echo.width) }.joined(separator: "\n")
+    }
+
+    /// "  x: [3, 2]" for each field, shortened to the width.
+    private func fieldLines(_ echo: Echo, _ names: [String]) -> [String] {
+        names.compactMap { name in
+            guard let v = try? field(name) else { return nil }
+            return "  \(name): " + echo.inline(v, echo.width - TextWidth.of(name) - 4)
+        }
+    }
+
+    /// "  also: path (78 x 2 matrix), losses (vector of 78)": the fields a summary does not
+    /// spell out, by their shape.
+    private func shapes(_ echo: Echo, _ names: [String]) -> String {
+        let parts = names.compactMap { name -> String? in
+            guard let v = try? field(name) else { return nil }
+            return "\(name) (\(echo.kind(v)))"
+        }
+        return "  also: " + parts.joined(separator: ", ")
     }
 
     // MARK: - Fields of each kind

@@ -106,6 +106,9 @@ open class NativeObject {
     /// Objects that read like records (results): indexing by name, `len`, `==` and writing a
     /// field treat them as the record `asRecord` gives.
     open var isRecordLike: Bool { false }
+    /// What the prompt echoes when the whole text would not fit (see `Echo`); nil for the
+    /// generic form (a record-like object field by field, anything else its description).
+    open func summary(_ echo: Echo) -> String? { nil }
 
     /// The record of every field, in order.
     public func asRecord() throws -> Record {

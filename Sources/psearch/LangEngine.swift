@@ -44,7 +44,7 @@ final class LangEngine: ReplEngine {
             guard let value else { return .silent }
             interpreter.setGlobal("_", value)
             if case .none = value { return .silent }
-            return .value(value.repr)
+            return .value(Echo(width: Terminal.width).text(value))
         } catch {
             if case .output = error {} else { try? output.flush() }
             if case .interrupted = error {
@@ -138,6 +138,11 @@ final class LangEngine: ReplEngine {
         }
         if let value = interpreter.global(name) { return "\(name): \(value.typeName)" }
         return "no built-in or variable named '\(name)'"
+    }
+
+    func full() -> ReplResult {
+        guard let last = interpreter.global("_") else { return .error("no value yet: :full shows the last echoed value whole") }
+        return .value(last.repr)
     }
 
     func vars() -> String {

@@ -121,6 +121,8 @@ final class LibEditLineReader: LineReader {
         // must not meet a line-buffering terminal (a Ctrl-D there would be lost).
         quietTerminal()
 
+        // Before libedit's own signal handlers, which chain to it: a resize redraws the line.
+        _ = ps_watch_resize()
         ps_el_set_editor(editor, "emacs")
         // libedit's handlers restore the terminal before our SIGINT handler runs.
         ps_el_set_signal(editor, 1)
@@ -282,12 +284,13 @@ enum CompletionEdit: Equatable {
     /// Candidates in columns, like a shell's listing; long lists are cut with a count.
     static func columns(_ words: [String], width: Int, limit: Int = 200) -> String {
         let shown = Array(words.prefix(limit))
-        let cell = (shown.map(\.count).max() ?? 0) + 2
+        // Cells, not characters: a file name in Korean takes two a letter.
+        let cell = (shown.map { TextWidth.of($0) }.max() ?? 0) + 2
         let perRow = max(1, width / max(cell, 1))
         var text = ""
         for (i, word) in shown.enumerated() {
             let last = i % perRow == perRow - 1 || i == shown.count - 1
-            text += last ? word + "\n" : word + String(repeating: " ", count: cell - word.count)
+            text += last ? word + "\n" : word + String(repeating: " ", count: cell - TextWidth.of(word))
         }
         if words.count > shown.count { text += "... and \(words.count - shown.count) more\n" }
         return text
@@ -320,7 +323,9 @@ final class PlainLineReader: LineReader {
                 return .line(line)
             }
             // Wait for input or Ctrl-C: a Ctrl-C just before read(2) would not interrupt it.
-            if ps_wait_input(0) == 0 {
+            let ready = ps_wait_input(0)
+            if ready == 2 { continue }  // a resize; nothing here is drawn by the reader
+            if ready == 0 {
                 Interrupt.clear()
                 pending.removeAll()
                 return .interrupted

@@ -168,6 +168,8 @@ final class REPL {
         case .help(let name?):
             let text = ReplCommand.help(for: name) ?? engine.help(name)
             write(text.hasSuffix("\n") ? text : text + "\n")
+        case .full:
+            show(engine.full())
         case .vars:
             let text = engine.vars()
             if !text.isEmpty { write(text.hasSuffix("\n") ? text : text + "\n") }
@@ -210,7 +212,7 @@ final class REPL {
 
 /// A line typed at `ps> ` that starts with `:`.
 enum ReplCommand: Equatable {
-    case help(String?), vars, reset, load(String), save(String), time(String), ast(String), history(Int?), quit
+    case help(String?), vars, full, reset, load(String), save(String), time(String), ast(String), history(Int?), quit
     case usage(String)
     case unknown(String, suggestion: String?)
 
@@ -218,6 +220,7 @@ enum ReplCommand: Equatable {
     static let table: [(name: String, argument: String, summary: String)] = [
         ("help", "[NAME]", "this overview, or the signature, summary and example of NAME"),
         ("vars", "", "variables in scope with their types and shapes"),
+        ("full", "", "the last value whole, as print shows it (the echo shortens long values)"),
         ("reset", "", "forget every variable"),
         ("load", "FILE", "run a file in this session"),
         ("save", "FILE", "write this session's inputs and their output as a checked script"),
@@ -258,6 +261,7 @@ enum ReplCommand: Equatable {
         switch entry.name {
         case "help": return .help(argument.isEmpty ? nil : argument)
         case "vars": return .vars
+        case "full": return .full
         case "reset": return .reset
         case "quit": return .quit
         case "load":

@@ -25,6 +25,8 @@ protocol ReplEngine: AnyObject {
     func completions(line: String, cursor: Int) -> [String]
     /// `:help` (nil) and `:help NAME`.
     func help(_ name: String?) -> String
+    /// `:full`: the last value (`_`) whole, as `print` shows it, strings quoted.
+    func full() -> ReplResult
     /// `:vars`: names, types, shapes.
     func vars() -> String
     /// `:reset`: forget every variable.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PsearchLang
+import PsearchCore
 
 /// Behaviour that `.ps` cases cannot express: raw bytes, limits set from Swift, several runs
 /// in one session, the built-ins table.
@@ -111,6 +112,30 @@ import Testing
               |       ^^^^^
 
             """)
+    }
+
+    /// Korean (the source essay's language) takes two terminal cells a letter: the caret and
+    /// its underline count cells, while the column in `file:line:col` counts characters.
+    @Test func caretsCountTerminalCellsUnderWideCharacters() {
+        let out = runProgram("let 벡터 = \"점\"\nprint(\"한국어\" + 1, 벡터)", name: "wide.ps")
+        var text = DiagnosticList(out.syntax).render(out.interp.sources)
+        #expect(text.hasPrefix("""
+            error: unexpected character '벡' (letters outside ASCII may appear only in strings and comments)
+             --> wide.ps:1:5
+            1 | let 벡터 = "점"
+              |     ^^
+
+            """))
+        let run = runProgram("# 주석\nprint(\"한국어\" + 1)", name: "wide.ps")
+        text = run.runtime?.render(run.interp.sources) ?? ""
+        #expect(text.hasPrefix("""
+            error: cannot add string and number
+             --> wide.ps:2:7
+            2 | print("한국어" + 1)
+              |       ^^^^^^^^^^^^
+
+            """))
+        #expect(TextWidth.of("한국어 ok") == 9 && TextWidth.of("e\u{301}") == 1 && TextWidth.of("🙂") == 2)
     }
 
     @Test func builtinsTableIsComplete() {

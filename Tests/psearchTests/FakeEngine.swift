@@ -30,6 +30,7 @@ final class FakeEngine: ReplEngine {
 
     func completions(line: String, cursor: Int) -> [String] { candidates }
     func help(_ name: String?) -> String { calls.append("help \(name ?? "-")"); return "help for \(name ?? "everything")" }
+    func full() -> ReplResult { calls.append("full"); return .value("the whole value") }
     func vars() -> String { calls.append("vars"); return "x: number" }
     func reset() { calls.append("reset") }
     func load(path: String) -> ReplResult { calls.append("load \(path)"); return .silent }

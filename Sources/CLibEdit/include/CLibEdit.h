@@ -65,8 +65,12 @@ void ps_write_stderr(const char *text);
 int ps_wake_init(void);
 void ps_wake_notify(void);
 int ps_wake_drain(void);
-/// Waits until `fd` is readable (1), a wake-up arrives (0) or poll fails (-1).
+/// Waits until `fd` is readable (1), a wake-up arrives (0), the terminal was resized (2, once
+/// ps_watch_resize is on) or poll fails (-1).
 int ps_wait_input(int fd);
+/// Installs the SIGWINCH handler that makes a read at the prompt redraw the line at the new
+/// terminal width (call before the first el_gets, so libedit chains to it).
+int ps_watch_resize(void);
 /// Makes libedit read characters through a function that also waits on the wake-up pipe.
 int ps_el_wait_on_wake(EditLine *el);
 /// Whether the last el_gets ended on a wake-up; clears it.

@@ -37,6 +37,29 @@ extension Builtins {
             guard let n = length(v) else { throw c.bad("x", "vector, list, string, record or range expected, got \(v.typeName)") }
             return n
         },
+        Builtin(BuiltinSpec("push", "xs with x appended, as the list [xs..., x] would be written: a vector while every element is a number, a matrix while the rows are vectors of one length",
+                            example: "push([1, 2], 3)", [Param("xs", .any), Param("x", .any)])) { c in
+            let xs = try c.required("xs"), x = try c.required("x")
+            // The common case, a vector growing by a number, without boxing every element.
+            if case .tensor(let t) = xs, t.rank == 1, case .number(let v) = x {
+                try c.charge(Double(t.count))
+                return .tensor(Tensor(t.data + [v]))
+            }
+            let items = try elements(c, "xs", xs)
+            try c.charge(Double(items.count))
+            return try ArrayNode.build(items + [x], c.interp)
+        },
+        Builtin(BuiltinSpec("concat", "the elements of a followed by those of b, as the list [a..., b...] would be written",
+                            example: "concat([1, 2], [3, 4])", [Param("a", .any), Param("b", .any)])) { c in
+            let a = try c.required("a"), b = try c.required("b")
+            if case .tensor(let s) = a, case .tensor(let t) = b, s.rank == 1, t.rank == 1 {
+                try c.charge(Double(s.count + t.count))
+                return .tensor(Tensor(s.data + t.data))
+            }
+            let items = try elements(c, "a", a) + elements(c, "b", b)
+            try c.charge(Double(items.count))
+            return try ArrayNode.build(items, c.interp)
+        },
         Builtin(BuiltinSpec("shape", "the dimensions of a tensor as a vector", example: "shape(zeros(7, 5, 3))", [Param("x", .any)])) { c in
             let v = try c.required("x")
             switch v {
@@ -70,6 +93,19 @@ extension Builtins {
             try randomTensor(&c) { $0.normal() }
         },
     ]
+
+    /// The elements `push` and `concat` join: a list's items, a vector's numbers, a matrix's rows.
+    static func elements(_ c: Call, _ name: String, _ v: Value) throws -> [Value] {
+        switch try c.interp.materialize(v) {
+        case .list(let items): return items
+        case .tensor(let t) where t.rank == 1: return t.data.map { .number($0) }
+        case .tensor(let t) where t.rank >= 2:
+            let rowShape = Array(t.shape.dropFirst()), n = t.count / t.shape[0]
+            return (0..<t.shape[0]).map { i in .tensor(Tensor(shape: rowShape, data: Array(t.data[(i * n)..<((i + 1) * n)]))) }
+        default:
+            throw c.bad(name, "a list or vector expected, got \(v.typeName)" + (v.typeName == "string" ? "; join strings with +" : ""))
+        }
+    }
 
     static func length(_ v: Value) -> Value? {
         switch v {

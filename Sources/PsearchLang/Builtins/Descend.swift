@@ -70,11 +70,14 @@ extension Builtins {
         if r.pathDeferred, let pure = objective.replayOnly {
             rerun = { () throws in try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) } }
         }
-        return .object(ResultObject(.descent(r, scalarStart: scalarStart, note: note, f: f), rerun: rerun))
+        return .object(ResultObject(.descent(r, scalarStart: scalarStart, note: note, f: f), method: label(o), rerun: rerun))
     }
 
-    /// The optimiser named by argument `name`: `descend`'s method: and `train`'s optimizer: take
-    /// the same names, "sgd" among them as another name for "gd".
+    /// The method as a summary names it: "gd, lr 0.01", "gd with a line search".
+    static func label(_ o: DescentOptions) -> String {
+        o.line ? "gd with a line search" : "\(o.method.rawValue), lr \(formatNumber(o.lr))"
+    }
+
     /// descend's `method:` and train's `optimizer:`: the shared optimiser names, "sgd" for "gd".
     static let optimizerChoice = Param.Kind.choice(Optimizer.Method.allCases.map(\.rawValue), aliases: Optimizer.Method.aliases.keys.sorted())
 
@@ -163,6 +166,6 @@ extension Builtins {
         let (rec, note) = keepPath(c, o, dimension: bounds.count, runs: starts)
         o.record = rec
         let m = try run { () throws in try Descent.multiStart(objective.call, box: bounds, starts: starts, random: random, options: o) }
-        return .object(ResultObject(.multiStart(m, note: note, f: f)))
+        return .object(ResultObject(.multiStart(m, note: note, f: f), method: label(o)))
     }
 }

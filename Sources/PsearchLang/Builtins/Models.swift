@@ -28,6 +28,20 @@ public final class ModelObject: NativeObject {
 
     public override var fieldNames: [String] { ["history", "path", "note", "epochs", "sizes", "family", "act"] }
 
+    /// A trained model at the prompt: its map, then how training went.
+    public override func summary(_ echo: Echo) -> String? {
+        guard let h = history, epochsRun > 0 else { return nil }
+        var lines = [model.description + ", " + model.activation.rawValue]
+        var how = "  trained \(epochsRun) epoch\(epochsRun == 1 ? "" : "s")"
+        if let l = h.trainLoss.last { how += ": train loss \(brief(l))" }
+        if let l = h.valLoss.last { how += ", val loss \(brief(l))" }
+        if let a = h.valAccuracy.last { how += ", val accuracy \(brief(a))" }
+        lines.append(how)
+        if let note { lines.append("  note: " + note) }
+        lines.append("  history: train_loss, val_loss, val_acc per epoch; path: " + (path.map { echo.inline(.tensor($0), 24) } ?? "none"))
+        return lines.map { $0.clipped(echo.width) }.joined(separator: "\n")
+    }
+
     public override func field(_ name: String) -> Value? {
         switch name {
         case "history":
