@@ -13,9 +13,13 @@ struct ScalarInstr: BitwiseCopyable {
         /// An input element read by a second `index` node: it keeps its own adjoint so the
         /// element's adjoint is summed in the order the general sweep sums it.
         case copy
-        /// Functions of one number; `powc`'s exponent is the constant in slot `b`. `floor` and
-        /// `round` have derivative 0: they run forward only and are never in the backward list.
-        case neg, sqrt, exp, log, sin, cos, tanh, abs, powc, square, floor, round
+        /// A function of one number, its `UKind` in `b`, by `Kernel`'s rules: a new primitive
+        /// needs nothing here. One with derivative 0 everywhere (`floor`, `round`) runs forward
+        /// only and is never in the backward list.
+        case unary
+        /// `x^e` with the constant exponent in slot `b`; `x * x`, which a following square may
+        /// share (see `squared`) and the machine code computes inline.
+        case powc, square
         /// A recorded comparison: `dst` holds the comparison times two plus the recorded outcome.
         case guardOp
     }
@@ -153,17 +157,10 @@ struct ScalarRun {
             if ins.mask & 1 != 0 { g[x] += gd * dx }
             if ins.mask & 2 != 0 { g[y] += gd * dy }
         case .copy: g[x] += gd
-        case .neg: g[x] += gd * Kernel.unaryDerivative(.neg, v[x], v[d], 0)
-        case .sqrt: g[x] += gd * Kernel.unaryDerivative(.sqrt, v[x], v[d], 0)
-        case .exp: g[x] += gd * Kernel.unaryDerivative(.exp, v[x], v[d], 0)
-        case .log: g[x] += gd * Kernel.unaryDerivative(.log, v[x], v[d], 0)
-        case .sin: g[x] += gd * Kernel.unaryDerivative(.sin, v[x], v[d], 0)
-        case .cos: g[x] += gd * Kernel.unaryDerivative(.cos, v[x], v[d], 0)
-        case .tanh: g[x] += gd * Kernel.unaryDerivative(.tanh, v[x], v[d], 0)
-        case .abs: g[x] += gd * Kernel.unaryDerivative(.abs, v[x], v[d], 0)
+        case .unary: g[x] += gd * Kernel.unaryDerivative(UKind(rawValue: ins.b).unsafelyUnwrapped, v[x], v[d], 0)
         case .powc: g[x] += gd * Kernel.unaryDerivative(.powc, v[x], v[d], v[y])
         case .square: g[x] += gd * Kernel.unaryDerivative(.square, v[x], v[d], 0)
-        case .floor, .round, .guardOp: break
+        case .guardOp: break
         }
     }
 
@@ -199,18 +196,9 @@ struct ScalarRun {
         case .max: r = Kernel.binaryValue(.max, v[x], v[y])
         case .min: r = Kernel.binaryValue(.min, v[x], v[y])
         case .copy: r = v[x]
-        case .neg: r = Kernel.unaryValue(.neg, v[x], 0)
-        case .sqrt: r = Kernel.unaryValue(.sqrt, v[x], 0)
-        case .exp: r = Kernel.unaryValue(.exp, v[x], 0)
-        case .log: r = Kernel.unaryValue(.log, v[x], 0)
-        case .sin: r = Kernel.unaryValue(.sin, v[x], 0)
-        case .cos: r = Kernel.unaryValue(.cos, v[x], 0)
-        case .tanh: r = Kernel.unaryValue(.tanh, v[x], 0)
-        case .abs: r = Kernel.unaryValue(.abs, v[x], 0)
+        case .unary: r = Kernel.unaryValue(UKind(rawValue: ins.b).unsafelyUnwrapped, v[x], 0)
         case .powc: r = Kernel.unaryValue(.powc, v[x], v[y])
         case .square: r = Kernel.unaryValue(.square, v[x], 0)
-        case .floor: r = Kernel.unaryValue(.floor, v[x], 0)
-        case .round: r = Kernel.unaryValue(.round, v[x], 0)
         case .guardOp:
             let c = Comparison(rawValue: UInt8(truncatingIfNeeded: d >> 1)) ?? .eq
             return c.holds(v[x], v[y]) == (d & 1 == 1)
@@ -369,21 +357,14 @@ extension Tape {
             case .unary:
                 guard let k = UKind(rawValue: ip[i]) else { return false }
                 switch k {
-                case .neg: ins.code = .neg
-                case .sqrt: ins.code = .sqrt
-                case .exp: ins.code = .exp
-                case .log: ins.code = .log
-                case .sin: ins.code = .sin
-                case .cos: ins.code = .cos
-                case .tanh: ins.code = .tanh
-                case .abs: ins.code = .abs
                 case .square: ins.code = .square
-                case .floor: ins.code = .floor
-                case .round: ins.code = .round
                 case .powc:
                     ins.code = .powc
                     ins.b = newSlot()
                     sp.values[Int(ins.b)] = p[i]
+                default:
+                    ins.code = .unary
+                    ins.b = k.rawValue
                 }
                 ins.a = operand(x)
             case .guardOp:
@@ -404,7 +385,7 @@ extension Tape {
                 absorbed[sq] = true
             }
             // A floor or round (with any square merged into it) sends nothing backwards.
-            list.append((ins, grad[i] && ins.code != .floor && ins.code != .round))
+            list.append((ins, grad[i] && !(ins.code == .unary && UKind(rawValue: ins.b)?.isPiecewiseConstant == true)))
         }
         sp.out = operand(out)
         sp.adjoints.resize(sp.values.count, fill: 0)

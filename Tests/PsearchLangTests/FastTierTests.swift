@@ -53,6 +53,17 @@ import Testing
         }
     }
 
+    /// A tape element function is a built-in of its name that records on the tape: the table
+    /// is derived, so a new primitive cannot be left out of it.
+    @Test func everyTapeFunctionIsATracedBuiltin() {
+        let names = Set(Builtins.all.map(\.spec.name))
+        for op in Tape.UnaryOp.allCases where op != .neg {
+            #expect(names.contains(op.rawValue), "no built-in \(op.rawValue)")
+            #expect(Tracer.rules[op.rawValue] != nil, "\(op.rawValue) does not record on the tape")
+            #expect(Tracer.pure.contains(op.rawValue), "\(op.rawValue) is not known to be pure")
+        }
+    }
+
     @Test func casesThatDifferentiateExist() {
         #expect(Self.cases.count > 10)
     }

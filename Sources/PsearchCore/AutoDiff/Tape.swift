@@ -61,9 +61,10 @@ package enum BKind: Int32 {
 /// `compiler` may replay what it compiled (PsearchFast's scalar program) in buffers of its own,
 /// so `scalar` and `tensor` are for reading values while recording, not after a replay.
 public final class Tape {
-    /// Element functions that take one value. `floor` and `round` (halves away from zero, as
-    /// the language's `round`) have derivative 0 everywhere.
-    public enum UnaryOp: Sendable, CaseIterable {
+    /// Element functions that take one value, named as the language's built-ins (the tracer
+    /// records a built-in of that name with its op). `floor` and `round` (halves away from
+    /// zero, as the language's `round`) have derivative 0 everywhere.
+    public enum UnaryOp: String, Sendable, CaseIterable {
         case neg, sqrt, exp, log, sin, cos, tanh, abs, floor, round
 
         var kind: UKind {

@@ -61,12 +61,10 @@ final class Tracer {
         var r: [String: Rule] = [:]
         // floor and round record with derivative 0 (as torch's): a loss made of them is flat
         // between the steps, so its gradient is 0 there and a descent through it stays put.
-        let unary: [(String, Tape.UnaryOp)] = [
-            ("abs", .abs), ("sqrt", .sqrt), ("exp", .exp), ("log", .log), ("sin", .sin), ("cos", .cos), ("tanh", .tanh),
-            ("floor", .floor),
-        ]
-        for (name, op) in unary {
-            r[name] = { t, c in
+        // Every element function of the tape is the built-in of its name (`neg` is the operator,
+        // `round` takes digits: their rules are their own).
+        for op in Tape.UnaryOp.allCases where op != .neg && op != .round {
+            r[op.rawValue] = { t, c in
                 guard let x = try t.node(try c.required("x")) else { throw c.bad("x", "number or tensor expected") }
                 return t.value(t.tape.apply(op, x))
             }
