@@ -1,3 +1,5 @@
+import PsearchCore
+
 /// A character-cell canvas: braille dots (2x4 per cell) under text, over a background.
 ///
 /// Colours are packed as 0x01RRGGBB; 0 means "the terminal's default", and `contrast` means
@@ -78,6 +80,22 @@ struct Canvas {
         guard col >= 0, row >= 0, col < cols, row < rows else { return }
         text[row * cols + col] = ch.value
         textColor[row * cols + col] = color
+    }
+
+    /// The right half of a wide character in the cell before: drawn by that character.
+    static let covered: UInt32 = 0xFFFF_FFFF
+
+    /// Text from `col` on, a wide character (Hangul, CJK) taking two cells; clipped at the edge.
+    mutating func write(_ s: String, _ col: Int, _ row: Int, _ color: UInt32) {
+        var at = col
+        for ch in s {
+            let w = TextWidth.of(ch)
+            guard w > 0, let scalar = ch.unicodeScalars.first else { continue }
+            if at + w > cols { return }
+            put(at, row, scalar, color)
+            if w == 2, at + 1 >= 0, row >= 0, row < rows { text[row * cols + at + 1] = Canvas.covered }
+            at += w
+        }
     }
 
     func isFree(_ col: Int, _ row: Int) -> Bool {

@@ -67,7 +67,8 @@ func num4(_ v: Double) -> String {
 private let fontFamily = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 /// About how wide a string is at `size` px in a sans-serif font, for layout only.
-func textWidth(_ s: String, size: Double) -> Double { Double(s.count) * size * 0.66 }  // DejaVu Sans runs wide
+/// DejaVu Sans runs wide; a Hangul or CJK character takes about two Latin letters.
+func textWidth(_ s: String, size: Double) -> Double { Double(s.reduce(0) { $0 + max(1, TextWidth.of($1)) }) * size * 0.66 }
 
 struct SVGPlot {
     let figure: Figure

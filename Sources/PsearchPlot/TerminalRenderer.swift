@@ -93,7 +93,7 @@ struct LegendItem {
     var label: String
     /// Words before the symbol, as a colour bar's low end: "loss 0 [ramp] 2509".
     var prefix = ""
-    var width: Int { (prefix.isEmpty ? 0 : prefix.count + 1) + symbol.count + (label.isEmpty ? 0 : 1 + label.count) }
+    var width: Int { (prefix.isEmpty ? 0 : TextWidth.of(prefix) + 1) + symbol.count + (label.isEmpty ? 0 : 1 + TextWidth.of(label)) }
 }
 
 /// The pieces of a figure that both renderers colour the same way.
@@ -163,12 +163,12 @@ struct TerminalPlot {
 
         var st = StyledText(style: style)
         if let title = figure.title {
-            let t = String(title.prefix(width))
-            st.add(String(repeating: " ", count: max(0, (width - t.count) / 2)) + t)
+            let t = clipped(title, width)
+            st.add(String(repeating: " ", count: max(0, (width - TextWidth.of(t)) / 2)) + t)
             st.newline()
         }
         if let yl = layout.y.label {
-            st.add(String(yl.prefix(width)))
+            st.add(clipped(yl, width))
             st.newline()
         }
         for r in 0..<rows {
@@ -180,7 +180,9 @@ struct TerminalPlot {
             for c in 0..<cols {
                 let i = r * cols + c
                 let bg = plain ? 0 : canvas.background[i]
-                if canvas.text[i] != 0 {
+                if canvas.text[i] == Canvas.covered {
+                    continue  // the wide character to the left fills this cell
+                } else if canvas.text[i] != 0 {
                     st.add(Unicode.Scalar(canvas.text[i])!, fg: resolve(canvas.textColor[i], on: bg), bg: bg)
                 } else if canvas.bits[i] != 0 {
                     st.add(Unicode.Scalar(0x2800 + UInt32(canvas.bits[i]))!, fg: resolve(canvas.dotColor[i], on: bg), bg: bg)
@@ -206,8 +208,8 @@ struct TerminalPlot {
         st.add(String(labels).trailingSpacesTrimmed)
         st.newline()
         if let xl = layout.x.label {
-            let t = String(xl.prefix(width))
-            st.add(String(repeating: " ", count: max(0, left + (cols - t.count) / 2)) + t)
+            let t = clipped(xl, width)
+            st.add(String(repeating: " ", count: max(0, left + (cols - TextWidth.of(t)) / 2)) + t)
             st.newline()
         }
         for line in legendLines {
@@ -311,12 +313,12 @@ struct TerminalPlot {
                     guard let (col, row) = cell(m.xs[i], m.ys[i], c) else { continue }
                     c.put(col, row, "◆", color)
                     // The label goes right of the marker when it fits, else left of it.
-                    let label = Array(m.labels[i].unicodeScalars)
-                    guard !label.isEmpty else { continue }
-                    let rightFree = (1...label.count).allSatisfy { c.isFree(col + $0, row) }
-                    let leftFree = (1...label.count).allSatisfy { c.isFree(col - $0, row) }
-                    let start = rightFree ? col + 1 : leftFree ? col - label.count : nil
-                    if let start { for (j, ch) in label.enumerated() { c.put(start + j, row, ch, color) } }
+                    let label = m.labels[i], n = TextWidth.of(label)
+                    guard n > 0 else { continue }
+                    let rightFree = (1...n).allSatisfy { c.isFree(col + $0, row) }
+                    let leftFree = (1...n).allSatisfy { c.isFree(col - $0, row) }
+                    let start = rightFree ? col + 1 : leftFree ? col - n : nil
+                    if let start { c.write(label, start, row, color) }
                 }
             case .intervals(let iv): drawIntervals(iv, color, &c)
             case .heatmap, .regions, .images: break
@@ -618,4 +620,16 @@ extension String {
         while s.last == " " { s.removeLast() }
         return s
     }
+}
+
+/// At most `cells` terminal cells of `s` (a wide character takes two).
+func clipped(_ s: String, _ cells: Int) -> String {
+    var out = "", used = 0
+    for ch in s {
+        let w = TextWidth.of(ch)
+        if used + w > cells { break }
+        out.append(ch)
+        used += w
+    }
+    return out
 }

@@ -256,6 +256,19 @@ import Testing
         Figure(series: [.scatter(Scatter(xs: [-1e308, 1e308, 1e300], ys: [1e300, -1e308, 1e308], classes: [0, 1, 2]))]),
     ]
 
+    /// Korean labels take two cells a letter: no line of the picture grows past its width, the
+    /// title is centred by cells, and a marker's label is drawn whole beside it.
+    @Test func wideCharactersTakeTwoCells() {
+        let fig = Figure(title: "손실 함수", x: Axis(label: "가중치"),
+                         series: [.line(Line(ys: [3, 1, 2], label: "곡선")),
+                                  .markers(Markers(xs: [1], ys: [1], labels: ["최소"]))])
+        let text = render(fig, width: 40, height: 10, style: .plain)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for line in lines { #expect(TextWidth.of(line) <= 40, "\(line) is \(TextWidth.of(line)) cells") }
+        #expect(lines.first.map(String.init) == String(repeating: " ", count: 15) + "손실 함수")
+        #expect(lines.contains { $0.contains("◆최소") || $0.contains("최소◆") })
+    }
+
     @Test(arguments: 0..<figures.count) func rendersWithoutTrapping(_ i: Int) {
         let fig = Self.figures[i]
         for (w, h) in [(72, 20), (1, 1), (300, 100)] {
