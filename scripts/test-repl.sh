@@ -407,8 +407,13 @@ echoed=$(screen | sed '/^[[:space:]]*$/d' | sed -n '/^ps> d$/,/^ps>$/p' | sed '1
 grep -q "^descend from 20 starts (gd, lr 0.01): 4 distinct minima" <<<"$echoed" || fail "the echo names the minima: $echoed"
 grep -qF "[3, 2]" <<<"$echoed" || fail "the minimum at [3, 2] is listed"
 ok "a multi-start descend echoes a summary of $(wc -l <<<"$echoed") lines naming its minima"
-keys C-l; type_text ':full'; keys Enter
-wait_for "runs: [{x: "
+keys C-l; type_text 'descend(himmelblau, [0, 0])'; keys Enter
+wait_for "also: path (78 x 2 matrix), losses (vector of 78)"
+keys C-l; tmx clear-history -t e2e; type_text ':full'; keys Enter
+wait_for "f: <fn himmelblau" 5
+# The whole record wraps over several lines: join them (-J) to read it.
+tmx capture-pane -p -J -t e2e -S -400 | grep -qF "{x: [2.999999999851398, 2.0000000003587575], loss: " || fail ":full should print the record whole"
+tmx capture-pane -p -J -t e2e -S -400 | grep -qF "path: [[0, 0], [0.14, 0.22], " || fail ":full should print the path whole"
 ok ":full shows the last value whole"
 keys C-l
 type_text 'let m = train(mlp([2, 8, 2], act: "tanh", seed: 6), dataset("moons", n: 200, noise: 0.2, seed: 6), lr: 0.5, epochs: 20, seed: 6)'; keys Enter
@@ -424,6 +429,32 @@ wait_for "[0, 1, 4, 9, 16]"
 type_text 'linspace(0, 1, 1000)'; keys Enter
 wait_for "… 996 more]"
 ok "push builds a vector in a loop; a long vector echoes shortened with a count"
+keys C-l
+type_text 'let live = train(mlp([2, 16, 2], act: "tanh", seed: 6), dataset("moons", n: 300, noise: 0.2, seed: 6), lr: 0.3, epochs: 1000000, seed: 6, live: true)'; keys Enter
+wait_for "val acc" 10
+first=$(screen | grep -F "epoch " | grep -F "val acc" | tail -n 1)
+sleep 1
+second=$(screen | grep -F "epoch " | grep -F "val acc" | tail -n 1)
+[[ -n "$first" && "$first" != "$second" ]] || fail "the live view should redraw while it trains: '$first' then '$second'"
+(( $(screen | grep -c "epoch [0-9]*/1000000  loss") == 1 )) || fail "each frame replaces the last in place (one title on screen)"
+keys C-c
+wait_for "returning the model trained so far"
+last_line_is "ps>"
+type_text 'live.epochs > 0'; keys Enter
+wait_for "true"
+ok "train(live: true) redraws the boundary in place; Ctrl-C keeps the model trained so far"
+keys C-l
+type_text 'let wide = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + 13 + 14 + 15 + 16 + 17 + 18 + 19'
+wait_for "+ 18 + 19"
+tmx resize-window -t e2e -x 60 -y 50
+sleep 0.3
+# The line is drawn again at the new width: once, whole, and editing goes on where it was.
+(( $(tmx capture-pane -p -J -t e2e | grep -c "ps> let wide = ") == 1 )) || fail "after a resize the line should be drawn once"
+type_text ' + 20'; keys Enter
+type_text 'wide'; keys Enter
+wait_for "210"
+tmx resize-window -t e2e -x 100 -y 50
+ok "a resize redraws the line being edited; editing carries on"
 keys C-l
 type_text 'print("한국어" + 1)'; keys Enter
 wait_for "cannot add string and number"

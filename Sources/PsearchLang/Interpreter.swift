@@ -45,6 +45,13 @@ public enum ProgressEvent: Sendable {
     case note(String)
 }
 
+/// A live view's picture: `draw` replaces the previous frame with this text; `end` leaves the
+/// last frame on screen and starts the next view afresh.
+public enum LiveFrame: Sendable {
+    case draw(String)
+    case end
+}
+
 /// A tree-walking interpreter: one per session. It runs on one thread at a time.
 public final class Interpreter {
     public let sources: SourceRegistry
@@ -102,6 +109,9 @@ public final class Interpreter {
     /// Called with each top-level statement's index in its chunk just before it runs, so lesson
     /// checking and `:save` can tell which statement printed what.
     public var statementObserver: ((Int) -> Void)?
+    /// Where `live: true` draws its frames, each replacing the last in place; nil (the default,
+    /// and whenever the output is not a terminal) draws only the final picture, as `plot` would.
+    public var liveFrame: ((LiveFrame) -> Void)?
     /// Drawing built-ins hand each figure they would draw to the output here first; `true`
     /// means it was taken (lesson export shows it as SVG) and no terminal text is written.
     public var figureObserver: ((Figure) -> Bool)?

@@ -20,6 +20,7 @@ final class LangEngine: ReplEngine {
         self.limits = limits
         interpreter = Interpreter(output: output, limits: limits)
         interpreter.progress = terminalProgress()
+        interpreter.liveFrame = terminalLive(output)
         configurePlots(interpreter)
     }
 

@@ -25,3 +25,24 @@ func terminalProgress() -> (ProgressEvent) -> Void {
         }
     }
 }
+
+/// How the executable draws `live: true` views: each frame over the last one on stdout (the
+/// cursor goes back up the previous frame's lines and clears below), only when stdout is a
+/// terminal; nil otherwise, so the built-in draws just the final picture.
+func terminalLive(_ out: StdoutSink) -> ((LiveFrame) -> Void)? {
+    guard isatty(1) == 1 else { return nil }
+    var lines = 0
+    return { frame in
+        switch frame {
+        case .draw(let text):
+            var chunk = lines > 0 ? "\u{1B}[\(lines)A\r\u{1B}[J" : ""
+            chunk += text.hasSuffix("\n") ? text : text + "\n"
+            lines = chunk.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+            // A frame that cannot be written is only a picture: training goes on.
+            try? out.write(chunk)
+            try? out.flush()
+        case .end:
+            lines = 0
+        }
+    }
+}

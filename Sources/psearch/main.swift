@@ -137,6 +137,7 @@ struct Driver {
         let out = StdoutSink()
         let interp = Interpreter(output: out, limits: limits)
         interp.progress = terminalProgress()
+        interp.liveFrame = terminalLive(out)
         configurePlots(interp)
         installInterruptHandler()
         var status = Exit.ok

@@ -57,6 +57,9 @@ public struct TrainProgress: Sendable, Equatable {
     public var valAccuracy: Double?
     /// Seconds since training started.
     public var elapsed: Double
+    /// The weights after this epoch (shared storage: no copy unless the reader keeps them while
+    /// training goes on), for a live view of the model.
+    public var weights: [Double] = []
 
     /// Seconds left at the pace so far.
     public var remaining: Double { epoch > 0 ? elapsed / Double(epoch) * Double(epochs - epoch) : .nan }
@@ -241,7 +244,7 @@ public enum Training {
             }
             if o.recordPath { path.append(w) }
             progress?(TrainProgress(epoch: epoch, epochs: o.epochs, trainLoss: trainLoss, valLoss: vLoss,
-                                    valAccuracy: vAcc, elapsed: elapsed()))
+                                    valAccuracy: vAcc, elapsed: elapsed(), weights: w))
             if let report, report(epoch, monitored) {
                 pruned = true
                 note = "pruned after epoch \(epoch) by the search (\(val == nil ? "training" : "validation") loss \(monitored))"

@@ -171,6 +171,7 @@ extension Builtins {
                   range: Param.Range("0 <= val < 1", "must be a fraction in [0, 1)") { $0 >= 0 && $0 < 1 }),
             Param("l2", .number, default: .number(o.l2), range: .finiteNonNegative),
             Param("patience", .int, default: .optional, range: 1...), .seed,
+            Param("live", .bool, default: .bool(false)),
         ]
     }()
 
@@ -273,7 +274,8 @@ extension Builtins {
         let report = c.interp.progress
         var shown = false
         var lastShown = -1.0
-        let progress: ((TrainProgress) -> Void)? = report.map { report in
+        let live = try c.bool("live") ? LiveTraining(model: m, data: data, interp: c.interp) : nil
+        let status: ((TrainProgress) -> Void)? = report.map { report in
             { p in
                 // Only training that lasts shows a line, at most ten updates a second.
                 guard p.elapsed >= 0.5, p.elapsed - lastShown >= 0.1 || p.epoch == p.epochs else { return }
@@ -281,6 +283,11 @@ extension Builtins {
                 shown = true
                 report(.update(progressLine(p)))
             }
+        }
+        // A live view on a terminal carries the numbers in its title: no status line beside it.
+        var progress = status
+        if let live {
+            progress = c.interp.liveFrame == nil ? { p in live.epoch(p); status?(p) } : { p in live.epoch(p) }
         }
         // Inside a search trial, every epoch's monitored loss goes to the trial (step = epoch),
         // and a prune ends training there.
@@ -305,6 +312,7 @@ extension Builtins {
             throw RuntimeError("train reports each epoch's loss to the search trial: \(reportError)")
         }
         if shown { report?(.done) }
+        try live?.finish(weights: r.model.weights)
         var note = r.note
         if !o.recordPath {
             let skipped = "path not kept: \(o.epochs + 1) x \(m.parameterCount) weights is over \(pathLimit) numbers"
