@@ -15,14 +15,19 @@ public struct FastCompiler: ObjectiveCompiler {
     /// a thousand interpreted replays of a small function.
     public static let nativeAfter = 1000
 
-    public init(nativeCode: Bool = true) {
+    /// Whether the common element functions get codes of their own (off: every one runs on the
+    /// generic `unary` instruction a new primitive uses, so tests can check that path).
+    public var unaryCodes: Bool
+
+    public init(nativeCode: Bool = true, unaryCodes: Bool = true) {
         self.nativeCode = nativeCode
+        self.unaryCodes = unaryCodes
     }
 
     public func compile(_ tape: Tape) -> (any CompiledObjective)? {
         guard let out = tape.output else { return nil }
         var program = ScalarProgram()
-        guard tape.compileScalar(output: Int(out.id), into: &program) else {
+        guard tape.compileScalar(output: Int(out.id), into: &program, unaryCodes: unaryCodes) else {
             program.free()
             return nil
         }

@@ -102,11 +102,13 @@ import Testing
 
     static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
-    @Test func replayIsBitIdenticalToTheGeneralProgramAndAFreshTrace() throws {
+    /// With the common functions' own codes and without them (the generic instruction a new
+    /// primitive runs on); the machine code calls the same step for both.
+    @Test(arguments: [true, false]) func replayIsBitIdenticalToTheGeneralProgramAndAFreshTrace(unaryCodes: Bool) throws {
         var r = Random(seed: 11)
         for (name, n, f) in Self.functions {
             let x0 = Self.point(n, &r)
-            let fast = Tape(compiler: FastCompiler()), general = Tape()
+            let fast = Tape(compiler: FastCompiler(unaryCodes: unaryCodes)), general = Tape()
             for t in [fast, general] { _ = try t.gradient(of: f(t, t.input(x0))) }
             for _ in 0..<20 {
                 let x = Self.point(n, &r)
