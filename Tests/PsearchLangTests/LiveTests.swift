@@ -49,4 +49,27 @@ struct LiveTests {
         #expect(out.runtime == nil, "\(out.runtime?.message ?? "")")
         #expect(out.output.contains("epoch 4/4") && out.output.contains("train loss"))
     }
+
+    @Test func aLiveDescentGrowsItsPathThenDrawsTheWholeOne() throws {
+        var frames: [LiveFrame] = []
+        let source = "let d = descend(fn(p) = (p[0] - 1)^2 + 3 * p[1]^2, [-2, 1.5], lr: 0.05, live: true)\nprint(d.steps)"
+        let out = onLargeStack { () -> String in
+            let sink = BufferSink()
+            let interp = Interpreter(output: sink, limits: Limits())
+            interp.liveFrame = { frames.append($0) }
+            interp.terminalSize = { (cols: 60, rows: 24) }
+            _ = try? interp.run(source, name: "live.ps")
+            return sink.text
+        }
+        let drawn = frames.compactMap { if case .draw(let t) = $0 { t } else { nil } }
+        guard case .end? = frames.last else { Issue.record("the view does not end"); return }
+        #expect(drawn.count == LiveDescent.frames, "\(drawn.count) frames")
+        #expect(drawn.first?.contains("descend: step 4…") == true, "\(drawn.first ?? "")")
+        #expect(drawn.last?.contains("after \(out.dropLast()) steps") == true)
+        #expect(Set(drawn).count == drawn.count, "every frame shows more of the path")
+        // Off a terminal: the finished picture once, as plot(d) draws it.
+        let plain = runProgram(source)
+        #expect(plain.output.components(separatedBy: "descend: ").count == 2)
+        #expect(plain.output.contains("○ start") && !plain.output.contains("step 4…"))
+    }
 }

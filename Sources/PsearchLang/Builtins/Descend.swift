@@ -24,6 +24,7 @@ extension Builtins {
             Param("method", optimizerChoice, default: .string(o.method.rawValue)),
             Param("tol", .number, default: .number(o.tol), range: .nonNegative),
             Param("line", .bool, default: .bool(o.line)),
+            Param("live", .bool, default: .bool(false)),
         ]
     }()
 
@@ -70,7 +71,9 @@ extension Builtins {
         if r.pathDeferred, let pure = objective.replayOnly {
             rerun = { () throws in try run { () throws in try Descent.reproducePath(pure(), start: start, options: o, of: r) } }
         }
-        return .object(ResultObject(.descent(r, scalarStart: scalarStart, note: note, f: f), method: label(o), rerun: rerun))
+        let result = Value.object(ResultObject(.descent(r, scalarStart: scalarStart, note: note, f: f), method: label(o), rerun: rerun))
+        if try c.bool("live") { try LiveDescent.show(c, result: result) }
+        return result
     }
 
     /// The method as a summary names it: "gd, lr 0.01", "gd with a line search".
@@ -166,6 +169,8 @@ extension Builtins {
         let (rec, note) = keepPath(c, o, dimension: bounds.count, runs: starts)
         o.record = rec
         let m = try run { () throws in try Descent.multiStart(objective.call, box: bounds, starts: starts, random: random, options: o) }
-        return .object(ResultObject(.multiStart(m, note: note, f: f), method: label(o)))
+        let result = Value.object(ResultObject(.multiStart(m, note: note, f: f), method: label(o)))
+        if try c.bool("live") { try LiveDescent.show(c, result: result) }
+        return result
     }
 }

@@ -36,24 +36,15 @@ final class LiveTraining {
         last = p
         guard let show = interp.liveFrame, p.elapsed - lastFrame >= interval || p.epoch == p.epochs else { return }
         lastFrame = p.elapsed
-        if let picture = try? figure(p) { show(.draw(render(picture))) }
+        if let picture = try? figure(p) { show(.draw(LiveView.text(picture, interp))) }
         frames += 1
     }
 
-    /// The last picture: drawn in place on a terminal (where the last frame stays), otherwise
-    /// written like any plot (to the output, or to a lesson page as SVG).
+    /// The last picture, over the last frame on a terminal.
     func finish(weights: [Double]) throws {
         guard var p = last else { return }
         p.weights = weights
-        let picture = try figure(p)
-        if let show = interp.liveFrame {
-            show(.draw(render(picture)))
-            show(.end)
-        } else if let take = interp.figureObserver, take(picture) {
-            return
-        } else {
-            try interp.write(render(picture))
-        }
+        try LiveView.finish(try figure(p), interp)
     }
 
     // MARK: - The picture
@@ -88,12 +79,6 @@ final class LiveTraining {
         return Figure(title: title, x: Axis(label: "feature 0"), y: Axis(label: "feature 1"), series: [.regions(regions), .scatter(points)])
     }
 
-    private func render(_ figure: Figure) -> String {
-        let size = interp.terminalSize() ?? (cols: 72, rows: 24)
-        // The prompt's line and the statement's own line stay visible under the frame.
-        return PsearchPlot.render(figure, width: max(24, min(size.cols, 100)), height: max(8, min(size.rows - 4, 30)), style: interp.plotStyle)
-    }
-
     private func column(_ k: Int) -> [Double] {
         (0..<data.n).map { data.X.data[$0 * data.d + k] }
     }
@@ -104,5 +89,28 @@ final class LiveTraining {
         if hi - lo < 1e-9 * max(1, abs(lo)) { (lo, hi) = (lo - 1, hi + 1) }
         let d = (hi - lo) * 0.08
         return (lo - d)...(hi + d)
+    }
+}
+
+/// What both live views share: the frame's size and the finished picture.
+enum LiveView {
+    /// A frame as text: the terminal's width (at most 100), its height less the lines the
+    /// statement and the prompt keep (at most 30).
+    static func text(_ figure: Figure, _ interp: Interpreter) -> String {
+        let size = interp.terminalSize() ?? (cols: 72, rows: 24)
+        return PsearchPlot.render(figure, width: max(24, min(size.cols, 100)), height: max(8, min(size.rows - 4, 30)), style: interp.plotStyle)
+    }
+
+    /// The finished picture: over the last frame on a terminal (where it stays), otherwise
+    /// written like any plot (to the output, or to a lesson page as SVG).
+    static func finish(_ figure: Figure, _ interp: Interpreter) throws {
+        if let show = interp.liveFrame {
+            show(.draw(text(figure, interp)))
+            show(.end)
+        } else if let take = interp.figureObserver, take(figure) {
+            return
+        } else {
+            try interp.write(text(figure, interp))
+        }
     }
 }

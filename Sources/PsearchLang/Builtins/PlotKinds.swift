@@ -51,6 +51,9 @@ extension PlotCall {
         }
     }
 
+    /// What `plot(v)` draws for a result (the live views draw it too).
+    func figure(of v: Value) throws -> Figure { try resultFigure(v) }
+
     private func isDataset(_ v: Value) -> Bool { fieldNames(v).contains("X") && fieldNames(v).contains("y") }
 
     private func isImage(_ v: Value) -> Bool {
