@@ -95,16 +95,18 @@ public enum TPE {
         let points = history.map { encode($0.params, space) }
         // Best first: finished trials by loss (nan last), then pruned ones, those that got
         // further first and then by their last value (as Optuna splits pruned trials); ties by index.
-        func key(_ i: Int) -> (Int, Int, Double) {
-            let h = history[i]
+        // The keys are made once: a comparison reads two array entries, not two trials.
+        let keys = history.map { h -> (Int, Int, Double) in
             let loss = h.loss.isNaN ? Double.infinity : h.loss
             return h.reports.pruned ? (1, -(h.reports.steps.last ?? 0), loss) : (0, 0, loss)
         }
-        let order = history.indices.sorted { a, b in
-            let (ka, kb) = (key(a), key(b))
-            if ka.0 != kb.0 { return ka.0 < kb.0 }
-            if ka.1 != kb.1 { return ka.1 < kb.1 }
-            return ka.2 != kb.2 ? ka.2 < kb.2 : a < b
+        let order = keys.withUnsafeBufferPointer { k in
+            history.indices.sorted { a, b in
+                let (ka, kb) = (k[a], k[b])
+                if ka.0 != kb.0 { return ka.0 < kb.0 }
+                if ka.1 != kb.1 { return ka.1 < kb.1 }
+                return ka.2 != kb.2 ? ka.2 < kb.2 : a < b
+            }
         }
         let nGood = TPEOptions.good(of: history.count)
         let good = order.prefix(nGood).sorted(), bad = order.dropFirst(nGood).sorted()
@@ -218,20 +220,32 @@ public enum TPE {
         /// log of the mixture's density (mass, on whole-number and choice axes) at x.
         func logDensity(_ x: [Double]) -> Double {
             var terms = logWeights
-            for (j, axis) in axes.enumerated() {
-                switch axis {
-                case .choice:
-                    let i = Int(x[j])
-                    for c in terms.indices { terms[c] += choiceLogP[j][c][i] }
-                case .continuous:
-                    for c in terms.indices {
-                        let z = (x[j] - mus[j][c]) / sigmas[j][c]
-                        terms[c] += -0.5 * z * z - logNorm[j][c]
-                    }
-                case .integer:
-                    for c in terms.indices {
-                        let (mu, sigma) = (mus[j][c], sigmas[j][c])
-                        terms[c] += Normal.logMass((x[j] - 0.5 - mu) / sigma, (x[j] + 0.5 - mu) / sigma) - logMass[j][c]
+            let n = terms.count
+            // The hot loop of a proposal (candidates x components x axes) on plain pointers: no
+            // uniqueness or bounds check per term; the arithmetic is unchanged, bit for bit.
+            terms.withUnsafeMutableBufferPointer { t in
+                for (j, axis) in axes.enumerated() {
+                    switch axis {
+                    case .choice:
+                        let i = Int(x[j])
+                        for c in 0..<n { t[c] += choiceLogP[j][c][i] }
+                    case .continuous:
+                        let xj = x[j]
+                        mus[j].withUnsafeBufferPointer { mu in
+                            sigmas[j].withUnsafeBufferPointer { sigma in
+                                logNorm[j].withUnsafeBufferPointer { norm in
+                                    for c in 0..<n {
+                                        let z = (xj - mu[c]) / sigma[c]
+                                        t[c] += -0.5 * z * z - norm[c]
+                                    }
+                                }
+                            }
+                        }
+                    case .integer:
+                        for c in 0..<n {
+                            let (mu, sigma) = (mus[j][c], sigmas[j][c])
+                            t[c] += Normal.logMass((x[j] - 0.5 - mu) / sigma, (x[j] + 0.5 - mu) / sigma) - logMass[j][c]
+                        }
                     }
                 }
             }
@@ -258,8 +272,12 @@ public enum TPE {
     static func bandwidths(_ xs: [Double], lo: Double, hi: Double) -> [Double] {
         let n = xs.count
         guard n > 0 else { return [] }
-        let order = xs.indices.sorted { xs[$0] != xs[$1] ? xs[$0] < xs[$1] : $0 < $1 }
-        let sorted = [lo] + order.map { xs[$0] } + [hi]
+        // By value, ties by index: the same order as sorting the indices, without reading xs
+        // through them at every comparison.
+        var pairs = xs.enumerated().map { ($0.element, $0.offset) }
+        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        let order = pairs.map(\.1)
+        let sorted = [lo] + pairs.map(\.0) + [hi]
         var s = [Double](repeating: 0, count: n)
         for k in 0..<n {
             s[k] = Swift.max(sorted[k + 1] - sorted[k], sorted[k + 2] - sorted[k + 1])
