@@ -47,20 +47,20 @@ import Testing
 
     @Test func generatedSignatures() {
         let expected: [String: String] = [
-            "descend": "descend(f, start, lr: 0.01, steps: 1000, method: \"gd\", tol: 1e-08, line: false) or descend(f, starts: 10, box: [[lo, hi], ...], seed:, ...)",
+            "descend": "descend(f, start, lr: 0.01, steps: 1000, method: \"gd\", tol: 1e-08, line: false, live: false) or descend(f, starts: 10, box: [[lo, hi], ...], seed:, ...)",
             "round": "round(x, digits: 0)",
             "range": "range(start, stop, step: 1)",
             "print": "print(values...)",
             "assert": "assert(condition, message)",
             "load": "load(file, label, kind:, classes:, like:, delimiter:, header: true, na:)",
-            "train": "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"gd\", val: 0.2, l2: 0, patience:, seed:)",
+            "train": "train(m, data, lr: 0.1, epochs: 100, batch: 32, optimizer: \"gd\", val: 0.2, l2: 0, patience:, seed:, live: false)",
         ]
         for (name, sig) in expected { #expect(Builtins.named(name)!.spec.signature == sig) }
     }
 
     @Test func arityAndNamesComeFromTheForms() {
         let descend = Builtins.named("descend")!.spec
-        #expect(descend.minArgs == 1 && descend.maxArgs == 7)
+        #expect(descend.minArgs == 1 && descend.maxArgs == 8)
         #expect(descend.names.contains("box") && descend.names.contains("lr"))
         let plot = Builtins.named("plot")!.spec
         #expect(plot.arityProblem(positional: 3, named: false) == "'plot' takes at most 2 positional arguments, got 3")

@@ -15,6 +15,8 @@ public struct IntervalResult: Sendable {
     public var trace: [(lo: Double, hi: Double)]
     /// The method's own test ended the search (golden, bisect); false for a grid, which scans to its end.
     public var converged = true
+    /// The interval the search started from (`lo`, `hi`), the bracket every step narrows.
+    public var start: (lo: Double, hi: Double)
 }
 
 /// 1-D searches on `[lo, hi]`: golden-section minimisation, bisection root finding, a grid.
@@ -94,7 +96,7 @@ public enum IntervalSearch {
         let fm = try f(m)
         evaluations += 1
         if fm < loss { (x, loss) = (m, fm) }
-        return IntervalResult(x: x, loss: loss, steps: steps, evaluations: evaluations, bound: bound, trace: trace)
+        return IntervalResult(x: x, loss: loss, steps: steps, evaluations: evaluations, bound: bound, trace: trace, start: (lo, hi))
     }
 
     /// Finds a root of f on `[lo, hi]` by bisection; f(lo) and f(hi) must differ in sign.
@@ -107,8 +109,8 @@ public enum IntervalSearch {
         var evaluations = 2
         if fa.isNaN { throw SearchError.nanLoss(x: a) }
         if fb.isNaN { throw SearchError.nanLoss(x: b) }
-        if fa == 0 { return IntervalResult(x: a, loss: fa, steps: 0, evaluations: evaluations, bound: bound, trace: []) }
-        if fb == 0 { return IntervalResult(x: b, loss: fb, steps: 0, evaluations: evaluations, bound: bound, trace: []) }
+        if fa == 0 { return IntervalResult(x: a, loss: fa, steps: 0, evaluations: evaluations, bound: bound, trace: [], start: (lo, hi)) }
+        if fb == 0 { return IntervalResult(x: b, loss: fb, steps: 0, evaluations: evaluations, bound: bound, trace: [], start: (lo, hi)) }
         guard (fa < 0) != (fb < 0) else { throw SearchError.sameSign(lo: lo, hi: hi, flo: fa, fhi: fb) }
         var trace = [(lo: Double, hi: Double)]()
         trace.reserveCapacity(bound)
@@ -132,7 +134,7 @@ public enum IntervalSearch {
             fx = try f(x)
             evaluations += 1
         }
-        return IntervalResult(x: x, loss: fx, steps: steps, evaluations: evaluations, bound: bound, trace: trace)
+        return IntervalResult(x: x, loss: fx, steps: steps, evaluations: evaluations, bound: bound, trace: trace, start: (lo, hi))
     }
 
     /// Evaluates f at `n` evenly spaced points from lo to hi (both included) and keeps the lowest.
@@ -152,7 +154,7 @@ public enum IntervalSearch {
             if y < bestLoss || i == 0 { (best, bestLoss, bestX) = (i, y, x) }
         }
         let cell = (lo: best == 0 ? lo : lo + Double(best - 1) * h, hi: best == n - 1 ? hi : lo + Double(best + 1) * h)
-        return IntervalResult(x: bestX, loss: bestLoss, steps: n, evaluations: n, bound: n, trace: [cell], converged: false)
+        return IntervalResult(x: bestX, loss: bestLoss, steps: n, evaluations: n, bound: n, trace: [cell], converged: false, start: (lo, hi))
     }
 
     /// Runs `method` (golden by default); `tol` for golden and bisect, `n` for grid.

@@ -171,7 +171,7 @@ extension PlotCall {
             case .descent: return try descentFigure(v, multi: false)
             case .multiStart: return try descentFigure(v, multi: true)
             case .binarySearch: return try binarySearchFigure(v)
-            case .interval: return try lineSearchFigure(v)
+            case .interval(let r): return try lineSearchFigure(v, start: r.start)
             case .trials: return try trialsFigure(v)
             case .history: return try historyFigure(v)
             }
@@ -360,11 +360,14 @@ extension PlotCall {
         return Figure(title: title, x: Axis(label: "value"), series: [.intervals(Intervals(rows: rows, label: "kept half"))])
     }
 
-    private func lineSearchFigure(_ v: Value) throws -> Figure {
+    /// The bracket after each step, under the interval it started from (step 0) when the result
+    /// knows it: how fast the guarantee narrows.
+    private func lineSearchFigure(_ v: Value, start: (lo: Double, hi: Double)? = nil) throws -> Figure {
         let trace = try rows(try need(v, "trace", "a line search result"), "trace")
         guard !trace.isEmpty else { throw c.bad("value", "nothing to plot: the search took no steps") }
         guard trace.allSatisfy({ $0.count == 2 }) else { throw c.bad("value", "trace: [lo, hi] intervals expected") }
-        let rows = trace.enumerated().map { Interval(lo: $0.element[0], hi: $0.element[1], label: "\($0.offset + 1)") }
+        var rows = trace.enumerated().map { Interval(lo: $0.element[0], hi: $0.element[1], label: "\($0.offset + 1)") }
+        if let start, start.lo.isFinite, start.hi.isFinite { rows.insert(Interval(lo: start.lo, hi: start.hi, label: "0"), at: 0) }
         var series: [Series] = [.intervals(Intervals(rows: rows, label: "bracket"))]
         var title = "line search"
         if let x = number(try field(v, "x")) {
