@@ -36,12 +36,16 @@ public struct Axis: Sendable, Equatable {
     public var ticks: [Tick]?
     /// True when values grow downwards (y) or leftwards (x), as steps of a search read top-down.
     public var reversed: Bool
+    /// Positions by log10 of the value, with ticks at powers of ten; values <= 0 are not drawn.
+    public var log: Bool
 
-    public init(label: String? = nil, range: ClosedRange<Double>? = nil, ticks: [Tick]? = nil, reversed: Bool = false) {
+    public init(label: String? = nil, range: ClosedRange<Double>? = nil, ticks: [Tick]? = nil, reversed: Bool = false,
+                log: Bool = false) {
         self.label = label
         self.range = range
         self.ticks = ticks
         self.reversed = reversed
+        self.log = log
     }
 }
 

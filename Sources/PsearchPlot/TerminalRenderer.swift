@@ -267,7 +267,7 @@ struct TerminalPlot {
         var fy = 1 - (Double(row) + 0.5) / Double(c.rows)
         if layout.x.reversed { fx = 1 - fx }
         if layout.y.reversed { fy = 1 - fy }
-        return (layout.x.lo + fx * (layout.x.hi - layout.x.lo), layout.y.lo + fy * (layout.y.hi - layout.y.lo))
+        return (layout.x.value(at: fx), layout.y.value(at: fy))
     }
 
     private func drawSeries(into c: inout Canvas) {

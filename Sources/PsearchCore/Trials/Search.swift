@@ -141,6 +141,8 @@ public struct SearchResult: Sendable {
     public var names: [String]
     public var interrupted: Bool
     public var note: String?
+    /// The space searched: plots take each parameter's scale (log for a log range) from it.
+    public var space: SearchSpace
 }
 
 public enum TrialError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -326,7 +328,8 @@ public enum Trials {
         return SearchResult(
             best: best.params, bestLoss: best.loss, trials: round.records, method: o.method, names: space.names,
             interrupted: round.interrupted,
-            note: round.interrupted ? "interrupted after \(round.records.count) trial\(round.records.count == 1 ? "" : "s"): best of those so far" : nil)
+            note: round.interrupted ? "interrupted after \(round.records.count) trial\(round.records.count == 1 ? "" : "s"): best of those so far" : nil,
+            space: space)
     }
 
     /// Successive halving as scikit-learn's HalvingGridSearchCV: each round gives every
