@@ -250,11 +250,14 @@ public struct Intervals: Sendable {
     public var rows: [Interval]
     public var label: String?
     public var color: RGB?
+    /// False for rows that are not steps of one search (bars of a bar chart): no faint remainder.
+    public var showsDropped: Bool
 
-    public init(rows: [Interval], label: String? = nil, color: RGB? = nil) {
+    public init(rows: [Interval], label: String? = nil, color: RGB? = nil, showsDropped: Bool = true) {
         self.rows = rows
         self.label = label
         self.color = color
+        self.showsDropped = showsDropped
     }
 }
 

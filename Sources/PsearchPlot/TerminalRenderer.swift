@@ -428,7 +428,7 @@ struct TerminalPlot {
             guard fy >= 0, fy <= 1 else { continue }
             let r = min(c.rows - 1, Int(fy * Double(c.rows)))
             guard let a = col(min(row.lo, row.hi)), let b = col(max(row.lo, row.hi)) else { continue }
-            if i > 0, let pa = col(min(iv.rows[i - 1].lo, iv.rows[i - 1].hi)), let pb = col(max(iv.rows[i - 1].lo, iv.rows[i - 1].hi)) {
+            if iv.showsDropped, i > 0, let pa = col(min(iv.rows[i - 1].lo, iv.rows[i - 1].hi)), let pb = col(max(iv.rows[i - 1].lo, iv.rows[i - 1].hi)) {
                 for x in pa...pb { c.put(x, r, "╌", dropped) }
             }
             if a == b {
@@ -480,7 +480,7 @@ struct TerminalPlot {
                 if let label = m.label { items.append(LegendItem(symbol: [("◆", color, 0)], label: label)) }
             case .intervals(let iv):
                 items.append(LegendItem(symbol: [("├", color, 0), ("─", color, 0), ("┤", color, 0)], label: iv.label ?? "kept"))
-                items.append(LegendItem(symbol: [("╌", Canvas.pack(RGB(150, 150, 150)), 0)], label: "dropped"))
+                if iv.showsDropped { items.append(LegendItem(symbol: [("╌", Canvas.pack(RGB(150, 150, 150)), 0)], label: "dropped")) }
                 if iv.rows.contains(where: { $0.probe != nil }) { items.append(LegendItem(symbol: [("●", color, 0)], label: "probe")) }
             case .heatmap(let h):
                 let scale = ValueScale(values: h.values.data, scale: h.scale)

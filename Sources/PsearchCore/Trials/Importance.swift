@@ -41,11 +41,15 @@ public enum Importance {
     /// Shares for a search's completed trials (pruned ones stopped early, so their losses are
     /// not comparable), in the space's order.
     public static func shares(_ result: SearchResult) -> [(name: String, share: Double)] {
-        let done = result.trials.filter { !$0.pruned }
-        let columns = result.space.dimensions.map { d in
+        shares(result.trials, space: result.space)
+    }
+
+    public static func shares(_ trials: [TrialRecord], space: SearchSpace) -> [(name: String, share: Double)] {
+        let done = trials.filter { !$0.pruned }
+        let columns = space.dimensions.map { d in
             Column(done.map { code($0.params[d.name], d.domain) }, categorical: { if case .choices = d.domain { true } else { false } }())
         }
-        return zip(result.space.names, shares(columns, losses: done.map(\.loss))).map { ($0, $1) }
+        return zip(space.names, shares(columns, losses: done.map(\.loss))).map { ($0, $1) }
     }
 
     /// A parameter value as a number: a choice is its index in the list.

@@ -129,6 +129,18 @@ public struct TrialRecord: Sendable, Equatable {
     public var pruned = false
     /// The intermediate values the trial reported.
     public var reports = TrialReports()
+
+    public init(index: Int, params: [String: ParamValue], budget: Int? = nil, round: Int = 0, loss: Double, seconds: Double,
+                pruned: Bool = false, reports: TrialReports? = nil) {
+        self.index = index
+        self.reports = reports ?? TrialReports()
+        self.params = params
+        self.budget = budget
+        self.round = round
+        self.loss = loss
+        self.seconds = seconds
+        self.pruned = pruned
+    }
 }
 
 /// The outcome of a search: the best parameters and every trial in index order.

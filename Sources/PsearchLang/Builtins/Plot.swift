@@ -12,9 +12,14 @@ extension Builtins {
                 Param("f", .function, default: .optional), Param("dims", .any, default: .hint("[i, j]")),
                 // The grid's default and largest size depend on what is drawn (PlotKinds).
                 Param("grid", .int, default: .hint("n")),
+                // A search result's figures: "loss" per trial (the default), "scatter" of two
+                // parameters, "parallel" coordinates, "importance" (binned main-effect variance)
+                // and "slice" (loss against each parameter, one figure each).
+                Param("kind", .choice(PlotCall.trialKinds), default: .hint("\"loss\"")),
             ] + figureOptions, positional: 2)) { c in
             let p = PlotCall(c)
-            return try p.emit(try p.figureForPlot())
+            for figure in try p.figuresForPlot() { _ = try p.emit(figure) }
+            return .none
         },
         Builtin(BuiltinSpec(
             "scatter", "draw points (xs[i], ys[i]), coloured by class ids when classes: is given; scatter(data) draws a dataset",
