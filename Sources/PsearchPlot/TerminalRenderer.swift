@@ -234,7 +234,7 @@ struct TerminalPlot {
         while true {
             var placed = [(col: Int, start: Int, label: String)]()
             var ok = true
-            var lastEnd = -2
+            var lastEnd = -3  // a label may start one column left of the axis, under the corner
             let ticks = layout.x.ticks(target: target).sorted { layout.x.fraction($0.value) < layout.x.fraction($1.value) }
             for t in ticks {
                 let col = min(cols - 1, max(0, Int((layout.x.fraction(t.value) * Double(cols)).rounded(.down))))

@@ -239,11 +239,11 @@ extension PlotCall {
             }
         }
         series.append(.markers(Markers(xs: ax, ys: ay, labels: labels, color: RGB(120, 120, 120))))
-        let scaleNote = dims.contains { if case .logRange = $0.domain { true } else { false } } ? "; log ranges on log axes" : ""
-        return Figure(title: "parallel coordinates: \(plural(done.count, "completed trial"))\(scaleNote)",
+        let logNote = dims.contains { if case .logRange = $0.domain { true } else { false } } ? " (log for a log range)" : ""
+        return Figure(title: "parallel coordinates: \(plural(done.count, "completed trial"))",
                       x: Axis(label: "parameter", range: -0.3...(Double(dims.count) - 0.7),
                               ticks: dims.enumerated().map { Tick(Double($0.offset), $0.element.name) }),
-                      y: Axis(label: "position in the parameter's range", range: -0.06...1.06, ticks: []), series: series)
+                      y: Axis(label: "position in each range\(logNote)", range: -0.06...1.06, ticks: []), series: series)
     }
 
     /// Horizontal bars of each parameter's share of the loss's variance, largest first.
@@ -254,7 +254,7 @@ extension PlotCall {
         }
         let shares = Importance.shares(done, space: view.space).enumerated().sorted { $0.element.share != $1.element.share ? $0.element.share > $1.element.share : $0.offset < $1.offset }
         let rows = shares.map { Interval(lo: 0, hi: $0.element.share, label: "\($0.element.name) \(String(format: "%.2f", $0.element.share))") }
-        return Figure(title: "parameter importance (\(Importance.methodName)), \(plural(done.count, "trial"))",
+        return Figure(title: "importance (\(Importance.methodName)), \(plural(done.count, "trial"))",
                       x: Axis(label: "share of the loss's variance", range: 0...1), y: Axis(),
                       series: [.intervals(Intervals(rows: rows, label: "importance", showsDropped: false))])
     }
