@@ -119,8 +119,12 @@ extension PlotCall {
         return v.double ?? .nan
     }
 
+    /// The best completed trial; under halving, of the last round only (as the result's best),
+    /// since a smaller budget's loss is not comparable.
     private func bestIndex(_ trials: [TrialRecord]) -> Int? {
-        trials.indices.filter { trials[$0].loss.isFinite && !trials[$0].pruned }.min { trials[$0].loss < trials[$1].loss }
+        let top = trials.compactMap(\.budget).max()
+        return trials.indices.filter { trials[$0].loss.isFinite && !trials[$0].pruned && (top == nil || trials[$0].budget == top) }
+            .min { trials[$0].loss < trials[$1].loss }
     }
 
     /// Each trial's loss in trial order, pruned ones (at their last report) set apart, with the
@@ -226,7 +230,7 @@ extension PlotCall {
             let color = Palette.viridis(Double(b) / Double(max(1, bands - 1)) * 0.85)
             series.append(.line(Line(xs: lx, ys: ly, label: "loss \(short(cuts[b]))..\(short(cuts[b + 1]))", color: color)))
         }
-        let best = done[done.count - 1]
+        let best = bestIndex(view.trials).map { view.trials[$0] } ?? done[done.count - 1]
         series.append(.line(Line(xs: xs, ys: dims.map { unit(coordinate(best, $0), $0) }, label: "best trial \(short(best.loss))",
                                  color: RGB(230, 40, 40))))
         // Each axis with its range written at its ends (every choice for choices).
