@@ -5,7 +5,8 @@ extension Builtins {
     /// Drawing results: one `plot` verb dispatched on its argument, `scatter` and `show`.
     static let plots: [Builtin] = [
         Builtin(BuiltinSpec(
-            "plot", "draw a vector, two vectors, a function, a search/descend/train result, a dataset or a model with its data",
+            "plot", "draw a vector, two vectors, a function, a search/descend/train result, a dataset or a model with its data; "
+                + "a search result by kind: loss per trial (default), scatter, slice, parallel, importance (binned main-effect variance)",
             example: "plot([3, 1, 4, 1, 5, 9, 2, 6])", [
                 Param("value", .any), Param("data", .any, default: .optional, shownBare: true),
                 Param("x", .any, default: .hint("[lo, hi]")), Param("y", .any, default: .hint("[lo, hi]")),
