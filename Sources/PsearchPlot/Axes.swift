@@ -7,12 +7,20 @@ struct ResolvedAxis {
     var reversed: Bool
     var fixedTicks: [Tick]?
     var label: String?
+    /// lo and hi are then both > 0, and positions go by log10.
+    var log = false
 
     /// Where `v` falls along the axis: 0 at the left (x) or bottom (y), 1 at the other end.
+    /// On a log axis a value <= 0 has no place: nan, which every series skips as a gap.
     @inline(__always)
     func fraction(_ v: Double) -> Double {
-        let f = (v - lo) / (hi - lo)
+        let f = log ? (v > 0 ? Foundation.log10(v / lo) / Foundation.log10(hi / lo) : .nan) : (v - lo) / (hi - lo)
         return reversed ? 1 - f : f
+    }
+
+    /// The value at fraction `f` of the axis (not reversed): the inverse of `fraction`.
+    func value(at f: Double) -> Double {
+        log ? lo * pow(hi / lo, f) : lo + f * (hi - lo)
     }
 
     /// Ticks inside the range: the fixed ones, or about `target` "nice" ones (1, 2, 5 x 10^k).
@@ -23,7 +31,7 @@ struct ResolvedAxis {
             let k = max(1, Int((Double(inside.count) / Double(max(1, target))).rounded(.up)))
             return inside.enumerated().filter { $0.offset % k == 0 }.map { $0.element }
         }
-        return Ticks.nice(lo: lo, hi: hi, target: target)
+        return log ? Ticks.decades(lo: lo, hi: hi, target: target) : Ticks.nice(lo: lo, hi: hi, target: target)
     }
 }
 
@@ -59,6 +67,33 @@ enum Ticks {
             k += 1
         }
         return out
+    }
+
+    /// Ticks of a log axis: powers of ten (every k-th decade when there are many), or 1, 2 and
+    /// 5 times them when the range spans under two decades.
+    static func decades(lo: Double, hi: Double, target: Int) -> [Tick] {
+        guard lo > 0, hi > lo, lo.isFinite, hi.isFinite else { return [Tick(lo, short(lo))] }
+        let k0 = Int((log10(lo) - 1e-9).rounded(.up)), k1 = Int((log10(hi) + 1e-9).rounded(.down))
+        let inside = { (v: Double) in v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) }
+        if k1 - k0 + 1 >= 2 {
+            let step = max(1, Int((Double(k1 - k0 + 1) / Double(max(1, target))).rounded(.up)))
+            return stride(from: k0, through: k1, by: step).map { k in Tick(pow(10, Double(k)), power(k)) }
+        }
+        var out = [Tick]()
+        for k in (k0 - 1)...(k1 + 1) {
+            for m in [1.0, 2, 5] {
+                let v = ValueScale.round(m * pow(10, Double(k)), toPowerOfTen: k)
+                if inside(v) { out.append(Tick(v, short(v))) }
+            }
+        }
+        return out
+    }
+
+    /// 10^k written short: 0.01, 0.1, 1, 10, 100, and 1e-3 or 1e4 beyond.
+    static func power(_ k: Int) -> String {
+        if k >= 0 && k <= 3 { return String(Int(pow(10, Double(k)))) }
+        if k < 0 && k >= -2 { return String(format: "%.\(-k)f", pow(10, Double(k))) }
+        return "1e\(k)"
     }
 
     /// A tick value with as many decimals as its step needs: 0.25 steps are not nice, so
@@ -102,7 +137,7 @@ struct FigureLayout {
     var y: ResolvedAxis
 
     init(_ figure: Figure) {
-        var xb = Bounds(), yb = Bounds()
+        var xb = Bounds(log: figure.x.log), yb = Bounds(log: figure.y.log)
         var intervalRows = 0
         var intervalLabels = [String]()
         for s in figure.series {
@@ -159,6 +194,17 @@ struct FigureLayout {
         y = ResolvedAxis(lo: yr.lowerBound, hi: yr.upperBound, reversed: yReversed, fixedTicks: yTicks, label: yLabel)
         Self.widen(&x)
         Self.widen(&y)
+        Self.makeLog(&x, figure.x.log)
+        Self.makeLog(&y, figure.y.log)
+    }
+
+    /// A log axis keeps a positive range: one with nothing above zero shows 1 to 10.
+    private static func makeLog(_ a: inout ResolvedAxis, _ log: Bool) {
+        guard log else { return }
+        a.log = true
+        if a.hi <= 0 { (a.lo, a.hi) = (1, 10) }
+        if a.lo <= 0 { a.lo = a.hi / 10 }
+        if a.hi <= a.lo * (1 + 1e-12) { (a.lo, a.hi) = (a.lo / 2, a.lo * 2) }
     }
 
     /// A zero-width or reversed range cannot be drawn; give it a width around its value.
@@ -177,11 +223,13 @@ struct Bounds {
     var exactLo = Double.infinity, exactHi = -Double.infinity
     var lo = Double.infinity, hi = -Double.infinity
     var padded = false
+    /// Extents of a log axis: only values > 0 count, and padding is a share of the decades.
+    var log = false
 
     var isEmpty: Bool { exactLo > exactHi && lo > hi }
 
     mutating func add(_ vs: [Double], pad: Bool) {
-        for v in vs where v.isFinite {
+        for v in vs where v.isFinite && (!log || v > 0) {
             if v < lo { lo = v }
             if v > hi { hi = v }
         }
@@ -197,9 +245,15 @@ struct Bounds {
         var l = lo, h = hi
         if padded && l <= h {
             // 4% each side keeps points off the axis lines without wasting the canvas.
-            let d = (h - l) * 0.04
-            l -= d
-            h += d
+            if log {
+                let d = Foundation.log10(h / l) * 0.04
+                l /= pow(10, d)
+                h *= pow(10, d)
+            } else {
+                let d = (h - l) * 0.04
+                l -= d
+                h += d
+            }
         }
         if exactLo <= exactHi {
             l = min(l, exactLo)

@@ -36,12 +36,16 @@ public struct Axis: Sendable, Equatable {
     public var ticks: [Tick]?
     /// True when values grow downwards (y) or leftwards (x), as steps of a search read top-down.
     public var reversed: Bool
+    /// Positions by log10 of the value, with ticks at powers of ten; values <= 0 are not drawn.
+    public var log: Bool
 
-    public init(label: String? = nil, range: ClosedRange<Double>? = nil, ticks: [Tick]? = nil, reversed: Bool = false) {
+    public init(label: String? = nil, range: ClosedRange<Double>? = nil, ticks: [Tick]? = nil, reversed: Bool = false,
+                log: Bool = false) {
         self.label = label
         self.range = range
         self.ticks = ticks
         self.reversed = reversed
+        self.log = log
     }
 }
 
@@ -246,11 +250,14 @@ public struct Intervals: Sendable {
     public var rows: [Interval]
     public var label: String?
     public var color: RGB?
+    /// False for rows that are not steps of one search (bars of a bar chart): no faint remainder.
+    public var showsDropped: Bool
 
-    public init(rows: [Interval], label: String? = nil, color: RGB? = nil) {
+    public init(rows: [Interval], label: String? = nil, color: RGB? = nil, showsDropped: Bool = true) {
         self.rows = rows
         self.label = label
         self.color = color
+        self.showsDropped = showsDropped
     }
 }
 

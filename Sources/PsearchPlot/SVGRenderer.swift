@@ -335,7 +335,7 @@ struct SVGPlot {
         var out = ""
         for (i, row) in iv.rows.enumerated() {
             let y = py(Double(i), a)
-            if i > 0 {
+            if iv.showsDropped, i > 0 {
                 let prev = iv.rows[i - 1]
                 out += "<path d=\"M\(num(px(prev.lo, a))) \(num(y))H\(num(px(prev.hi, a)))\" stroke=\"#9a9a9a\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>\n"
             }
@@ -405,7 +405,7 @@ struct SVGPlot {
                 if let label = m.label { items.append(Item(symbol: .marker(color), label: label)) }
             case .intervals(let iv):
                 items.append(Item(symbol: .interval(color), label: iv.label ?? "kept"))
-                items.append(Item(symbol: .dropped, label: "dropped"))
+                if iv.showsDropped { items.append(Item(symbol: .dropped, label: "dropped")) }
                 if iv.rows.contains(where: { $0.probe != nil }) { items.append(Item(symbol: .probe(color), label: "probe")) }
             case .regions(let reg):
                 if !hasScatter {

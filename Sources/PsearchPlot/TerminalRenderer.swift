@@ -236,7 +236,7 @@ struct TerminalPlot {
         while true {
             var placed = [(col: Int, start: Int, label: String)]()
             var ok = true
-            var lastEnd = -2
+            var lastEnd = -3  // a label may start one column left of the axis, under the corner
             let ticks = layout.x.ticks(target: target).sorted { layout.x.fraction($0.value) < layout.x.fraction($1.value) }
             for t in ticks {
                 let col = min(cols - 1, max(0, Int((layout.x.fraction(t.value) * Double(cols)).rounded(.down))))
@@ -269,7 +269,7 @@ struct TerminalPlot {
         var fy = 1 - (Double(row) + 0.5) / Double(c.rows)
         if layout.x.reversed { fx = 1 - fx }
         if layout.y.reversed { fy = 1 - fy }
-        return (layout.x.lo + fx * (layout.x.hi - layout.x.lo), layout.y.lo + fy * (layout.y.hi - layout.y.lo))
+        return (layout.x.value(at: fx), layout.y.value(at: fy))
     }
 
     private func drawSeries(into c: inout Canvas) {
@@ -430,7 +430,7 @@ struct TerminalPlot {
             guard fy >= 0, fy <= 1 else { continue }
             let r = min(c.rows - 1, Int(fy * Double(c.rows)))
             guard let a = col(min(row.lo, row.hi)), let b = col(max(row.lo, row.hi)) else { continue }
-            if i > 0, let pa = col(min(iv.rows[i - 1].lo, iv.rows[i - 1].hi)), let pb = col(max(iv.rows[i - 1].lo, iv.rows[i - 1].hi)) {
+            if iv.showsDropped, i > 0, let pa = col(min(iv.rows[i - 1].lo, iv.rows[i - 1].hi)), let pb = col(max(iv.rows[i - 1].lo, iv.rows[i - 1].hi)) {
                 for x in pa...pb { c.put(x, r, "╌", dropped) }
             }
             if a == b {
@@ -482,7 +482,7 @@ struct TerminalPlot {
                 if let label = m.label { items.append(LegendItem(symbol: [("◆", color, 0)], label: label)) }
             case .intervals(let iv):
                 items.append(LegendItem(symbol: [("├", color, 0), ("─", color, 0), ("┤", color, 0)], label: iv.label ?? "kept"))
-                items.append(LegendItem(symbol: [("╌", Canvas.pack(RGB(150, 150, 150)), 0)], label: "dropped"))
+                if iv.showsDropped { items.append(LegendItem(symbol: [("╌", Canvas.pack(RGB(150, 150, 150)), 0)], label: "dropped")) }
                 if iv.rows.contains(where: { $0.probe != nil }) { items.append(LegendItem(symbol: [("●", color, 0)], label: "probe")) }
             case .heatmap(let h):
                 let scale = ValueScale(values: h.values.data, scale: h.scale)

@@ -129,6 +129,18 @@ public struct TrialRecord: Sendable, Equatable {
     public var pruned = false
     /// The intermediate values the trial reported.
     public var reports = TrialReports()
+
+    public init(index: Int, params: [String: ParamValue], budget: Int? = nil, round: Int = 0, loss: Double, seconds: Double,
+                pruned: Bool = false, reports: TrialReports? = nil) {
+        self.index = index
+        self.reports = reports ?? TrialReports()
+        self.params = params
+        self.budget = budget
+        self.round = round
+        self.loss = loss
+        self.seconds = seconds
+        self.pruned = pruned
+    }
 }
 
 /// The outcome of a search: the best parameters and every trial in index order.
@@ -141,6 +153,8 @@ public struct SearchResult: Sendable {
     public var names: [String]
     public var interrupted: Bool
     public var note: String?
+    /// The space searched: plots take each parameter's scale (log for a log range) from it.
+    public var space: SearchSpace
 }
 
 public enum TrialError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -326,7 +340,8 @@ public enum Trials {
         return SearchResult(
             best: best.params, bestLoss: best.loss, trials: round.records, method: o.method, names: space.names,
             interrupted: round.interrupted,
-            note: round.interrupted ? "interrupted after \(round.records.count) trial\(round.records.count == 1 ? "" : "s"): best of those so far" : nil)
+            note: round.interrupted ? "interrupted after \(round.records.count) trial\(round.records.count == 1 ? "" : "s"): best of those so far" : nil,
+            space: space)
     }
 
     /// Successive halving as scikit-learn's HalvingGridSearchCV: each round gives every

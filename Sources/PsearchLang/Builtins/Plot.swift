@@ -5,16 +5,22 @@ extension Builtins {
     /// Drawing results: one `plot` verb dispatched on its argument, `scatter` and `show`.
     static let plots: [Builtin] = [
         Builtin(BuiltinSpec(
-            "plot", "draw a vector, two vectors, a function, a search/descend/train result, a dataset or a model with its data",
+            "plot", "draw a vector, two vectors, a function, a search/descend/train result, a dataset or a model with its data; "
+                + "a search result by kind: loss per trial (default), scatter, slice, parallel, importance (binned main-effect variance)",
             example: "plot([3, 1, 4, 1, 5, 9, 2, 6])", [
                 Param("value", .any), Param("data", .any, default: .optional, shownBare: true),
                 Param("x", .any, default: .hint("[lo, hi]")), Param("y", .any, default: .hint("[lo, hi]")),
                 Param("f", .function, default: .optional), Param("dims", .any, default: .hint("[i, j]")),
                 // The grid's default and largest size depend on what is drawn (PlotKinds).
                 Param("grid", .int, default: .hint("n")),
+                // A search result's figures: "loss" per trial (the default), "scatter" of two
+                // parameters, "parallel" coordinates, "importance" (binned main-effect variance)
+                // and "slice" (loss against each parameter, one figure each).
+                Param("kind", .choice(PlotCall.trialKinds), default: .hint("\"loss\"")),
             ] + figureOptions, positional: 2)) { c in
             let p = PlotCall(c)
-            return try p.emit(try p.figureForPlot())
+            for figure in try p.figuresForPlot() { _ = try p.emit(figure) }
+            return .none
         },
         Builtin(BuiltinSpec(
             "scatter", "draw points (xs[i], ys[i]), coloured by class ids when classes: is given; scatter(data) draws a dataset",

@@ -25,6 +25,23 @@ private let runColor = RGB(255, 64, 64)
 extension PlotCall {
     // MARK: - plot: dispatch on the argument
 
+    /// The figures of `plot`: several only for a search's `kind: "slice"`, one per parameter.
+    func figuresForPlot() throws -> [Figure] {
+        let v = try c.required("value")
+        if isTrials(v) && c.value("data") == nil { return try trialsFigures(v) }
+        if c.given("kind") { throw c.bad("kind", "kind: is for a search result; this is \(article(v.typeName))") }
+        return [try figureForPlot()]
+    }
+
+    private func isTrials(_ v: Value) -> Bool {
+        if case .object(let o as ResultObject) = v { if case .trials = o.kind { return true } else { return false } }
+        if case .record = v, fieldNames(v).contains("trials") {
+            let names = fieldNames(v)
+            return !(names.contains("path") || names.contains("runs") || names.contains("trace"))
+        }
+        return false
+    }
+
     func figureForPlot() throws -> Figure {
         let v = try c.required("value")
         let data = c.value("data")
@@ -172,7 +189,7 @@ extension PlotCall {
             case .multiStart: return try descentFigure(v, multi: true)
             case .binarySearch: return try binarySearchFigure(v)
             case .interval(let r): return try lineSearchFigure(v, start: r.start)
-            case .trials: return try trialsFigure(v)
+            case .trials: return try trialsFigures(v)[0]
             case .history: return try historyFigure(v)
             }
         }
@@ -182,7 +199,7 @@ extension PlotCall {
         if has("path") || has("runs") { return try descentFigure(v, multi: has("runs")) }
         if has("found") && has("trace") { return try binarySearchFigure(v) }
         if has("trace") { return try lineSearchFigure(v) }
-        if has("trials") { return try trialsFigure(v) }
+        if has("trials") { return try trialsFigures(v)[0] }
         if has("train_loss") { return try historyFigure(v) }
         if let h = try field(v, "history"), fieldNames(h).contains("train_loss") { return try historyFigure(h) }
         if isDataset(v) { return try datasetFigure(try dataset(v, arg: "value")) }
@@ -377,62 +394,6 @@ extension PlotCall {
         if let s = number(try field(v, "steps")) { title += " after \(formatNumber(s)) steps" }
         if let e = number(try field(v, "evaluations")) { title += ", \(formatNumber(e)) evaluations" }
         return Figure(title: title, x: Axis(label: "x"), series: series)
-    }
-
-    /// Hyper-parameter trials: over the space when two parameters are numbers, else loss per trial.
-    private func trialsFigure(_ v: Value) throws -> Figure {
-        guard case .list(let trials) = try need(v, "trials", "a search result") else {
-            throw c.bad("value", "trials: a list of records expected")
-        }
-        guard !trials.isEmpty else { throw c.bad("value", "nothing to plot: no trials") }
-        var losses = [Double](), params = [[String: Double]](), names = [String]()
-        for t in trials {
-            losses.append(number(try field(t, "loss")) ?? .nan)
-            var p = [String: Double]()
-            if let pv = try field(t, "params") {
-                for n in fieldNames(pv) {
-                    guard let x = number(try field(pv, n)) else { continue }
-                    p[n] = x
-                    if !names.contains(n) { names.append(n) }
-                }
-            }
-            params.append(p)
-        }
-        let numeric = names.filter { n in params.allSatisfy { $0[n] != nil } }
-        let bestIndex = losses.indices.filter { losses[$0].isFinite }.min { losses[$0] < losses[$1] }
-        let method = try field(v, "method").map(\.display).map { " (\($0))" } ?? ""
-        let bestText = (number(try field(v, "best_loss")) ?? bestIndex.map { losses[$0] }).map { ", best loss \(short($0))" } ?? ""
-        let title = "search\(method): \(trials.count) trials\(bestText)"
-        if numeric.count == 2 {
-            // Parameters that span decades (learning rates) read on a log scale.
-            func axis(_ n: String) -> (values: [Double], label: String) {
-                let vs = params.map { $0[n]! }
-                let pos = vs.allSatisfy { $0 > 0 }
-                if pos, let lo = vs.min(), let hi = vs.max(), hi / lo >= 100 { return (vs.map { log10($0) }, "log10 \(n)") }
-                return (vs, n)
-            }
-            let (ax, ay) = (axis(numeric[0]), axis(numeric[1]))
-            // Loss in thirds: colour (or marker) says good, middling, poor.
-            let finite = losses.filter { $0.isFinite }.sorted()
-            let cut1 = finite.isEmpty ? 0 : finite[finite.count / 3], cut2 = finite.isEmpty ? 0 : finite[(2 * finite.count) / 3]
-            let cls = losses.map { l in !l.isFinite ? 2 : l < cut1 ? 0 : l < cut2 ? 1 : 2 }
-            var series: [Series] = [.scatter(Scatter(xs: ax.values, ys: ay.values, classes: cls,
-                                                     classNames: ["best third", "middle third", "worst third (or failed)"]))]
-            if let b = bestIndex {
-                series.append(.markers(Markers(xs: [ax.values[b]], ys: [ay.values[b]], labels: ["best"], label: "best trial")))
-            }
-            return Figure(title: title, x: Axis(label: ax.label), y: Axis(label: ay.label), series: series)
-        }
-        let xs = losses.indices.map { Double($0 + 1) }
-        var bestSoFar = [Double](), running = Double.infinity
-        for l in losses {
-            if l.isFinite { running = min(running, l) }
-            bestSoFar.append(running.isFinite ? running : .nan)
-        }
-        var series: [Series] = [.scatter(Scatter(xs: xs, ys: losses, label: "trial")),
-                                .line(Line(xs: xs, ys: bestSoFar, label: "best so far"))]
-        if let b = bestIndex { series.append(.markers(Markers(xs: [xs[b]], ys: [losses[b]], labels: ["best"], label: "best trial"))) }
-        return Figure(title: title, x: Axis(label: "trial"), y: Axis(label: "loss"), series: series)
     }
 
     // MARK: training history
