@@ -14,13 +14,13 @@ struct ResolvedAxis {
     /// On a log axis a value <= 0 has no place: nan, which every series skips as a gap.
     @inline(__always)
     func fraction(_ v: Double) -> Double {
-        let f = log ? (v > 0 ? Foundation.log10(v / lo) / Foundation.log10(hi / lo) : .nan) : (v - lo) / (hi - lo)
+        let f = log ? (v > 0 ? (Foundation.log10(v) - Foundation.log10(lo)) / (Foundation.log10(hi) - Foundation.log10(lo)) : .nan) : (v - lo) / (hi - lo)
         return reversed ? 1 - f : f
     }
 
     /// The value at fraction `f` of the axis (not reversed): the inverse of `fraction`.
     func value(at f: Double) -> Double {
-        log ? lo * pow(hi / lo, f) : lo + f * (hi - lo)
+        log ? pow(10, Foundation.log10(lo) + f * (Foundation.log10(hi) - Foundation.log10(lo))) : lo + f * (hi - lo)
     }
 
     /// Ticks inside the range: the fixed ones, or about `target` "nice" ones (1, 2, 5 x 10^k).
@@ -246,7 +246,7 @@ struct Bounds {
         if padded && l <= h {
             // 4% each side keeps points off the axis lines without wasting the canvas.
             if log {
-                let d = Foundation.log10(h / l) * 0.04
+                let d = (Foundation.log10(h) - Foundation.log10(l)) * 0.04
                 l /= pow(10, d)
                 h *= pow(10, d)
             } else {

@@ -11,6 +11,8 @@ import PsearchCore
 /// - a binary or line search: `.intervals(Intervals(rows:))`
 /// - a dataset: `.scatter(Scatter(xs:ys:classes:))`; with a model, `.regions(...)` first
 /// - a training history: one `.line` per curve, with labels
+/// - a hyper-parameter search: `.scatter` of losses (log y when they span decades) and a
+///   best-so-far `.line`; parallel coordinates as `.line`s; importances as `.intervals` bars
 /// - images: `.images(ImageGrid(images:))`
 public struct Figure: Sendable {
     public var title: String?
