@@ -57,7 +57,8 @@ final class LiveTraining {
             for (ys, label) in [(trainLoss, "train loss"), (valLoss, "validation loss"), (valAccuracy, "validation accuracy")] where !ys.isEmpty {
                 series.append(.line(Line(xs: ys.indices.map { Double($0 + 1) }, ys: ys, label: label)))
             }
-            return Figure(title: title, x: Axis(label: "epoch", range: 1...Double(max(2, p.epochs))), y: Axis(label: "loss"), series: series)
+            return Figure(title: title, x: Axis(label: "epoch", range: 1...Double(max(2, p.epochs))), y: decadesAxis("loss", trainLoss + valLoss),
+                          series: series)
         }
         let xs = column(0), ys = column(1)
         let xr = around(xs), yr = around(ys)

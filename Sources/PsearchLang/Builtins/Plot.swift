@@ -45,7 +45,7 @@ extension Builtins {
     /// figure goes (terminal cells or SVG pixels), so `PlotCall` supplies them.
     static let figureOptions = [
         Param("title", .string, default: .optional), Param("width", .int, default: .optional), Param("height", .int, default: .optional),
-        Param("file", .string, default: .optional),
+        Param("file", .string, default: .optional), Param("logy", .bool, default: .optional),
     ]
 }
 
@@ -68,6 +68,16 @@ struct PlotCall {
     func emit(_ figure: Figure) throws -> Value {
         var figure = figure
         if c.given("title") { figure.title = try c.string("title") }
+        if c.given("logy") {
+            // Asked for: a log y axis (values <= 0 are not drawn), or a linear one where the
+            // figure chose log by itself.
+            let log = try c.bool("logy")
+            if log != figure.y.log {
+                figure.y.log = log
+                let label = figure.y.label ?? ""
+                figure.y.label = log ? (label.isEmpty ? "log" : label + " (log)") : (label.hasSuffix(" (log)") ? String(label.dropLast(6)) : label)
+            }
+        }
         if c.given("file") {
             try write(figure, to: try c.string("file"))
             return .none

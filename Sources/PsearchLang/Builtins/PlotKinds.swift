@@ -281,7 +281,7 @@ extension PlotCall {
             guard !multi else { throw c.bad("value", "the runs are \(dim)-dimensional: only 2-d descents are drawn as paths (plot one run's losses)") }
             let losses = try numbers(try need(v, "losses", "a \(dim)-d descend result"), "losses", arg: "value")
             guard !losses.isEmpty else { throw c.bad("value", "nothing to plot: the descent has no losses") }
-            return Figure(title: title, x: Axis(label: "step"), y: Axis(label: "loss"), series: [.line(Line(ys: losses, label: "loss"))])
+            return Figure(title: title, x: Axis(label: "step"), y: decadesAxis("loss", losses), series: [.line(Line(ys: losses, label: "loss"))])
         }
         var series = [Series]()
         let pointsX = paths.flatMap { $0.map { $0[0] } } + minima.map { $0.point.first ?? .nan }
@@ -422,7 +422,11 @@ extension PlotCall {
         if let a = last["val_acc"] { title += ", val acc \(short(a))" }
         // Accuracy is only measured on a validation set: without one (val: 0) the axis is loss.
         let yLabel = last["val_acc"] == nil ? "loss" : "loss / accuracy"
-        return Figure(title: title, x: Axis(label: "epoch"), y: Axis(label: yLabel), series: series)
+        // Log when the losses span decades (accuracies, between 0 and 1, stay on the same axis).
+        let losses = try curve("train_loss") + curve("val_loss")
+        var y = decadesAxis(yLabel, losses)
+        if y.log, try curve("val_acc").contains(where: { $0 <= 0 }) { y = Axis(label: yLabel) }
+        return Figure(title: title, x: Axis(label: "epoch"), y: y, series: series)
     }
 
     // MARK: - Datasets and models
@@ -606,6 +610,14 @@ extension PlotCall {
         }
         return Figure(series: [.images(ImageGrid(images: images))])
     }
+}
+
+/// An axis for values such as losses: log (labelled so) when they are all > 0 and span two
+/// decades or more, where a linear axis would flatten everything after the first steps.
+func decadesAxis(_ label: String, _ values: [Double]) -> Axis {
+    let f = values.filter { $0.isFinite }
+    if let lo = f.min(), let hi = f.max(), lo > 0, hi / lo >= 100 { return Axis(label: label + " (log)", log: true) }
+    return Axis(label: label)
 }
 
 /// Four significant digits: enough for a title or a marker label.

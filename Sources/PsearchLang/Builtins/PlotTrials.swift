@@ -90,11 +90,7 @@ extension PlotCall {
     }
 
     /// Losses drawn on a log axis when they are all > 0 and span two decades or more.
-    private func lossAxis(_ losses: [Double]) -> Axis {
-        let f = losses.filter { $0.isFinite }
-        if let lo = f.min(), let hi = f.max(), lo > 0, hi / lo >= 100 { return Axis(label: "loss (log)", log: true) }
-        return Axis(label: "loss")
-    }
+    private func lossAxis(_ losses: [Double]) -> Axis { decadesAxis("loss", losses) }
 
     /// An axis for one parameter: log for a log range, named categories for choices.
     private func paramAxis(_ d: SearchSpace.Dimension, _ view: TrialsView) -> Axis {
