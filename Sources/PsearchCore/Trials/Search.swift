@@ -141,6 +141,17 @@ public struct SearchResult: Sendable {
     public var names: [String]
     public var interrupted: Bool
     public var note: String?
+
+    public init(best: [String: ParamValue], bestLoss: Double, trials: [TrialRecord], method: SearchMethod, names: [String],
+                interrupted: Bool, note: String?) {
+        self.best = best
+        self.bestLoss = bestLoss
+        self.trials = trials
+        self.method = method
+        self.names = names
+        self.interrupted = interrupted
+        self.note = note
+    }
 }
 
 public enum TrialError: Error, Equatable, Sendable, CustomStringConvertible {
