@@ -197,6 +197,7 @@ extension Trials {
     ) throws -> SearchResult {
         let root = Random(seed: o.seed)
         let board = TrialBoard(count: count)
+        let times = Locked<[Int: Double]>([:])
         let outcomes = Executor.run(count: count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { k, worker in
             do {
                 let params = try propose(k, board)
@@ -207,7 +208,7 @@ extension Trials {
                     board.finish(k, s.loss, s.reports)
                     return s.loss
                 }
-                let (loss, reports) = try stored(store, index: k, params: params, budget: nil, round: 0, worker: worker) {
+                let (loss, reports) = try stored(store, index: k, params: params, budget: nil, round: 0, worker: worker, times: times) {
                     let reporter = TrialReporter(index: k, rule: o.prune, board: board, lag: o.tpe.lag)
                     var loss = try objective(TrialInput(index: k, params: params, budget: nil, random: root.stream(k), reporter: reporter))
                     let reports = reporter.finalReports
@@ -230,7 +231,7 @@ extension Trials {
             case .success(let (loss, seconds))?:
                 let t = board.trial(k)!
                 records.append(TrialRecord(index: k, params: t.params, budget: nil, round: 0, loss: loss,
-                                           seconds: store?.finished[k]?.seconds ?? seconds,
+                                           seconds: times.withLock { $0[k] } ?? store?.finished[k]?.seconds ?? seconds,
                                            pruned: t.reports.pruned, reports: t.reports))
             }
         }

@@ -307,10 +307,11 @@ public enum Trials {
         _ o: SearchOptions, _ store: (any TrialStore)?, _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
     ) throws -> Round {
         let root = Random(seed: o.seed)
+        let times = Locked<[Int: Double]>([:])
         let outcomes = Executor.run(count: candidates.count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { i, worker in
             let k = firstIndex + i
             if let s = try replay(store, k, candidates[i], budget: budget) { return s.loss }
-            return try stored(store, index: k, params: candidates[i], budget: budget, round: round, worker: worker) {
+            return try stored(store, index: k, params: candidates[i], budget: budget, round: round, worker: worker, times: times) {
                 (try objective(TrialInput(index: k, params: candidates[i], budget: budget, random: root.stream(k))), TrialReports())
             }.loss
         }
@@ -323,7 +324,7 @@ public enum Trials {
             case .success(let (loss, seconds))?:
                 // A replayed trial keeps the time it took when it ran.
                 records.append(TrialRecord(index: firstIndex + i, params: candidates[i], budget: budget, round: round,
-                                           loss: loss, seconds: store?.finished[firstIndex + i]?.seconds ?? seconds))
+                                           loss: loss, seconds: times.withLock { $0[firstIndex + i] } ?? store?.finished[firstIndex + i]?.seconds ?? seconds))
             }
         }
         return Round(records: records, interrupted: interrupted)

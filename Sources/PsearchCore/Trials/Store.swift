@@ -86,10 +86,11 @@ extension Trials {
         return s
     }
 
-    /// Runs trial `index` with the store told when it starts and how it ends.
+    /// Runs trial `index` with the store told when it starts and how it ends; the seconds it
+    /// stored go in `times`, so the result lists what a later `study()` reads back.
     static func stored(
         _ store: (any TrialStore)?, index: Int, params: [String: ParamValue], budget: Int?, round: Int, worker: Int,
-        _ run: () throws -> (loss: Double, reports: TrialReports)
+        times: Locked<[Int: Double]>, _ run: () throws -> (loss: Double, reports: TrialReports)
     ) throws -> (loss: Double, reports: TrialReports) {
         guard let store else { return try run() }
         var t = StoredTrial(index: index, params: params, budget: budget, round: round, state: .running, started: now(), worker: worker)
@@ -118,6 +119,7 @@ extension Trials {
         t.ended = now()
         t.seconds = seconds()
         try store.record(t)
+        times.withLock { $0[index] = t.seconds }
         return out
     }
 }
