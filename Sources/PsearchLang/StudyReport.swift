@@ -50,7 +50,11 @@ public enum StudyReport {
                 let n = read.trials.filter { $0.state == st }.count
                 return n > 0 ? "\(n) \(st.rawValue)" : nil
             }
-            out += "\(read.trials.count) of \(s.trials) trials: " + counts.joined(separator: ", ")
+            // Halving's trial count is its candidates; its rounds run them again with larger budgets.
+            // A grid's size is its own, whatever trials: says.
+            let asked = s.method == SearchMethod.halving.rawValue ? "\(s.trials) candidates"
+                : s.method == SearchMethod.grid.rawValue ? "a grid" : "\(s.trials) asked for"
+            out += "\(read.trials.count) trials (\(asked)): " + counts.joined(separator: ", ")
             if let r = try? Builtins.studyResult(read.info, read.trials) {
                 out += "; best \(Value.record(space.decode(r.best)).repr), loss \(formatNumber(r.bestLoss))"
             }
