@@ -30,7 +30,11 @@ let package = Package(
         // core's ObjectiveCompiler protocol; the core does not know this target.
         .target(name: "PsearchFast", dependencies: ["PsearchCore"], swiftSettings: fast),
         .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
-        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchFast", "PsearchPlot", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
+        // Study files (search(..., study: FILE)) on the system's SQLite, behind the core's
+        // TrialStore protocol; the core does not know this target.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(name: "PsearchStore", dependencies: ["PsearchCore", "CSQLite"]),
+        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchFast", "PsearchPlot", "PsearchStore", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
         .executableTarget(
             name: "psearch",
@@ -41,6 +45,7 @@ let package = Package(
             ]),
         // csv-edge/, metrics-sklearn.json, tpe-optuna.json and importance-optuna.json (pandas', scikit-learn's and Optuna's answers) are read from the source tree too.
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"], exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json", "importance-optuna.json"]),
+        .testTarget(name: "PsearchStoreTests", dependencies: ["PsearchStore", "PsearchCore"]),
         .testTarget(name: "PsearchFastTests", dependencies: ["PsearchFast", "PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
         // The .ps cases are read from the source tree (#filePath), so editing one needs no rebuild.

@@ -21,8 +21,15 @@ public struct TrialReports: Sendable, Equatable {
     public var steps: [Int] = []
     public var values: [Double] = []
     /// The value at each ASHA rung the trial reached (rung r: the first report at step ≥ 3^r).
-    var rungs: [Double] = []
+    public var rungs: [Double] = []
     public var pruned = false
+
+    public init(steps: [Int] = [], values: [Double] = [], rungs: [Double] = [], pruned: Bool = false) {
+        self.steps = steps
+        self.values = values
+        self.rungs = rungs
+        self.pruned = pruned
+    }
 
     /// The value at `step`, if the trial reported one there.
     func value(at step: Int) -> Double? {
@@ -184,20 +191,30 @@ extension Trials {
     /// (which may wait for earlier trials), its reports go through its own `TrialReporter`,
     /// and a pruned trial's loss is the last value it reported.
     static func runOnBoard(
-        count: Int, _ space: SearchSpace, _ o: SearchOptions,
+        count: Int, _ space: SearchSpace, _ o: SearchOptions, _ store: (any TrialStore)?,
         _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective,
         propose: @escaping @Sendable (Int, TrialBoard) throws -> [String: ParamValue]
     ) throws -> SearchResult {
         let root = Random(seed: o.seed)
         let board = TrialBoard(count: count)
-        let outcomes = Executor.run(count: count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { k in
+        let times = Locked<[Int: Double]>([:])
+        let outcomes = Executor.run(count: count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { k, worker in
             do {
                 let params = try propose(k, board)
                 board.start(k, params)
-                let reporter = TrialReporter(index: k, rule: o.prune, board: board, lag: o.tpe.lag)
-                var loss = try objective(TrialInput(index: k, params: params, budget: nil, random: root.stream(k), reporter: reporter))
-                let reports = reporter.finalReports
-                if reports.pruned, let last = reports.values.last { loss = last }
+                // A trial an earlier run finished goes on the board as it ended then: later
+                // proposals and pruning decisions read the same history as in that run.
+                if let s = try replay(store, k, params, budget: nil) {
+                    board.finish(k, s.loss, s.reports)
+                    return s.loss
+                }
+                let (loss, reports) = try stored(store, index: k, params: params, budget: nil, round: 0, worker: worker, times: times) {
+                    let reporter = TrialReporter(index: k, rule: o.prune, board: board, lag: o.tpe.lag)
+                    var loss = try objective(TrialInput(index: k, params: params, budget: nil, random: root.stream(k), reporter: reporter))
+                    let reports = reporter.finalReports
+                    if reports.pruned, let last = reports.values.last { loss = last }
+                    return (loss, reports)
+                }
                 board.finish(k, loss, reports)
                 return loss
             } catch {
@@ -213,7 +230,8 @@ extension Trials {
             case .failure(let e)?: throw e
             case .success(let (loss, seconds))?:
                 let t = board.trial(k)!
-                records.append(TrialRecord(index: k, params: t.params, budget: nil, round: 0, loss: loss, seconds: seconds,
+                records.append(TrialRecord(index: k, params: t.params, budget: nil, round: 0, loss: loss,
+                                           seconds: times.withLock { $0[k] } ?? store?.finished[k]?.seconds ?? seconds,
                                            pruned: t.reports.pruned, reports: t.reports))
             }
         }
@@ -226,12 +244,12 @@ extension Trials {
     /// trials of equal length nobody waits, and with one worker the rule is the same (trial k
     /// does not see the lag trials before it), so the trials do not depend on `workers`.
     static func tpe(
-        _ space: SearchSpace, _ o: SearchOptions,
+        _ space: SearchSpace, _ o: SearchOptions, _ store: (any TrialStore)?,
         _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
     ) throws -> SearchResult {
         let startup = sample(space, count: Swift.min(o.trials, o.tpe.startup), seed: o.seed)
         let root = Random(seed: o.seed)
-        return try runOnBoard(count: o.trials, space, o, shouldStop, objective) { k, board in
+        return try runOnBoard(count: o.trials, space, o, store, shouldStop, objective) { k, board in
             if k < startup.count { return startup[k] }
             let history = try board.finished(below: k - o.tpe.lag)
             var random = root.stream(k).stream(0)

@@ -155,6 +155,18 @@ public struct SearchResult: Sendable {
     public var note: String?
     /// The space searched: plots take each parameter's scale (log for a log range) from it.
     public var space: SearchSpace
+
+    public init(best: [String: ParamValue], bestLoss: Double, trials: [TrialRecord], method: SearchMethod, names: [String],
+                interrupted: Bool, note: String?, space: SearchSpace) {
+        self.best = best
+        self.bestLoss = bestLoss
+        self.trials = trials
+        self.method = method
+        self.names = names
+        self.interrupted = interrupted
+        self.note = note
+        self.space = space
+    }
 }
 
 public enum TrialError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -184,8 +196,11 @@ public enum Trials {
     ///
     /// `shouldStop` is polled before every trial (by default: Ctrl-C). Stopping keeps the
     /// finished trials and marks the result interrupted; the flag is not cleared.
+    ///
+    /// With a `store`, every trial's start and end are recorded there, and the trials it already
+    /// holds as finished are read back instead of run (a resumed study gives the same result).
     public static func search(
-        space: SearchSpace, options: SearchOptions,
+        space: SearchSpace, options: SearchOptions, store: (any TrialStore)? = nil,
         shouldStop: @escaping @Sendable () -> Bool = { Interrupt.isRequested },
         objective: @escaping Objective
     ) throws -> SearchResult {
@@ -193,16 +208,16 @@ public enum Trials {
         switch options.method {
         case .grid:
             let cands = try grid(space, points: options.gridPoints)
-            return try runOnBoard(count: cands.count, space, options, shouldStop, objective) { k, _ in cands[k] }
+            return try runOnBoard(count: cands.count, space, options, store, shouldStop, objective) { k, _ in cands[k] }
         case .random:
             let cands = sample(space, count: options.trials, seed: options.seed)
-            return try runOnBoard(count: cands.count, space, options, shouldStop, objective) { k, _ in cands[k] }
+            return try runOnBoard(count: cands.count, space, options, store, shouldStop, objective) { k, _ in cands[k] }
         case .halving:
             let cands = space.isDiscrete ? try grid(space, points: options.gridPoints)
                 : sample(space, count: options.trials, seed: options.seed)
-            return try halving(cands, space, options, shouldStop, objective)
+            return try halving(cands, space, options, store, shouldStop, objective)
         case .tpe:
-            return try tpe(space, options, shouldStop, objective)
+            return try tpe(space, options, store, shouldStop, objective)
         }
     }
 
@@ -304,13 +319,16 @@ public enum Trials {
     /// Runs one batch of trials in parallel; records come back in index order.
     private static func runRound(
         _ candidates: [[String: ParamValue]], budget: Int?, round: Int, firstIndex: Int,
-        _ o: SearchOptions, _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
+        _ o: SearchOptions, _ store: (any TrialStore)?, _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
     ) throws -> Round {
         let root = Random(seed: o.seed)
-        let outcomes = Executor.run(count: candidates.count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { i in
-            let input = TrialInput(index: firstIndex + i, params: candidates[i], budget: budget,
-                                   random: root.stream(firstIndex + i))
-            return try objective(input)
+        let times = Locked<[Int: Double]>([:])
+        let outcomes = Executor.run(count: candidates.count, workers: o.workers, stackSize: o.threadStackSize, shouldStop: shouldStop) { i, worker in
+            let k = firstIndex + i
+            if let s = try replay(store, k, candidates[i], budget: budget) { return s.loss }
+            return try stored(store, index: k, params: candidates[i], budget: budget, round: round, worker: worker, times: times) {
+                (try objective(TrialInput(index: k, params: candidates[i], budget: budget, random: root.stream(k))), TrialReports())
+            }.loss
         }
         var records = [TrialRecord]()
         var interrupted = false
@@ -319,8 +337,9 @@ public enum Trials {
             case nil: interrupted = true
             case .failure(let e)?: throw e
             case .success(let (loss, seconds))?:
+                // A replayed trial keeps the time it took when it ran.
                 records.append(TrialRecord(index: firstIndex + i, params: candidates[i], budget: budget, round: round,
-                                           loss: loss, seconds: seconds))
+                                           loss: loss, seconds: times.withLock { $0[firstIndex + i] } ?? store?.finished[firstIndex + i]?.seconds ?? seconds))
             }
         }
         return Round(records: records, interrupted: interrupted)
@@ -348,7 +367,7 @@ public enum Trials {
     /// surviving candidate `factor` times the previous budget and keeps the best
     /// ceil(candidates / factor) for the next round.
     private static func halving(
-        _ candidates: [[String: ParamValue]], _ space: SearchSpace, _ o: SearchOptions,
+        _ candidates: [[String: ParamValue]], _ space: SearchSpace, _ o: SearchOptions, _ store: (any TrialStore)?,
         _ shouldStop: @escaping @Sendable () -> Bool, _ objective: @escaping Objective
     ) throws -> SearchResult {
         let schedule = halvingSchedule(candidates: candidates.count, factor: o.factor, minBudget: o.minBudget, maxBudget: o.maxBudget)
@@ -358,7 +377,7 @@ public enum Trials {
         var interrupted = false
         var index = 0
         for (r, budget) in schedule.enumerated() {
-            let round = try runRound(survivors, budget: budget, round: r, firstIndex: index, o, shouldStop, objective)
+            let round = try runRound(survivors, budget: budget, round: r, firstIndex: index, o, store, shouldStop, objective)
             all += round.records
             index += survivors.count
             if !round.records.isEmpty { lastRound = round.records }
@@ -409,15 +428,16 @@ public enum Trials {
 /// Runs indexed jobs on worker threads, taking indices in order.
 enum Executor {
     /// Results by index: nil for jobs never started because `shouldStop` fired or an earlier
-    /// job failed; (value, seconds) or the job's error otherwise.
+    /// job failed; (value, seconds) or the job's error otherwise. A job gets its index and its
+    /// worker's number (0 ..< workers).
     static func run(
         count: Int, workers: Int, stackSize: Int = 16 << 20, shouldStop: @escaping @Sendable () -> Bool,
-        _ job: @escaping @Sendable (Int) throws -> Double
+        _ job: @escaping @Sendable (Int, Int) throws -> Double
     ) -> [Result<(Double, Double), any Error>?] {
         let results = Locked<[Result<(Double, Double), any Error>?]>(Array(repeating: nil, count: count))
         let next = Atomic<Int>(0)
         let failed = Atomic<Bool>(false)
-        let work: @Sendable () -> Void = {
+        let work: @Sendable (Int) -> Void = { worker in
             while !failed.load(ordering: .relaxed) && !shouldStop() {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 if i >= count { return }
@@ -425,7 +445,7 @@ enum Executor {
                 let start = clock.now
                 let outcome: Result<(Double, Double), any Error>
                 do {
-                    let v = try job(i)
+                    let v = try job(i, worker)
                     let d = clock.now - start
                     outcome = .success((v, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
                 } catch {
@@ -437,13 +457,13 @@ enum Executor {
         }
         let threads = min(workers, count)
         if threads <= 1 {
-            work()
+            work(0)
         } else {
             let group = DispatchGroup()
-            for _ in 0..<threads {
+            for w in 0..<threads {
                 group.enter()
                 let t = Thread {
-                    work()
+                    work(w)
                     group.leave()
                 }
                 t.stackSize = stackSize

@@ -1,5 +1,6 @@
 import Foundation
 import PsearchCore
+import PsearchStore
 
 /// A continuous search dimension: what `logrange`, `uniform` and `intrange` return, read by
 /// the space of `search(objective, space, ...)`.
@@ -40,6 +41,11 @@ extension Builtins {
             let lo = try c.int("lo"), hi = try c.int("hi")
             guard lo <= hi else { throw c.bad("hi", "must be at least lo (\(lo)), got \(hi)") }
             return .object(DomainObject(.intRange(lo, hi)))
+        },
+        Builtin(BuiltinSpec("study", "the newest study of a file written by search(..., study: file), as search returned it",
+                            example: "search(fn(p) = p.x ^ 2, {x: [1, 2, 3]}, study: \"/tmp/psearch-example.db\", resume: false).best == study(\"/tmp/psearch-example.db\").best",
+                            [Param("file", .string)])) { c in
+            try study(c)
         },
         Builtin(BuiltinSpec("report",
                             "inside a search objective: tell the search the trial's value after step (an epoch, say); true when the prune rule says stop",
@@ -87,6 +93,7 @@ extension Builtins {
         Param("trials", .int, default: .number(SearchOptions().trials), range: 1...100_000), .seed,
         Param("workers", .int, default: .optional, range: 1...256),
         Param("prune", .choice(PruneRule.allCases.map(\.rawValue)), default: .optional),
+        Param("study", .string, default: .optional), Param("resume", .bool, default: true),
     ])
 
     static func hyperSearch(_ c: inout Call) throws -> Value {
@@ -126,9 +133,28 @@ extension Builtins {
             parent.fuel = 0
         }
         defer { if let pool = runner.sharedFuel { parent.fuel = pool.remaining } }
+        var store: StudyFile?
+        if c.given("study") {
+            let path = try c.string("study")
+            let spec = StudySpec(
+                objective: objectiveName(f), space: space.text, method: method.rawValue,
+                seed: o.seed, prune: o.prune?.rawValue ?? "none",
+                // Halving's candidates and budgets follow the trial count; the other methods' trial k does not.
+                settings: method == .halving ? "trials: \(o.trials)" : "", trials: o.trials,
+                scriptHash: scriptHash(c.interp.sources[c.args.callRange.source]?.bytes ?? []))
+            let resume = try c.bool("resume")
+            do {
+                store = try StudyFile.open(path, spec: spec, resume: resume)
+            } catch {
+                throw c.bad("study", error.message)
+            }
+        }
         let result: SearchResult
         do {
-            result = try Trials.search(space: space.space, options: o) { input in try runner.run(input) }
+            result = try Trials.search(space: space.space, options: o, store: store) { input in try runner.run(input) }
+        } catch let e as StudyError {
+            try? runner.flush()
+            throw RuntimeError(e.message)
         } catch let e as TrialError {
             try runner.flush()
             throw RuntimeError(e.description)
@@ -138,6 +164,55 @@ extension Builtins {
         }
         try runner.flush()
         return .object(ResultObject(.trials(result, decode: space.decode)))
+    }
+
+    static func objectiveName(_ f: Value) -> String {
+        if case .function(let fn) = f, let closure = fn as? Closure { return closure.proto.name }
+        return f.typeName
+    }
+
+    /// FNV-1a (64-bit) of a script's bytes, recorded with a study.
+    static func scriptHash(_ bytes: [UInt8]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return "fnv1a64:" + String(h, radix: 16)
+    }
+
+    /// `study(file)`: the newest study of a file `search(..., study: file)` wrote, as search returned it.
+    static func study(_ c: Call) throws -> Value {
+        let path = try c.string("file")
+        let read: (info: StudyInfo, trials: [StoredTrial])
+        do { read = try StudyFile.read(path) } catch { throw c.bad("file", error.message) }
+        return .object(ResultObject(.trials(try studyResult(read.info, read.trials), decode: try studySpace(read.info).decode)))
+    }
+
+    /// The space a study was made with, read back from its source text.
+    static func studySpace(_ info: StudyInfo) throws -> Space {
+        let scratch = Interpreter(output: BufferSink())
+        guard case .record(let r)? = try? scratch.run(info.spec.space, name: "<study space>", repl: true) else {
+            throw RuntimeError("the study's space \(info.spec.space) cannot be read back")
+        }
+        let args = Arguments([.number(0), .record(r)])
+        let call = Call(spec: Builtins.named("search")!.spec, args: args, interp: scratch)
+        return try readSpace(r, call)
+    }
+
+    /// The finished trials of a study as the search's result: best of the last round, note when unfinished.
+    static func studyResult(_ info: StudyInfo, _ stored: [StoredTrial]) throws -> SearchResult {
+        let done = stored.filter { $0.state.isFinished }.map(\.record)
+        let lastRound = done.map(\.round).max() ?? 0
+        let pool = done.filter { $0.round == lastRound }
+        guard let best = pool.min(by: { a, b in
+            let (la, lb) = (a.loss.isNaN ? .infinity : a.loss, b.loss.isNaN ? .infinity : b.loss)
+            return la != lb ? la < lb : a.index < b.index
+        }) else { throw RuntimeError("the study has no finished trial yet") }
+        let method = SearchMethod(rawValue: info.spec.method) ?? .random
+        let open = stored.count - done.count
+        let space = try studySpace(info).space
+        return SearchResult(best: best.params, bestLoss: best.loss, trials: done, method: method, names: space.names,
+                            interrupted: open > 0,
+                            note: open > 0 ? "\(open) trial\(open == 1 ? "" : "s") of the study did not finish: best of those that did" : nil,
+                            space: space)
     }
 
     /// Halving hands each trial its budget: the objective needs a `budget` parameter (or a second one).
@@ -155,6 +230,14 @@ extension Builtins {
         var space: SearchSpace
         /// The values of each choice dimension, by name.
         var choices: [String: [Value]]
+
+        /// The space as psearch source, choices by their values: what a study file keeps.
+        var text: String {
+            "{" + space.dimensions.map { d in
+                if let items = choices[d.name] { return "\(d.name): [" + items.map(\.repr).joined(separator: ", ") + "]" }
+                return "\(d.name): \(DomainObject(d.domain).description)"
+            }.joined(separator: ", ") + "}"
+        }
 
         func decode(_ p: [String: ParamValue]) -> Record {
             Record(space.names.map { name in
