@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // csv-edge/, metrics-sklearn.json and tpe-optuna.json (pandas', scikit-learn's and Optuna's answers) are read from the source tree too.
-        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"], exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json"]),
+        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"], exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json", "qn-scipy.json"]),
         .testTarget(name: "PsearchFastTests", dependencies: ["PsearchFast", "PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),
         // The .ps cases are read from the source tree (#filePath), so editing one needs no rebuild.

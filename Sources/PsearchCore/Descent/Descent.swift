@@ -59,6 +59,12 @@ public struct DescentResult: Sendable {
     /// The path was asked for but not kept: the caller said it can reproduce it on demand
     /// (`Descent.reproducePath`), so a long run does not fill memory with rows nobody reads.
     public var pathDeferred = false
+    /// Set by `SecondOrder.minimize` (nil for the per-step rules, whose printed results stay as
+    /// they were): the method's name, why it stopped, and its gradient and Hessian calls.
+    public var method: String? = nil
+    public var termination: SecondOrder.Termination? = nil
+    public var gradientEvaluations = 0
+    public var hessianEvaluations = 0
 
     /// Number of rows of the path.
     public var pathCount: Int { dimension == 0 ? 0 : pathData.count / dimension }
