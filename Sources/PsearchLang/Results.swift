@@ -123,6 +123,12 @@ public final class ResultObject: NativeObject {
                 fields += [("path", .tensor(r.path)), ("losses", .tensor(Tensor(r.losses)))]
             }
             if let f { fields.append(("f", f)) }
+            if let method = r.method, let why = r.termination {
+                // Only the second-order methods: the per-step rules print as they always have.
+                fields += [("method", .string(method)), ("stop", .string(why.rawValue)),
+                           ("gradient_evaluations", .number(Double(r.gradientEvaluations))),
+                           ("hessian_evaluations", .number(Double(r.hessianEvaluations)))]
+            }
             return fields
         case .multiStart(let m, let note, let f):
             let runs = m.runs.map { Value.object(ResultObject(.descent($0, scalarStart: false, note: note, f: nil))) }
