@@ -166,7 +166,7 @@ extension PlotCall {
         if case .object(let o as ResultObject) = v {
             switch o.kind {
             case .descent: return try descentFigure(v, multi: false)
-            case .multiStart: return try descentFigure(v, multi: true)
+            case .multiStart, .comparison: return try descentFigure(v, multi: true)
             case .binarySearch: return try binarySearchFigure(v)
             case .interval: return try lineSearchFigure(v)
             case .trials: return try trialsFigure(v)

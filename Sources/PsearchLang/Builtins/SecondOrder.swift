@@ -21,7 +21,59 @@ extension Builtins {
                             example: "hessian(fn(p) = p[0]^2 * p[1] + p[1]^3, [1, 2])", [Param("f", .function), Param("x", .any)])) { c in
             try hessian(&c)
         },
+        compareSpec,
     ]
+
+    static let compareSpec = Builtin(BuiltinSpec("compare",
+        "run several of minimize's methods from the same start with the same budget of calls of f; prints a table (method, evaluations, gradient and Hessian calls, final loss, distance to the best end point, stop reason) and plot draws every path on one contour",
+        example: "compare(booth, [0, 0], methods: [\"lbfgs\", \"nelder-mead\"], budget: 200).best", [
+            Param("f", .function), Param("start", .any), Param("methods", .any, default: .hint("[\"lbfgs\", \"bfgs\", \"cg\", \"newton\", \"nelder-mead\"]")),
+            Param("budget", .int, default: .number(1000)),
+        ])) { c in
+        try compare(&c)
+    }
+
+    static func compare(_ c: inout Call) throws -> Value {
+        let f = try c.function("f")
+        var methods = SecondOrder.Method.allCases
+        if c.given("methods") {
+            guard case .list(let l) = try c.required("methods"), !l.isEmpty else { throw c.bad("methods", "a list of method names expected") }
+            methods = try l.map { v in
+                guard case .string(let s) = v, let m = SecondOrder.Method(rawValue: s) else {
+                    throw c.bad("methods", "each method is one of \(SecondOrder.Method.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \(v.repr)")
+                }
+                return m
+            }
+        }
+        let budget = try c.int("budget")
+        guard budget >= 1 else { throw c.bad("budget", "the budget must be at least 1 call") }
+        let (start, scalar) = try startPoint(c, "start")
+        let layout: InputLayout = scalar ? .numbers(1) : .tensor([start.count])
+        var runs: [DescentResult] = []
+        for m in methods {
+            var o = SecondOrder.Options()
+            o.maxfev = budget
+            let r: DescentResult
+            if m == .nelderMead {
+                let value = try valueFunction(c, f, layout: layout)
+                r = try run { () throws in try SecondOrder.minimize({ _, _ in 0 }, value: value, start: start, method: m, options: o) }
+            } else {
+                let objective = try objective(c, f, layout: layout)
+                var hess: SecondOrder.Hessian?
+                if m == .newton {
+                    let h = try hessianObjective(c, f, layout: layout)
+                    hess = { x in
+                        var g = [Double](repeating: 0, count: x.count)
+                        return try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try h.hessian(xp, $0).1 } }
+                    }
+                }
+                r = try run { () throws in try SecondOrder.minimize(objective.call, hessian: hess, start: start, method: m, options: o) }
+            }
+            if r.termination == .interrupted { throw Interrupted() }
+            runs.append(r)
+        }
+        return .object(ResultObject(.comparison(runs, f: f)))
+    }
 
     static let minimizeChoice = Param.Kind.choice(SecondOrder.Method.allCases.map(\.rawValue))
 
