@@ -43,8 +43,9 @@ let package = Package(
                 "CLibEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        // csv-edge/, metrics-sklearn.json, tpe-optuna.json and importance-optuna.json (pandas', scikit-learn's and Optuna's answers) are read from the source tree too.
-        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"], exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json", "importance-optuna.json"]),
+        // csv-edge/ and the peers' answers (pandas', scikit-learn's, Optuna's, scipy's JSON) are read from the source tree too.
+        .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"],
+                    exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json", "importance-optuna.json", "qn-scipy.json"]),
         .testTarget(name: "PsearchStoreTests", dependencies: ["PsearchStore", "PsearchCore"]),
         .testTarget(name: "PsearchFastTests", dependencies: ["PsearchFast", "PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),

@@ -24,6 +24,8 @@ public final class ResultObject: NativeObject {
         case trials(SearchResult, decode: ([String: ParamValue]) -> Record)
         /// A trained model's `history`.
         case history(TrainHistory)
+        /// `compare(f, start, methods:, budget:)`: one second-order run per method, same start and budget.
+        case comparison([DescentResult], f: Value)
     }
 
     public let kind: Kind
@@ -58,7 +60,7 @@ public final class ResultObject: NativeObject {
         case .binarySearch(let r, _): return r
         case .interval(let r): return r
         case .trials(let r, _): return r
-        case .history: return nil
+        case .history, .comparison: return nil
         }
     }
 
@@ -98,6 +100,7 @@ public final class ResultObject: NativeObject {
     /// The record of every field (a lazy one is computed even if Ctrl-C is pressed: printing
     /// cannot stop half-way; one that still fails is left out).
     public override var description: String {
+        if case .comparison(let runs, _) = kind { return Self.table(runs) }
         var fields: [(String, Value)] = []
         for name in names {
             if let v = try? field(name) { fields.append((name, v)) }
@@ -177,6 +180,40 @@ public final class ResultObject: NativeObject {
         return "  also: " + parts.joined(separator: ", ")
     }
 
+    /// The run with the lowest finite loss (the first on a tie).
+    static func bestIndex(_ runs: [DescentResult]) -> Int {
+        var best = 0
+        for (i, r) in runs.enumerated() where r.loss.isFinite && !(runs[best].loss <= r.loss) { best = i }
+        return best
+    }
+
+    /// Why a gradient-descent run stopped, in the table's words.
+    static func stepStop(_ r: DescentResult) -> String {
+        if r.diverged { return "diverged" }
+        if r.stalled { return "line search stalled" }
+        return r.converged ? "gradient tolerance" : "evaluation budget"
+    }
+
+    /// A comparison as a table: method, calls of f, of its gradient, of its Hessian, final loss,
+    /// distance to the best end point, why it stopped. Times are left out: the printed form is
+    /// the same bytes on every run.
+    static func table(_ runs: [DescentResult]) -> String {
+        let best = runs.isEmpty ? [] : runs[bestIndex(runs)].x
+        let head = ["method", "evaluations", "gradients", "hessians", "loss", "distance to best", "stop"]
+        let rows = runs.map { r -> [String] in
+            let d = zip(r.x, best).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            return [r.method ?? "", "\(r.evaluations)", "\(r.gradientEvaluations)", "\(r.hessianEvaluations)",
+                    formatNumber(Double(String(format: "%.6g", r.loss)) ?? r.loss), formatNumber(Double(String(format: "%.3g", d)) ?? d),
+                    r.termination?.rawValue ?? stepStop(r)]
+        }
+        let widths = head.indices.map { i in ([head[i]] + rows.map { $0[i] }).map(\.count).max()! }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, s in s.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return ([line(head)] + rows.map(line)).joined(separator: "\n")
+    }
+
     // MARK: - Fields of each kind
 
     /// The fields in print order, nil where `compute` makes it on first read.
@@ -198,6 +235,12 @@ public final class ResultObject: NativeObject {
                 fields += [("path", .tensor(r.path)), ("losses", .tensor(Tensor(r.losses)))]
             }
             if let f { fields.append(("f", f)) }
+            if let method = r.method, let why = r.termination {
+                // Only the second-order methods: the per-step rules print as they always have.
+                fields += [("method", .string(method)), ("stop", .string(why.rawValue)),
+                           ("gradient_evaluations", .number(Double(r.gradientEvaluations))),
+                           ("hessian_evaluations", .number(Double(r.hessianEvaluations)))]
+            }
             return fields
         case .multiStart(let m, let note, let f):
             let runs = m.runs.map { Value.object(ResultObject(.descent($0, scalarStart: false, note: note, f: nil))) }
@@ -249,6 +292,13 @@ public final class ResultObject: NativeObject {
             ]
             if let n = r.note { fields.append(("note", .string(n))) }
             return fields
+        case .comparison(let runs, let f):
+            return [
+                ("methods", .list(runs.map { .string($0.method ?? "") })),
+                ("runs", .list(runs.map { .object(ResultObject(.descent($0, scalarStart: false, note: nil, f: nil))) })),
+                ("best", .number(Double(bestIndex(runs)))),
+                ("f", f),
+            ]
         case .history(let h):
             return [
                 ("train_loss", .tensor(Tensor(h.trainLoss))),

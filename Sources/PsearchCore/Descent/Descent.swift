@@ -19,7 +19,7 @@ public struct DescentOptions: Sendable {
     /// Keep the path and losses (off for multi-start inner runs that only need end points).
     public var record = true
     /// On divergence, look for a learning rate that does not diverge (off inside that search).
-    var suggestLR = true
+    public var suggestLR = true
 
     public init(lr: Double = 0.01, steps: Int = 1000, tol: Double = 1e-8, method: Optimizer.Method = .gd, line: Bool = false) {
         self.lr = lr
@@ -59,6 +59,12 @@ public struct DescentResult: Sendable {
     /// The path was asked for but not kept: the caller said it can reproduce it on demand
     /// (`Descent.reproducePath`), so a long run does not fill memory with rows nobody reads.
     public var pathDeferred = false
+    /// Set by `SecondOrder.minimize` (nil for the per-step rules, whose printed results stay as
+    /// they were): the method's name, why it stopped, and its gradient and Hessian calls.
+    public var method: String? = nil
+    public var termination: SecondOrder.Termination? = nil
+    public var gradientEvaluations = 0
+    public var hessianEvaluations = 0
 
     /// Number of rows of the path.
     public var pathCount: Int { dimension == 0 ? 0 : pathData.count / dimension }

@@ -55,7 +55,7 @@ public protocol OptimizationResult: Sendable {
 
 extension DescentResult: OptimizationResult {
     public var outcome: Outcome {
-        let stop: StopReason = converged ? .converged : diverged ? .diverged : interrupted ? .interrupted : stalled ? .stalled : .limit
+        let stop: StopReason = termination?.stop ?? (converged ? .converged : diverged ? .diverged : interrupted ? .interrupted : stalled ? .stalled : .limit)
         return Outcome(x: x, loss: loss, steps: steps, evaluations: evaluations, stop: stop, message: message, trace: losses)
     }
 }

@@ -106,11 +106,13 @@ final class CompiledFunction {
     final class Noted { var dependencies: Dependencies? }
     var dependencies: Dependencies? { noted.dependencies }
 
-    init(_ f: Value, layout: InputLayout, interp: Interpreter, callRange: SourceRange) {
+    /// `compiler: false` replays by the reference rules, so the tape's columns hold each call's
+    /// values (`Tape.hessian` reads them).
+    init(_ f: Value, layout: InputLayout, interp: Interpreter, callRange: SourceRange, compiler: Bool = true) {
         function = f
         self.layout = layout
         let noted = self.noted
-        objective = TapeObjective(compiler: interp.objectiveCompiler) { [unowned interp] tape, x in
+        objective = TapeObjective(compiler: compiler ? interp.objectiveCompiler : nil) { [unowned interp] tape, x in
             try record(f, layout, tape, x, interp, callRange) { noted.dependencies = $0 }
         }
     }

@@ -481,7 +481,7 @@ private func belowMinimum(_ lo: Int, _ x: Double) -> String {
 
 /// The table of every built-in, one family per file.
 public enum Builtins {
-    public static let all: [Builtin] = core + tensors + math + search + autodiff + descent + data + models + hyperSpace + plots
+    public static let all: [Builtin] = core + tensors + math + search + autodiff + descent + secondOrder + data + models + hyperSpace + plots
 
     static let byName: [String: Builtin] = Dictionary(all.map { ($0.spec.name, $0) }, uniquingKeysWith: { a, _ in a })
 

@@ -5,7 +5,7 @@ extension Builtins {
     /// Gradient descent and its family (torch.optim's rules), single or multi-start.
     static let descent: [Builtin] = [
         Builtin(BuiltinSpec("descend",
-                            "minimise f by gradient descent from start, or from N random starts in a box; stops early when the gradient norm falls below tol; method: gd (or sgd), momentum, nesterov, adagrad, rmsprop or adam, torch.optim's rules and defaults, the same names and rules as train's optimizer:",
+                            "minimise f by gradient descent from start, or from N random starts in a box; stops early when the gradient norm falls below tol; method: gd (or sgd), momentum, nesterov, adagrad, rmsprop or adam, torch.optim's rules and defaults, the same names and rules as train's optimizer:; or lbfgs, bfgs, cg, newton, nelder-mead, scipy's methods and tolerances (see minimize: lr, steps, tol and line do not apply to them)",
                             example: "descend(fn(p) = (p[0] - 3)^2 + p[1]^2, [0, 1], lr: 0.1).x", forms: [
                                 Form([Param("f", .function), Param("start", .any)] + descentOptions),
                                 Form([Param("f", .function), Param("starts", .int, default: 10, range: 1...100_000),
@@ -21,7 +21,7 @@ extension Builtins {
         return [
             Param("lr", .number, default: .number(o.lr), range: .positive),
             Param("steps", .int, default: .number(o.steps)),
-            Param("method", optimizerChoice, default: .string(o.method.rawValue)),
+            Param("method", descendChoice, default: .string(o.method.rawValue)),
             Param("tol", .number, default: .number(o.tol), range: .nonNegative),
             Param("line", .bool, default: .bool(o.line)),
             Param("live", .bool, default: .bool(false)),
@@ -33,7 +33,11 @@ extension Builtins {
         var o = DescentOptions()
         o.lr = try c.number("lr")
         o.steps = try c.int("steps")
-        o.method = try optimizerMethod(c, "method")
+        let methodName = try c.choice("method")
+        if let second = SecondOrder.Method(rawValue: methodName) {
+            return try minimize(&c, f, second)
+        }
+        o.method = Optimizer.Method(name: methodName)!
         o.tol = try c.number("tol")
         o.line = try c.bool("line")
         if o.line && o.method != .gd {
@@ -83,6 +87,10 @@ extension Builtins {
 
     /// descend's `method:` and train's `optimizer:`: the shared optimiser names, "sgd" for "gd".
     static let optimizerChoice = Param.Kind.choice(Optimizer.Method.allCases.map(\.rawValue), aliases: Optimizer.Method.aliases.keys.sorted())
+
+    /// descend's `method:`: the per-step rules and the second-order methods (`SecondOrder`).
+    static let descendChoice = Param.Kind.choice(Optimizer.Method.allCases.map(\.rawValue) + SecondOrder.Method.allCases.map(\.rawValue),
+                                                 aliases: Optimizer.Method.aliases.keys.sorted())
 
     static func optimizerMethod(_ c: Call, _ name: String) throws(RuntimeError) -> Optimizer.Method {
         Optimizer.Method(name: try c.choice(name))!

@@ -187,6 +187,7 @@ extension PlotCall {
             switch o.kind {
             case .descent: return try descentFigure(v, multi: false)
             case .multiStart: return try descentFigure(v, multi: true)
+            case .comparison(let runs, _): return try descentFigure(v, multi: true, methods: runs.map { $0.method ?? "?" })
             case .binarySearch: return try binarySearchFigure(v)
             case .interval(let r): return try lineSearchFigure(v, start: r.start)
             case .trials: return try trialsFigures(v)[0]
@@ -250,7 +251,8 @@ extension PlotCall {
     /// descend results carry it in a field `f`; without one, `f:` supplies it, and with
     /// neither the path is drawn alone. `x:`/`y:` override the window (default: the points'
     /// extent plus 15%). Paths that are not 2-d are drawn as their loss per step.
-    private func descentFigure(_ v: Value, multi: Bool) throws -> Figure {
+    /// `methods`: a comparison's paths, one colour and legend entry per method.
+    private func descentFigure(_ v: Value, multi: Bool, methods: [String]? = nil) throws -> Figure {
         var paths = [[[Double]]]()
         var minima = [(point: [Double], count: Int)]()
         if multi {
@@ -275,7 +277,7 @@ extension PlotCall {
 
         let fvalue = try c.value("f") ?? field(v, "f")
         if let fv = c.value("f"), !isCallable(fv) { throw c.bad("f", "function expected, got \(fv.typeName)") }
-        let title = try descentTitle(v, runs: multi ? paths.count : nil)
+        let title = try methods.map { "compare: \($0.count) methods from one start" } ?? descentTitle(v, runs: multi ? paths.count : nil)
         if dim != 2 {
             // Only a plane can be drawn under a path; other dimensions show the loss falling.
             guard !multi else { throw c.bad("value", "the runs are \(dim)-dimensional: only 2-d descents are drawn as paths (plot one run's losses)") }
@@ -293,6 +295,10 @@ extension PlotCall {
         }
         for (k, p) in paths.enumerated() {
             let t = thinned(p)
+            if let methods {
+                series.append(.path(Path(xs: t.map { $0[0] }, ys: t.map { $0[1] }, label: k < methods.count ? methods[k] : nil)))
+                continue
+            }
             let label = multi ? (k == 0 ? "runs (\(paths.count))" : nil) : "path (\(p.count) points)"
             series.append(.path(Path(xs: t.map { $0[0] }, ys: t.map { $0[1] }, label: label, color: multi ? runColor : nil)))
         }

@@ -1,0 +1,225 @@
+import Foundation
+import PsearchCore
+
+extension Builtins {
+    /// `minimize` and `hessian`: the methods that are not a per-step rule (`SecondOrder`).
+    static let secondOrder: [Builtin] = [
+        Builtin(BuiltinSpec("minimize",
+                            "minimise f from start with scipy.optimize's methods and default tolerances: nelder-mead (f only; xatol = fatol = 1e-4, 200 n calls), lbfgs (memory 10, pgtol 1e-5; box: projects), bfgs and cg (gtol 1e-5), newton (the exact Hessian); the result counts calls of f, its gradient and its Hessian, and says why it stopped",
+                            example: "minimize(fn(p) = (p[0] - 3)^2 + (p[1] + 1)^2, [0, 0]).x", [
+                                Param("f", .function), Param("start", .any),
+                                Param("method", minimizeChoice, default: .string(SecondOrder.Method.nelderMead.rawValue)),
+                                Param("gtol", .number, default: .number(SecondOrder.Options().gtol), range: .nonNegative),
+                                Param("maxiter", .int, default: .hint("200 n; 15000 for lbfgs")),
+                                Param("maxfev", .int, default: .hint("none; 200 n for nelder-mead")),
+                                Param("box", .any, default: .hint("[[lo, hi], ...]")),
+                            ])) { c in
+            try minimize(&c, try c.function("f"), SecondOrder.Method(rawValue: try c.choice("method"))!)
+        },
+        Builtin(BuiltinSpec("hessian",
+                            "the exact Hessian of f at x (second-order forward mode over f's recording, the primitives grad knows): an n×n matrix for f of a vector of n",
+                            example: "hessian(fn(p) = p[0]^2 * p[1] + p[1]^3, [1, 2])", [Param("f", .function), Param("x", .any)])) { c in
+            try hessian(&c)
+        },
+        compareSpec,
+    ]
+
+    static let compareSpec = Builtin(BuiltinSpec("compare",
+        "run several methods, gradient descent's (gd, momentum, adam, ...: lr: is theirs) and minimize's, from the same start with the same budget of calls of f; prints a table (method, evaluations, gradient and Hessian calls, final loss, distance to the best end point, stop reason) and plot draws every path on one contour",
+        example: "compare(booth, [0, 0], methods: [\"gd\", \"lbfgs\", \"nelder-mead\"], budget: 200).best", [
+            Param("f", .function), Param("start", .any),
+            Param("methods", .any, default: .hint("[\"gd\", \"momentum\", \"adam\", \"lbfgs\", \"newton\", \"nelder-mead\"]")),
+            Param("budget", .int, default: .number(1000)),
+            Param("lr", .number, default: .number(DescentOptions().lr), range: .positive),
+        ])) { c in
+        try compare(&c)
+    }
+
+    static func compare(_ c: inout Call) throws -> Value {
+        let f = try c.function("f")
+        // A method is a gradient-descent rule (descend's per-step methods) or one of minimize's.
+        enum Entry { case step(Optimizer.Method), solver(SecondOrder.Method) }
+        var names = ["gd", "momentum", "adam", "lbfgs", "newton", "nelder-mead"].map { Value.string($0) }
+        if c.given("methods") {
+            guard case .list(let l) = try c.required("methods"), !l.isEmpty else { throw c.bad("methods", "a list of method names expected") }
+            names = l
+        }
+        let known = Optimizer.Method.allCases.map(\.rawValue) + SecondOrder.Method.allCases.map(\.rawValue)
+        let methods: [Entry] = try names.map { v in
+            if case .string(let s) = v, let m = SecondOrder.Method(rawValue: s) { return .solver(m) }
+            if case .string(let s) = v, let m = Optimizer.Method(name: s) { return .step(m) }
+            throw c.bad("methods", "each method is one of \(known.map { "\"\($0)\"" }.joined(separator: ", ")), got \(v.repr)")
+        }
+        let lr = try c.number("lr")
+        let budget = try c.int("budget")
+        guard budget >= 1 else { throw c.bad("budget", "the budget must be at least 1 call") }
+        let (start, scalar) = try startPoint(c, "start")
+        let layout: InputLayout = scalar ? .numbers(1) : .tensor([start.count])
+        var runs: [DescentResult] = []
+        for entry in methods {
+            guard case .solver(let m) = entry else {
+                guard case .step(let rule) = entry else { continue }
+                // The budget in calls of f: the start's evaluation, then one a step.
+                var o = DescentOptions(lr: lr, steps: max(0, budget - 1), method: rule)
+                o.record = true
+                o.suggestLR = false  // a diverging run ends there: no calls past the budget
+                let objective = try objective(c, f, layout: layout)
+                var r = try run { () throws in try Descent.descend(objective.call, start: start, options: o) }
+                if r.interrupted { throw Interrupted() }
+                r.method = rule.rawValue
+                r.gradientEvaluations = r.evaluations
+                runs.append(r)
+                continue
+            }
+            var o = SecondOrder.Options()
+            o.maxfev = budget
+            let r: DescentResult
+            if m == .nelderMead {
+                let value = try valueFunction(c, f, layout: layout)
+                r = try run { () throws in try SecondOrder.minimize({ _, _ in 0 }, value: value, start: start, method: m, options: o) }
+            } else {
+                let objective = try objective(c, f, layout: layout)
+                var hess: SecondOrder.Hessian?
+                if m == .newton {
+                    let h = try hessianObjective(c, f, layout: layout)
+                    hess = { x in
+                        var g = [Double](repeating: 0, count: x.count)
+                        return try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try h.hessian(xp, $0).1 } }
+                    }
+                }
+                r = try run { () throws in try SecondOrder.minimize(objective.call, hessian: hess, start: start, method: m, options: o) }
+            }
+            if r.termination == .interrupted { throw Interrupted() }
+            runs.append(r)
+        }
+        return .object(ResultObject(.comparison(runs, f: f)))
+    }
+
+    static let minimizeChoice = Param.Kind.choice(SecondOrder.Method.allCases.map(\.rawValue))
+
+    /// The start point as a vector (a number for a function of one number), finite.
+    static func startPoint(_ c: Call, _ name: String) throws -> (x: [Double], scalar: Bool) {
+        let v = try c.required(name)
+        var x: [Double]
+        var scalar = false
+        if case .number(let n) = v {
+            x = [n]
+            scalar = true
+        } else {
+            guard let t = try c.interp.asTensor(v), t.rank == 1 else {
+                throw c.bad(name, "vector expected (or a number for a function of one number), got \(v.typeName)")
+            }
+            x = t.data
+        }
+        guard !x.isEmpty else { throw c.bad(name, "the start point needs at least one number") }
+        for (i, e) in x.enumerated() where !e.isFinite {
+            throw c.bad(name, "element \(i) is \(formatNumber(e)); the start point must be finite")
+        }
+        return (x, scalar)
+    }
+
+    /// `minimize(f, start, ...)` and `descend(f, start, method: "lbfgs", ...)`: one run of a
+    /// `SecondOrder` method, returned as a descent result with its counts and stop reason.
+    static func minimize(_ c: inout Call, _ f: Value, _ method: SecondOrder.Method) throws -> Value {
+        let (start, scalar) = try startPoint(c, "start")
+        let n = start.count
+        var o = SecondOrder.Options()
+        let isDescend = c.spec.name == "descend"
+        if isDescend {
+            for name in ["starts", "seed", "line", "lr"] where c.given(name) {
+                throw c.bad(name, "\(name): does not apply to method: \"\(method.rawValue)\"; use minimize's options (gtol:, maxiter:)")
+            }
+            if c.given("tol") { o.gtol = try c.number("tol") }
+            if c.given("steps") { o.maxiter = try c.int("steps") }
+        } else {
+            o.gtol = try c.number("gtol")
+            if c.given("maxiter") { o.maxiter = try c.int("maxiter") }
+            if c.given("maxfev") { o.maxfev = try c.int("maxfev") }
+        }
+        if c.given("box") {
+            guard method == .lbfgs else { throw c.bad("box", "box: bounds only method: \"lbfgs\" (projected)") }
+            o.box = try boxRows(c, n)
+        }
+        let layout: InputLayout = scalar ? .numbers(1) : .tensor([n])
+        try c.charge(Double(o.maxiter ?? 200 * n) * Double(n) / 10)
+        let result: DescentResult
+        if method == .nelderMead {
+            let value = try valueFunction(c, f, layout: layout)
+            result = try run { () throws in try SecondOrder.minimize({ _, _ in 0 }, value: value, start: start, method: method, options: o) }
+        } else {
+            let objective = try objective(c, f, layout: layout)
+            var hess: SecondOrder.Hessian?
+            if method == .newton {
+                let h = try hessianObjective(c, f, layout: layout)
+                hess = { x in
+                    var g = [Double](repeating: 0, count: x.count)
+                    return try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try h.hessian(xp, $0).1 } }
+                }
+            }
+            result = try run { () throws in try SecondOrder.minimize(objective.call, hessian: hess, start: start, method: method, options: o) }
+        }
+        if result.termination == .interrupted { throw Interrupted() }
+        return .object(ResultObject(.descent(result, scalarStart: scalar, note: nil, f: f)))
+    }
+
+    /// The rows of `box:` for a point of n, each finite with lo <= hi.
+    static func boxRows(_ c: Call, _ n: Int) throws -> [(lo: Double, hi: Double)] {
+        let v = try c.required("box")
+        guard let box = try c.interp.asTensor(v), box.rank == 2, box.shape[1] == 2, box.shape[0] == n else {
+            throw c.bad("box", "a matrix with one [lo, hi] row per dimension (\(n)) expected, got \(v.typeName)")
+        }
+        return try (0..<n).map { i in
+            let lo = box.data[2 * i], hi = box.data[2 * i + 1]
+            guard lo.isFinite, hi.isFinite, lo <= hi else {
+                throw c.bad("box", "row \(i) is [\(formatNumber(lo)), \(formatNumber(hi))]; need finite lo <= hi")
+            }
+            return (lo, hi)
+        }
+    }
+
+    /// f's value at a point, calling the interpreter (no recording: Nelder–Mead needs no gradient).
+    static func valueFunction(_ c: Call, _ f: Value, layout: InputLayout) throws -> SecondOrder.Value {
+        if let tf = testFunction(f) {
+            guard tf.accepts(dimension: layout.count), case .tensor = layout else {
+                throw c.bad("start", TestFunctionBuiltins.dimensionMessage(tf, [layout.count]))
+            }
+            return { tf.value($0) }
+        }
+        let interp = c.interp, range = c.args.callRange
+        return { x in
+            let arg: Value = layout == .numbers(1) ? .number(x[0]) : .tensor(Tensor(x))
+            let out = try interp.call(f, Arguments([arg]), callRange: range)
+            guard case .number(let v) = out else {
+                throw RuntimeError("\(functionName(f)) must return a number to be minimised, got \(article(out.typeName))")
+            }
+            return v
+        }
+    }
+
+    /// A recording of f on a tape without a compiler, so the tape holds each point's values
+    /// for `Tape.hessian`.
+    static func hessianObjective(_ c: Call, _ f: Value, layout: InputLayout) throws -> TapeObjective {
+        if let tf = testFunction(f) {
+            guard tf.accepts(dimension: layout.count), case .tensor = layout else {
+                throw c.bad("start", TestFunctionBuiltins.dimensionMessage(tf, [layout.count]))
+            }
+            return TapeObjective { tape, x in try tf.trace(tape, tape.input(x)) }
+        }
+        return CompiledFunction(f, layout: layout, interp: c.interp, callRange: c.args.callRange, compiler: false).objective
+    }
+
+    static func hessian(_ c: inout Call) throws -> Value {
+        let f = try c.function("f")
+        let (x, scalar) = try startPoint(c, "x")
+        let layout: InputLayout = scalar ? .numbers(1) : .tensor([x.count])
+        let h = try hessianObjective(c, f, layout: layout)
+        var g = [Double](repeating: 0, count: x.count)
+        let (v, m) = try run { () throws in
+            try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try h.hessian(xp, $0) } }
+        }
+        guard v.isFinite, !m.contains(where: { !$0.isFinite }) else {
+            throw RuntimeError("the Hessian of \(functionName(f)) is not finite at \(Value.tensor(Tensor(x)).repr) (value \(formatNumber(v)))")
+        }
+        return scalar ? .number(m[0]) : .tensor(Tensor(shape: [x.count, x.count], data: m))
+    }
+}
