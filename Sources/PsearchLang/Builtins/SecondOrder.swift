@@ -73,23 +73,7 @@ extension Builtins {
             }
             var o = SecondOrder.Options()
             o.maxfev = budget
-            let r: DescentResult
-            if m == .nelderMead {
-                let value = try valueFunction(c, f, layout: layout)
-                r = try run { () throws in try SecondOrder.minimize({ _, _ in 0 }, value: value, start: start, method: m, options: o) }
-            } else {
-                let objective = try objective(c, f, layout: layout)
-                var hess: SecondOrder.Hessian?
-                if m == .newton {
-                    let h = try hessianObjective(c, f, layout: layout)
-                    hess = { x in
-                        var g = [Double](repeating: 0, count: x.count)
-                        return try x.withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { try h.hessian(xp, $0).1 } }
-                    }
-                }
-                r = try run { () throws in try SecondOrder.minimize(objective.call, hessian: hess, start: start, method: m, options: o) }
-            }
-            if r.termination == .interrupted { throw Interrupted() }
+            let r = try solve(c, f, m, start: start, layout: layout, options: o)
             runs.append(r)
         }
         return .object(ResultObject(.comparison(runs, f: f)))
@@ -142,6 +126,14 @@ extension Builtins {
         }
         let layout: InputLayout = scalar ? .numbers(1) : .tensor([n])
         try c.charge(Double(o.maxiter ?? 200 * n) * Double(n) / 10)
+        let result = try solve(c, f, method, start: start, layout: layout, options: o)
+        return .object(ResultObject(.descent(result, scalarStart: scalar, note: nil, f: f)))
+    }
+
+    /// One of minimize's methods on f: Nelder-Mead on values alone, the others on the tape's
+    /// gradient (and Newton on the exact Hessian too). Ctrl-C is an interrupt, as in descend.
+    static func solve(_ c: Call, _ f: Value, _ method: SecondOrder.Method, start: [Double], layout: InputLayout,
+                      options o: SecondOrder.Options) throws -> DescentResult {
         let result: DescentResult
         if method == .nelderMead {
             let value = try valueFunction(c, f, layout: layout)
@@ -159,7 +151,7 @@ extension Builtins {
             result = try run { () throws in try SecondOrder.minimize(objective.call, hessian: hess, start: start, method: method, options: o) }
         }
         if result.termination == .interrupted { throw Interrupted() }
-        return .object(ResultObject(.descent(result, scalarStart: scalar, note: nil, f: f)))
+        return result
     }
 
     /// The rows of `box:` for a point of n, each finite with lo <= hi.
