@@ -100,6 +100,24 @@ def test_acc_at_least(threshold):
     return check
 
 
+def add_baseline(wls, psearch, before):
+    """Beside each psearch row, the same command with the earlier binary `before`, named
+    'psearch-before' (no goal of its own): before/after figures from one run, alternating."""
+    def swap(argv):
+        return [before if x == psearch else x for x in argv] if argv else argv
+    for w in wls:
+        extra = []
+        for im in w.impls:
+            if not im.psearch or im.kind == "pty":
+                continue
+            name = im.name.replace("psearch", "psearch-before", 1)
+            b = Impl(name, swap(im.argv), kind=im.kind, twin=swap(im.twin),
+                     base=im.base.replace("psearch", "psearch-before", 1) if im.base else None,
+                     tols=im.tols, check=im.check, min_lines=im.min_lines, ref=im.ref, tag=im.tag)
+            extra.append(b)
+        w.impls.extend(extra)
+
+
 def workloads(psearch, lua, cc_bin, digits):
     """The table of workloads (bench-peers README, "Workloads", and the Speed sections of issues 2-6)."""
     P = [psearch] if psearch else ["psearch"]
@@ -906,6 +924,8 @@ def main():
     ap.add_argument("--startup-runs", type=int, help="runs of the start-up and REPL rows (default 11; 5 with --quick)")
     ap.add_argument("--quick", action="store_true", help="fewer runs, for a smoke check")
     ap.add_argument("--psearch", metavar="PATH", help="psearch binary (default: build a release one from this checkout)")
+    ap.add_argument("--baseline", metavar="PATH",
+                    help="an earlier psearch binary timed in the same run beside every psearch row (rows 'psearch-before')")
     ap.add_argument("--digits", metavar="PATH", default=DEFAULT_DIGITS, help="digits.csv for the numpy MLP peer")
     ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads for every process (default 1)")
     ap.add_argument("--tsv", metavar="FILE", help="also write the table as tab-separated values")
@@ -952,6 +972,8 @@ def main():
             ps_why = f"`psearch -e 'print(1 + 2)'` printed {out.strip()[:40]!r}, not '3'" + (f", exit {rc}" if rc else "")
 
     all_wls = workloads(psearch, lua or "lua5.4", cc_bin, a.digits)
+    if a.baseline and psearch:
+        add_baseline(all_wls, psearch, os.path.abspath(a.baseline))
     wls = [w for w in all_wls if selected(w)]
     if all_wls[0] not in wls and any(im.base for w in wls for im in w.impls):
         wls.insert(0, all_wls[0])      # net_s needs the start-up minima
