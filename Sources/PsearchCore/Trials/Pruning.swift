@@ -137,10 +137,12 @@ final class TrialBoard: @unchecked Sendable {
     private let condition = NSCondition()
     private var started: [[String: ParamValue]?]
     private var done: [Finished?]
-    private var failed = false
+    /// The lowest trial whose objective failed, if any.
+    private var lowestFailure: Int?
 
-    /// A trial below the one waiting failed: the waiting one gives up (the search rethrows the
-    /// lower trial's error).
+    /// A trial the waiting one depends on failed: it gives up (the search rethrows the lower
+    /// trial's error). A failure above what it waits for does not stop it: it runs, so the
+    /// error the search reports is the lowest failing trial's whatever the timing.
     struct Abandoned: Error {}
 
     init(count: Int) {
@@ -161,9 +163,9 @@ final class TrialBoard: @unchecked Sendable {
         condition.unlock()
     }
 
-    func fail() {
+    func fail(_ k: Int) {
         condition.lock()
-        failed = true
+        lowestFailure = min(lowestFailure ?? k, k)
         condition.broadcast()
         condition.unlock()
     }
@@ -180,8 +182,9 @@ final class TrialBoard: @unchecked Sendable {
         guard n > 0 else { return [] }
         condition.lock()
         defer { condition.unlock() }
-        while !failed && done[..<n].contains(where: { $0 == nil }) { condition.wait() }
-        if failed { throw Abandoned() }
+        func dependencyFailed() -> Bool { lowestFailure.map { $0 < n } ?? false }
+        while !dependencyFailed() && done[..<n].contains(where: { $0 == nil }) { condition.wait() }
+        if dependencyFailed() { throw Abandoned() }
         return done[..<n].map { $0! }
     }
 }
@@ -218,7 +221,7 @@ extension Trials {
                 board.finish(k, loss, reports)
                 return loss
             } catch {
-                board.fail()
+                board.fail(k)
                 throw error
             }
         }
