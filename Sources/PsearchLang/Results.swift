@@ -1,5 +1,6 @@
 import Foundation
 import PsearchCore
+import Synchronization
 
 /// A typed core result as a psearch value. It reads like a record (`type(r)` is "record",
 /// `r.x`, `r["x"]`, `len(r)`, `==`, and writing a field turns it into a plain record), and
@@ -39,16 +40,24 @@ public final class ResultObject: NativeObject {
     private var rerunResult: DescentResult?
     /// Parallel search trials may read a global result at once; one computes a lazy field, the
     /// others wait for it.
-    private let lock = NSLock()
+    private let lock = Mutex(())
+    /// A binary search's fields: `search(xs, t)` is called in loops, so its result is made
+    /// without a table of values and its numbers are read straight from the typed value.
+    private static let binarySearchNames = ["found", "index", "steps", "bound", "trace"]
 
     /// `rerun` rebuilds a descent's deferred path: the objective was pure, so the same steps
     /// recorded give the same rows, and a long run nobody plots never fills memory with them.
     public init(_ kind: Kind, method: String? = nil, rerun: (() throws -> DescentResult)? = nil) {
         self.kind = kind
         self.method = method
-        let fields = ResultObject.fields(of: kind)
-        names = fields.map(\.0)
-        values = fields.map(\.1)
+        if case .binarySearch = kind {
+            names = Self.binarySearchNames
+            values = [nil]  // the trace, made on first read
+        } else {
+            let fields = ResultObject.fields(of: kind)
+            names = fields.map(\.0)
+            values = fields.map(\.1)
+        }
         self.rerun = rerun
     }
 
@@ -69,13 +78,32 @@ public final class ResultObject: NativeObject {
     public override var fieldNames: [String] { names }
 
     public override func field(_ name: String) throws -> Value? {
+        if case .binarySearch(let r, _) = kind {
+            switch name {
+            case "found": return .bool(r.found)
+            case "index": return .number(Double(r.index))
+            case "steps": return .number(Double(r.steps))
+            case "bound": return .number(Double(r.bound))
+            case "trace": return try cached(0, name)
+            default: return nil
+            }
+        }
         guard let i = names.firstIndex(of: name) else { return nil }
-        lock.lock()
-        defer { lock.unlock() }
-        if let v = values[i] { return v }
-        let v = try compute(name)
-        values[i] = v
-        return v
+        return try cached(i, name)
+    }
+
+    /// Field i's value, computed once (under the lock: parallel trials may read it at once).
+    private func cached(_ i: Int, _ name: String) throws -> Value {
+        var result: Result<Value, any Error> = .success(.none)
+        lock.withLock { _ in
+            if let v = values[i] {
+                result = .success(v)
+                return
+            }
+            result = Result { try compute(name) }
+            if case .success(let v) = result { values[i] = v }
+        }
+        return try result.get()
     }
 
     /// A field the typed value does not hold ready: a binary search's kept halves (rebuilt from
@@ -255,14 +283,8 @@ public final class ResultObject: NativeObject {
                 ("starts", .tensor(Tensor(shape: [m.starts.count, n], data: m.starts.flatMap { $0 }))),
                 ("f", f),
             ]
-        case .binarySearch(let r, _):
-            return [
-                ("found", .bool(r.found)),
-                ("index", .number(Double(r.index))),
-                ("steps", .number(Double(r.steps))),
-                ("bound", .number(Double(r.bound))),
-                ("trace", nil),
-            ]
+        case .binarySearch:
+            return []  // read straight from the typed value (see `field`)
         case .interval(let r):
             var trace: [Double] = []
             trace.reserveCapacity(2 * r.trace.count)
