@@ -1,6 +1,5 @@
 import Foundation
 import PsearchCore
-import Synchronization
 
 /// A typed core result as a psearch value. It reads like a record (`type(r)` is "record",
 /// `r.x`, `r["x"]`, `len(r)`, `==`, and writing a field turns it into a plain record), and
@@ -40,7 +39,9 @@ public final class ResultObject: NativeObject {
     private var rerunResult: DescentResult?
     /// Parallel search trials may read a global result at once; one computes a lazy field, the
     /// others wait for it.
-    private let lock = Mutex(())
+    /// An NSLock, not Synchronization's Mutex: ThreadSanitizer does not see the Mutex's futex as
+    /// ordering the accesses it guards and reports a race that is not there.
+    private let lock = NSLock()
     /// A binary search's fields: `search(xs, t)` is called in loops, so its result is made
     /// without a table of values and its numbers are read straight from the typed value.
     private static let binarySearchNames = ["found", "index", "steps", "bound", "trace"]
@@ -94,16 +95,12 @@ public final class ResultObject: NativeObject {
 
     /// Field i's value, computed once (under the lock: parallel trials may read it at once).
     private func cached(_ i: Int, _ name: String) throws -> Value {
-        var result: Result<Value, any Error> = .success(.none)
-        lock.withLock { _ in
-            if let v = values[i] {
-                result = .success(v)
-                return
-            }
-            result = Result { try compute(name) }
-            if case .success(let v) = result { values[i] = v }
-        }
-        return try result.get()
+        lock.lock()
+        defer { lock.unlock() }
+        if let v = values[i] { return v }
+        let v = try compute(name)
+        values[i] = v
+        return v
     }
 
     /// A field the typed value does not hold ready: a binary search's kept halves (rebuilt from
