@@ -129,12 +129,8 @@ public final class StudyFile: TrialStore, @unchecked Sendable {
             }
             let finished = try trials(db, study: number!, onlyFinished: true)
             return try StudyFile(path: path, db: db, study: number!, finished: Dictionary(uniqueKeysWithValues: finished.map { ($0.index, $0) }))
-        } catch let e as StudyError {
-            throw e
-        } catch let e as SQLiteError {
-            throw explain(e, path)
         } catch {
-            throw StudyError("study file '\(path)': \(error)")
+            throw explain(error, path)
         }
     }
 
@@ -155,12 +151,8 @@ public final class StudyFile: TrialStore, @unchecked Sendable {
             guard var info else { throw StudyError("study file '\(path)' holds no study") }
             info.count = count
             return (info, try trials(db, study: info.number, onlyFinished: false))
-        } catch let e as StudyError {
-            throw e
-        } catch let e as SQLiteError {
-            throw explain(e, path)
         } catch {
-            throw StudyError("study file '\(path)': \(error)")
+            throw explain(error, path)
         }
     }
 
@@ -244,6 +236,13 @@ public final class StudyFile: TrialStore, @unchecked Sendable {
     }
 
     /// Turns an SQLite failure into words about the file.
+    /// Any error of opening or reading a study as the user sees it.
+    static func explain(_ error: any Error, _ path: String) -> StudyError {
+        if let e = error as? StudyError { return e }
+        if let e = error as? SQLiteError { return explain(e, path) }
+        return StudyError("study file '\(path)': \(error)")
+    }
+
     static func explain(_ e: SQLiteError, _ path: String) -> StudyError {
         switch e.code & 0xFF {
         case SQLITE_NOTADB, SQLITE_CORRUPT:

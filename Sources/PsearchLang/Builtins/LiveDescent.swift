@@ -38,21 +38,21 @@ enum LiveDescent {
     /// where the whole path puts them.
     static func frame(_ fig: Figure, upTo fraction: Double) -> Figure {
         var f = fig
-        func cut(_ n: Int) -> Int { max(1, Int((Double(n) * fraction).rounded(.up))) }
         var shownSteps = 0
+        // The first `fraction` of a series' points.
+        func cut(_ xs: inout [Double], _ ys: inout [Double]) {
+            let n = max(1, Int((Double(xs.count) * fraction).rounded(.up)))
+            shownSteps = max(shownSteps, n - 1)
+            xs = Array(xs.prefix(n))
+            ys = Array(ys.prefix(n))
+        }
         f.series = fig.series.map { s in
             switch s {
             case .path(var p):
-                let n = cut(p.xs.count)
-                shownSteps = max(shownSteps, n - 1)
-                p.xs = Array(p.xs.prefix(n))
-                p.ys = Array(p.ys.prefix(n))
+                cut(&p.xs, &p.ys)
                 return .path(p)
             case .line(var l):
-                let n = cut(l.xs.count)
-                shownSteps = max(shownSteps, n - 1)
-                l.xs = Array(l.xs.prefix(n))
-                l.ys = Array(l.ys.prefix(n))
+                cut(&l.xs, &l.ys)
                 return .line(l)
             default:
                 return s
