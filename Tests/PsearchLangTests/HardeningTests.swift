@@ -49,12 +49,10 @@ func peakResidentBytes() -> Int {
             var messages: [String] = []
             var slotsInUse: [Int] = []
             var depths: [Int] = []
-            var resident: [Int] = []
             var after = ""
         }
         let seen: Seen = onLargeStack {
-            let sink = BufferSink()
-            let ip = Interpreter(output: sink)
+            let ip = Interpreter(output: BufferSink())
             var seen = Seen()
             _ = try? ip.run("fn f(n) = f(n + 1)\nlet kept = 41", name: "<repl>", repl: true)
             for _ in 0..<3 {
@@ -65,7 +63,6 @@ func peakResidentBytes() -> Int {
                 }
                 seen.slotsInUse.append(ip.sp)
                 seen.depths.append(ip.depth)
-                seen.resident.append(residentBytes() ?? 0)
             }
             seen.after = (try? ip.run("kept + 1", name: "<repl>", repl: true))??.repr ?? "<error>"
             return seen
@@ -75,79 +72,44 @@ func peakResidentBytes() -> Int {
         #expect(seen.slotsInUse == [0, 0, 0], "frames left on the interpreter's stack")
         #expect(seen.depths == [0, 0, 0])
         #expect(seen.after == "42", "the session's variables survive")
-        // The first overflow touches the frames' memory; the next two reuse it. Other tests
-        // run in parallel in this process, so the bound is loose (a leak of 10,000 frames
-        // each time would be far above it).
-        if seen.resident[0] > 0 && !underAddressSanitizer {
-            #expect(seen.resident[2] - seen.resident[0] < 64 << 20, "resident memory grew from \(seen.resident[0]) to \(seen.resident[2]) bytes")
+    }
+
+    /// The memory half of the test above, in a process of its own: tests running in parallel
+    /// in this one move its resident size by tens of megabytes (CI saw +77 MB), which no bound
+    /// can tell from a leak. Alone, the first overflow touches the frames' memory (about 49 MB
+    /// on 2026-12-07) and the next two reuse it (+128 KB): keeping the frames would be far over.
+    @Test(.disabled(if: underThreadSanitizer || underAddressSanitizer, "sanitizers keep freed memory in quarantine"))
+    func repeatedStackOverflowsDoNotGrowMemory() async {
+        let child = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let resident: [Int] = onLargeStack {
+                let ip = Interpreter(output: BufferSink())
+                _ = try? ip.run("fn f(n) = f(n + 1)", name: "<repl>", repl: true)
+                return (0..<3).map { _ in
+                    _ = try? ip.run("f(0)", name: "<repl>", repl: true)
+                    return residentBytes() ?? 0
+                }
+            }
+            // The child reports; the parent judges, so a failure names the figures.
+            FileHandle.standardError.write(Data("\(resident[0]) \(resident[2])".utf8))
         }
+        let figures = child.map { String(decoding: $0.standardErrorContent, as: UTF8.self).split(separator: " ").compactMap { Int($0) } }
+        guard let figures, figures.count == 2, figures[0] > 0 else {
+            Issue.record("the child process reported no resident sizes: \(String(decoding: child?.standardErrorContent ?? [], as: UTF8.self))")
+            return
+        }
+        #expect(figures[1] - figures[0] < 16 << 20, "resident memory grew from \(figures[0]) to \(figures[1]) bytes")
     }
 
-    /// Every place a number becomes a count, index, size, seed or epoch count: nan, infinities,
-    /// huge, negative and fractional values end in a message, never a trap.
-    @Test(arguments: [
-        ("zeros(0 / 0)", "bad argument #1 to 'zeros' (dimension: whole number expected, got nan)"),
-        ("zeros(-1)", "bad argument #1 to 'zeros' (dimension: must not be negative, got -1)"),
-        ("ones(2, 1e300)", "bad argument #2 to 'ones' (dimension: must be at most 4611686018427387903, got 1e+300)"),
-        ("rand(1 / 0)", "bad argument #1 to 'rand' (dimension: whole number expected, got inf)"),
-        ("randn(-5)", "bad argument #1 to 'randn' (dimension: must not be negative, got -5)"),
-        ("reshape(vec(1, 2), 0 / 0)", "bad argument #2 to 'reshape' (dimension: whole number expected, got nan)"),
-        ("reshape(vec(1, 2), 1e300, 1)", "bad argument #2 to 'reshape' (dimension: must be at most 4611686018427387903, got 1e+300)"),
-        ("linspace(0, 1, 1e300)", "bad argument #3 to 'linspace' (must be at most 100000000, got 1e+300)"),
-        ("linspace(0, 1, 0 / 0)", "bad argument #3 to 'linspace' (whole number expected, got nan)"),
-        ("range(0, 1e300)", "range(0, 1e+300) has 1e+300 elements, over the tensor size limit of 100000000"),
-        ("range(0, 10, 1e-300)", "range(0, 10) has 9.999999999999999e+300 elements, over the tensor size limit of 100000000"),
-        ("vec(0..1e300)", "range 0..1e+300 has 1e+300 elements, over the tensor size limit of 100000000"),
-        ("round(1.5, 1e300)", "bad argument #2 to 'round' (must be at most 15, got 1e+300)"),
-        ("round(1.5, 0 / 0)", "bad argument #2 to 'round' (whole number expected, got nan)"),
-        ("seed(0 / 0)", "bad argument #1 to 'seed' (whole number expected, got nan)"),
-        ("seed(1e300)", "bad argument #1 to 'seed' (must be at most 9007199254740992, got 1e+300)"),
-        ("seed(-1)", "bad argument #1 to 'seed' (must not be negative, got -1)"),
-        ("seed(0.5)", "bad argument #1 to 'seed' (whole number expected, got 0.5)"),
-        ("intrange(0, 1e300)", "bad argument #2 to 'intrange' (must be at most 1099511627776, got 1e+300)"),
-        ("dataset(\"moons\", n: 1e300)", "bad argument 'n' to 'dataset' (must be at most 100000000, got 1e+300)"),
-        ("dataset(\"moons\", n: 0 / 0)", "bad argument 'n' to 'dataset' (whole number expected, got nan)"),
-        ("dataset(\"moons\", n: 10, seed: -1 / 0)", "bad argument 'seed' to 'dataset' (whole number expected, got -inf)"),
-        ("images(1e300)", "bad argument #1 to 'images' (must be at most 952380, got 1e+300)"),
-        ("let v = vec(1, 2)\nv[1e300]", "index 1e+300 is out of range for vector of length 2"),
-        ("let v = vec(1, 2)\nv[0 / 0]", "index must be a whole number, got nan"),
-        ("let v = vec(1, 2)\nv[-1e300]", "index -1e+300 is out of range for vector of length 2"),
-        ("let v = vec(1, 2)\nv[0..1e300]", "slice 0..1e+300 is out of range for vector of length 2"),
-        ("let v = [1, 2]\nv[1 / 0] = 3", "index must be a whole number, got inf"),
-        ("descend(sphere, [1, 2], steps: 1e300)", "bad argument 'steps' to 'descend' (must be at most 2147483647, got 1e+300)"),
-        ("descend(sphere, [1, 2], steps: 0 / 0)", "bad argument 'steps' to 'descend' (whole number expected, got nan)"),
-        ("descend(sphere, starts: 1e300, box: [[-1, 1], [-1, 1]])", "bad argument 'starts' to 'descend' (must be at most 100000, got 1e+300)"),
-        ("descend(sphere, starts: 2, box: [[-1, 1], [-1, 1]], seed: 1e300)", "bad argument 'seed' to 'descend' (must be at most 9007199254740992, got 1e+300)"),
-        ("train(mlp([2, 1]), dataset(\"moons\", n: 10), epochs: 1e300)", "bad argument 'epochs' to 'train' (must be at most 10000000, got 1e+300)"),
-        ("train(mlp([2, 1]), dataset(\"moons\", n: 10), epochs: 0 / 0)", "bad argument 'epochs' to 'train' (whole number expected, got nan)"),
-        ("train(mlp([2, 1]), dataset(\"moons\", n: 10), batch: 1e300)", "bad argument 'batch' to 'train' (must be at most 2147483647, got 1e+300)"),
-        ("mlp([2, 1e300])", "bad argument #1 to 'mlp' (layer size: must be at most 1000000, got 1e+300)"),
-        ("mlp([2, 0 / 0])", "bad argument #1 to 'mlp' (layer size: whole number expected, got nan)"),
-        ("search(fn(p) = p.lr, {lr: logrange(1e-3, 1)}, trials: 1e300)", "bad argument 'trials' to 'search' (must be at most 100000, got 1e+300)"),
-        ("search(fn(p) = p.lr, {lr: logrange(1e-3, 1)}, trials: 4, workers: 0 / 0)", "bad argument 'workers' to 'search' (whole number expected, got nan)"),
-        ("search(fn(p) = p.lr, {lr: logrange(1e-3, 1)}, trials: 4, seed: 1e300)", "bad argument 'seed' to 'search' (must be at most 9007199254740992, got 1e+300)"),
-        ("automl(dataset(\"moons\", n: 20), budget: 1e300)", "bad argument 'budget' to 'automl' (must be at most 100000, got 1e+300)"),
-        ("images(n: 0 / 0)", "bad argument 'n' to 'images' (whole number expected, got nan)"),
-        ("split({X: [[0], [1]], y: [0, 1e300], kind: \"classification\"}, 0.5)",
-         "bad argument #1 to 'split' (class labels must be whole numbers 0 to 999, got 1e+300)"),
-        ("split({X: [[0], [1]], y: [0, 1e9], kind: \"classification\"}, 0.5)",
-         "bad argument #1 to 'split' (class labels must be whole numbers 0 to 999, got 1000000000)"),
-        ("split({X: [[0], [1]], y: [0, 0 / 0], kind: \"classification\"}, 0.5)",
-         "bad argument #1 to 'split' (class labels must be whole numbers 0 to 999, got nan)"),
-    ])
-    func numberToIntConversionsAreChecked(_ source: String, _ message: String) {
-        let out = runProgram(source)
-        #expect(out.other == nil && out.syntax.isEmpty)
-        #expect(out.runtime?.message == message, "\(source)")
-    }
-
-    @Test func aHugeTensorIsRefusedBeforeAllocating() {
-        let before = peakResidentBytes()
+    @Test func aHugeTensorIsRefusedBeforeAllocating() async {
         let out = runProgram("zeros(1e12)")
         #expect(out.runtime?.message == "a tensor of 1000000000000 elements is over the size limit of 100000000 elements")
         // 10^12 doubles are 8 TB: had anything been allocated and touched, the peak would show
-        // it. (The peak only grows, and other tests share the process: the bound is loose.)
-        #expect(peakResidentBytes() - before < 256 << 20)
+        // it. Measured in a process of its own, where no other test moves the peak.
+        await #expect(processExitsWith: .success) {
+            let before = peakResidentBytes()
+            _ = runProgram("zeros(1e12)")
+            exit(peakResidentBytes() - before < 64 << 20 ? 0 : 1)
+        }
     }
 
     /// Regression: a record's minima count of 1e300 (plotted as a multi-start result) trapped
