@@ -11,10 +11,14 @@ public struct Echo {
     public var width: Int
     /// Lines the whole echo may take.
     public var lines: Int
+    /// Echoing at the REPL, whose `:full` a summary may point to; `echo` and other front ends
+    /// have no such command.
+    public var atPrompt: Bool
 
-    public init(width: Int = 80, lines: Int = 20) {
+    public init(width: Int = 80, lines: Int = 20, atPrompt: Bool = false) {
         self.width = max(24, width)
         self.lines = max(4, lines)
+        self.atPrompt = atPrompt
     }
 
     /// The echo of `v`: one or more lines, without a final newline.

@@ -183,7 +183,7 @@ public final class ResultObject: NativeObject {
         default:
             return nil
         }
-        lines.append("  (print shows every field; :full the last value whole)")
+        lines.append(echo.atPrompt ? "  (print shows every field; :full the last value whole)" : "  (print shows every field)")
         return lines.map { $0.clipped(echo.width) }.joined(separator: "\n")
     }
 

@@ -45,7 +45,7 @@ final class LangEngine: ReplEngine {
             guard let value else { return .silent }
             interpreter.setGlobal("_", value)
             if case .none = value { return .silent }
-            return .value(Echo(width: Terminal.width).text(value))
+            return .value(Echo(width: Terminal.width, atPrompt: true).text(value))
         } catch {
             if case .output = error {} else { try? output.flush() }
             if case .interrupted = error {

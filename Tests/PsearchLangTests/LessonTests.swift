@@ -224,11 +224,23 @@ import Testing
             .init(source: "fn g(n) {\n  print(n)\n  return n + 1\n}\ng(1)", echoed: true),
         ]
         let script = Lesson.script(fromSession: inputs)
-        #expect(script == "let xs = [1, 2, 4]\n_ = xs[2] * 10; print(_)\nprint(_ + 1)\nprint(\"안녕\")\nfn g(n) {\n  print(n)\n  return n + 1\n}\nprint(g(1))\n")
+        #expect(script == "let xs = [1, 2, 4]\n_ = xs[2] * 10; echo(_)\necho(_ + 1)\necho(\"안녕\")\nfn g(n) {\n  print(n)\n  return n + 1\n}\necho(g(1))\n")
         let saved = onLargeStack { Lesson.save(inputs, name: "session.ps") }
         #expect(saved.error == nil)
-        #expect(saved.text.contains("_ = xs[2] * 10; print(_)\n#> 40\nprint(_ + 1)\n#> 41\nprint(\"안녕\")\n#> 안녕\n"))
-        #expect(saved.text.hasSuffix("print(g(1))\n#> 1\n#> 2\n"))
+        #expect(saved.text.contains("_ = xs[2] * 10; echo(_)\n#> 40\necho(_ + 1)\n#> 41\necho(\"안녕\")\n#> \"안녕\"\n"))
+        #expect(saved.text.hasSuffix("echo(g(1))\n#> 1\n#> 2\n"))
+        #expect(onLargeStack { Lesson.check(saved.text, name: "session.ps") }.passed)
+    }
+
+    /// A saved session (and the page exported from it) shows what the prompt showed: a
+    /// result's summary, not the hundreds of lines print would write.
+    @Test func savedSessionsShowSummaries() {
+        let inputs = [Lesson.SessionInput(source: "descend(himmelblau, starts: 20, box: [[-5, 5], [-5, 5]], seed: 1)", echoed: true)]
+        let saved = onLargeStack { Lesson.save(inputs, name: "session.ps") }
+        #expect(saved.error == nil)
+        let shown = saved.text.split(separator: "\n").filter { $0.hasPrefix("#>") }
+        #expect(shown.first == "#> descend from 20 starts (gd, lr 0.01): 4 distinct minima")
+        #expect(shown.count <= 20 && shown.contains("#>   (print shows every field)"))
         #expect(onLargeStack { Lesson.check(saved.text, name: "session.ps") }.passed)
     }
 }

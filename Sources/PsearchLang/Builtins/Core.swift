@@ -8,6 +8,13 @@ extension Builtins {
             try c.interp.write(c.args.positional.map(\.display).joined(separator: " ") + "\n")
             return .none
         },
+        Builtin(BuiltinSpec("echo",
+                            "write x as the prompt echoes it: results as a summary, long vectors, lists and records shortened to fit width columns and 20 lines (print writes the whole text)",
+                            example: "echo(linspace(0, 1, 1000))",
+                            [Param("x", .any), Param("width", .int, default: 80, range: 24...1000)])) { c in
+            try c.interp.write(Echo(width: try c.int("width")).text(try c.required("x")) + "\n")
+            return .none
+        },
         Builtin(BuiltinSpec("str", "the text print would show for x", example: "str(0.1 + 0.2)", [Param("x", .any)])) { c in
             .string(try c.required("x").display)
         },

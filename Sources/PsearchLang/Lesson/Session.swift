@@ -12,9 +12,9 @@ extension Lesson {
     }
 
     /// A REPL session as a script that prints what the session showed. In a script a bare
-    /// expression prints nothing, so an echoed final expression `e` becomes `print(e)`; when a
-    /// later input reads `_`, it becomes `_ = e; print(_)` so `_` still holds the value.
-    /// (`print` shows strings without the quotes the echo adds.)
+    /// expression prints nothing, so an echoed final expression `e` becomes `echo(e)`, which
+    /// writes the echo (summaries, shortened values) at 80 columns whatever the terminal was;
+    /// when a later input reads `_`, it becomes `_ = e; echo(_)` so `_` still holds the value.
     public static func script(fromSession inputs: [SessionInput]) -> String {
         var out = ""
         for (i, input) in inputs.enumerated() {
@@ -28,7 +28,7 @@ extension Lesson {
         return out
     }
 
-    /// `text` with its final expression statement wrapped in `print(…)`.
+    /// `text` with its final expression statement wrapped in `echo(…)`.
     static func printingLastExpression(_ text: String, keepLast: Bool) -> String {
         let registry = SourceRegistry()
         let source = registry.add(name: "<repl>", bytes: Array(text.utf8))
@@ -37,7 +37,7 @@ extension Lesson {
         let bytes = source.bytes
         let start = Int(last.range.start), end = Int(last.range.end)
         let expression = String(decoding: bytes[start..<end], as: UTF8.self)
-        let replacement = keepLast ? "_ = \(expression); print(_)" : "print(\(expression))"
+        let replacement = keepLast ? "_ = \(expression); echo(_)" : "echo(\(expression))"
         return String(decoding: bytes[..<start], as: UTF8.self) + replacement + String(decoding: bytes[end...], as: UTF8.self)
     }
 
