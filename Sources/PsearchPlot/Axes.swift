@@ -135,16 +135,22 @@ enum Ticks {
 struct FigureLayout {
     var x: ResolvedAxis
     var y: ResolvedAxis
+    /// The right axis, when the figure has one and lines on it.
+    var y2: ResolvedAxis?
+
+    /// The y axis a line is measured against.
+    func y(for line: Line) -> ResolvedAxis { line.right ? y2 ?? y : y }
 
     init(_ figure: Figure) {
         var xb = Bounds(log: figure.x.log), yb = Bounds(log: figure.y.log)
+        var y2b = Bounds(log: figure.y2?.log ?? false)
         var intervalRows = 0
         var intervalLabels = [String]()
         for s in figure.series {
             switch s {
             case .line(let l):
                 xb.add(l.xs, pad: false)
-                yb.add(l.ys, pad: true)
+                if l.right && figure.y2 != nil { y2b.add(l.ys, pad: true) } else { yb.add(l.ys, pad: true) }
             case .scatter(let sc):
                 xb.add(sc.xs, pad: true)
                 yb.add(sc.ys, pad: true)
@@ -196,6 +202,13 @@ struct FigureLayout {
         Self.widen(&y)
         Self.makeLog(&x, figure.x.log)
         Self.makeLog(&y, figure.y.log)
+        if let axis = figure.y2, !y2b.isEmpty {
+            let r = axis.range ?? y2b.range()
+            var a = ResolvedAxis(lo: r.lowerBound, hi: r.upperBound, reversed: axis.reversed, fixedTicks: axis.ticks, label: axis.label)
+            Self.widen(&a)
+            Self.makeLog(&a, axis.log)
+            y2 = a
+        }
     }
 
     /// A log axis keeps a positive range: one with nothing above zero shows 1 to 10.

@@ -10,7 +10,7 @@ import PsearchCore
 /// - a descent: that heatmap, then `.path(Path(...))` per run, `.markers(...)` for minima
 /// - a binary or line search: `.intervals(Intervals(rows:))`
 /// - a dataset: `.scatter(Scatter(xs:ys:classes:))`; with a model, `.regions(...)` first
-/// - a training history: one `.line` per curve, with labels
+/// - a training history: one `.line` per curve, with labels; accuracy on the right axis `y2`
 /// - a hyper-parameter search: `.scatter` of losses (log y when they span decades) and a
 ///   best-so-far `.line`; parallel coordinates as `.line`s; importances as `.intervals` bars
 /// - images: `.images(ImageGrid(images:))`
@@ -18,13 +18,17 @@ public struct Figure: Sendable {
     public var title: String?
     public var x: Axis
     public var y: Axis
+    /// A second y axis on the right, for the lines marked `right` (accuracy beside loss): each
+    /// side fits its own lines. Without right lines it is not drawn.
+    public var y2: Axis?
     /// Drawn in order, except that heatmaps and regions always go underneath.
     public var series: [Series]
 
-    public init(title: String? = nil, x: Axis = Axis(), y: Axis = Axis(), series: [Series] = []) {
+    public init(title: String? = nil, x: Axis = Axis(), y: Axis = Axis(), y2: Axis? = nil, series: [Series] = []) {
         self.title = title
         self.x = x
         self.y = y
+        self.y2 = y2
         self.series = series
     }
 }
@@ -88,13 +92,16 @@ public struct Line: Sendable {
     public var ys: [Double]
     public var label: String?
     public var color: RGB?
+    /// Measured against the figure's right axis `y2` (when it has one).
+    public var right: Bool
 
-    public init(xs: [Double], ys: [Double], label: String? = nil, color: RGB? = nil) {
+    public init(xs: [Double], ys: [Double], label: String? = nil, color: RGB? = nil, right: Bool = false) {
         precondition(xs.count == ys.count, "line needs as many xs as ys")
         self.xs = xs
         self.ys = ys
         self.label = label
         self.color = color
+        self.right = right
     }
 
     /// A line over the index: ys[i] at x = i.

@@ -91,7 +91,7 @@ struct SVGPlot {
     }
 
     func px(_ v: Double, _ a: Area) -> Double { a.left + layout.x.fraction(v) * a.width }
-    func py(_ v: Double, _ a: Area) -> Double { a.top + (1 - layout.y.fraction(v)) * a.height }
+    func py(_ v: Double, _ a: Area, _ axis: ResolvedAxis? = nil) -> Double { a.top + (1 - (axis ?? layout.y).fraction(v)) * a.height }
 
     func draw() -> String {
         let legend = legendItems()
@@ -103,7 +103,10 @@ struct SVGPlot {
             let widest = scale.barTicks(target: 6).map { textWidth(Ticks.short($0), size: 10) }.max() ?? 30
             return max(14 + 21 + widest + 8, 14 + textWidth(h.label ?? "", size: 12) + 8)
         } ?? 0
-        let rightW = max(16, max(legendW, barW))
+        // A right axis takes its tick labels and its rotated label before the legend.
+        let y2Ticks = layout.y2.map { $0.ticks(target: max(2, Int((Double(height) - 100) / 50))) } ?? []
+        let y2W = layout.y2 == nil ? 0 : 14 + (y2Ticks.map { textWidth($0.label, size: 11) }.max() ?? 10) + (layout.y2?.label == nil ? 0 : 22)
+        let rightW = max(16, max(legendW, barW)) + y2W
         let top: Double = figure.title == nil ? 16 : 40
         let bottom: Double = 36 + (layout.x.label == nil ? 0 : 20)
 
@@ -139,7 +142,7 @@ struct SVGPlot {
         for (k, s) in figure.series.enumerated() {
             let color = colors.colors[k].map(Palette.hex) ?? "#000000"
             switch s {
-            case .line(let l): out += polylineSVG(l.xs, l.ys, a, stroke: color, width: 1.8)
+            case .line(let l): out += polylineSVG(l.xs, l.ys, a, stroke: color, width: 1.8, axis: layout.y(for: l))
             case .scatter(let sc): out += scatterSVG(sc, a)
             case .path(let p):
                 out += polylineSVG(p.xs, p.ys, a, stroke: color, width: 2)
@@ -174,15 +177,19 @@ struct SVGPlot {
 
         // Axes, ticks and labels.
         out += "<g stroke=\"#000000\" stroke-width=\"1\" fill=\"none\">\n"
-        out += "<path d=\"M\(num(a.left)) \(num(a.top))V\(num(a.top + a.height))H\(num(a.left + a.width))\"/>\n"
+        out += "<path d=\"M\(num(a.left)) \(num(a.top))V\(num(a.top + a.height))H\(num(a.left + a.width))\(layout.y2 == nil ? "" : "V\(num(a.top))")\"/>\n"
         for t in xTicks { out += "<path d=\"M\(num(px(t.value, a))) \(num(a.top + a.height))v5\"/>\n" }
         for t in yTicks { out += "<path d=\"M\(num(a.left)) \(num(py(t.value, a)))h-5\"/>\n" }
+        for t in y2Ticks { out += "<path d=\"M\(num(a.left + a.width)) \(num(py(t.value, a, layout.y2)))h5\"/>\n" }
         out += "</g>\n<g font-size=\"11\" fill=\"#222222\">\n"
         for t in xTicks {
             out += "<text x=\"\(num(px(t.value, a)))\" y=\"\(num(a.top + a.height + 18))\" text-anchor=\"middle\">\(xmlEscaped(t.label))</text>\n"
         }
         for t in yTicks {
             out += "<text x=\"\(num(a.left - 8))\" y=\"\(num(py(t.value, a) + 4))\" text-anchor=\"end\">\(xmlEscaped(t.label))</text>\n"
+        }
+        for t in y2Ticks {
+            out += "<text x=\"\(num(a.left + a.width + 8))\" y=\"\(num(py(t.value, a, layout.y2) + 4))\">\(xmlEscaped(t.label))</text>\n"
         }
         out += "</g>\n"
         if let xl = layout.x.label {
@@ -193,9 +200,14 @@ struct SVGPlot {
             out += "<text x=\"\(num(cx))\" y=\"\(num(cy))\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 \(num(cx)) \(num(cy)))\">\(xmlEscaped(yl))</text>\n"
         }
 
-        // Legend and colour bar live right of the plot, so they never cover data.
+        if let yl = layout.y2?.label {
+            let cx = a.left + a.width + y2W - 12, cy = a.top + a.height / 2
+            out += "<text x=\"\(num(cx))\" y=\"\(num(cy))\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(90 \(num(cx)) \(num(cy)))\">\(xmlEscaped(yl))</text>\n"
+        }
+
+        // Legend and colour bar live right of the plot (and of a right axis), so they never cover data.
         var ly = a.top + 6
-        let lx = a.left + a.width + 14
+        let lx = a.left + a.width + y2W + 14
         for item in legend {
             out += legendSymbol(item, x: lx, y: ly)
             out += "<text x=\"\(num(lx + 28))\" y=\"\(num(ly + 4))\">\(xmlEscaped(item.label))</text>\n"
@@ -218,11 +230,11 @@ struct SVGPlot {
         }
     }
 
-    private func polylineSVG(_ xs: [Double], _ ys: [Double], _ a: Area, stroke: String, width: Double) -> String {
+    private func polylineSVG(_ xs: [Double], _ ys: [Double], _ a: Area, stroke: String, width: Double, axis: ResolvedAxis? = nil) -> String {
         var d = ""
         var penDown = false
         for i in 0..<min(xs.count, ys.count) {
-            let x = px(xs[i], a), y = py(ys[i], a)
+            let x = px(xs[i], a), y = py(ys[i], a, axis)
             guard x.isFinite, y.isFinite, abs(x) < 1e6, abs(y) < 1e6 else { penDown = false; continue }
             d += (penDown ? "L" : "M") + num(x) + " " + num(y)
             penDown = true

@@ -143,20 +143,27 @@ struct TerminalPlot {
 
     func draw() -> String {
         let legendLines = wrap(legendItems(), width: width)
-        let header = (figure.title == nil ? 0 : 1) + (layout.y.label == nil ? 0 : 1)
+        let header = (figure.title == nil ? 0 : 1) + (layout.y.label == nil && layout.y2?.label == nil ? 0 : 1)
         let footer = 2 + (layout.x.label == nil ? 0 : 1) + legendLines.count
         let rows = max(3, height - header - footer)
 
-        // y ticks: at most one per row, about one every three rows.
-        var yTicks = [(row: Int, label: String)]()
-        for t in layout.y.ticks(target: layout.y.fixedTicks == nil ? max(2, rows / 3) : rows) {
-            let f = layout.y.fraction(t.value)
-            let row = min(rows - 1, max(0, Int(((1 - f) * Double(rows)).rounded(.down))))
-            if !yTicks.contains(where: { $0.row == row }) { yTicks.append((row, t.label)) }
+        // y ticks: at most one per row, about one every three rows; the right axis likewise.
+        func rowTicks(_ axis: ResolvedAxis) -> [(row: Int, label: String)] {
+            var ticks = [(row: Int, label: String)]()
+            for t in axis.ticks(target: axis.fixedTicks == nil ? max(2, rows / 3) : rows) {
+                let f = axis.fraction(t.value)
+                let row = min(rows - 1, max(0, Int(((1 - f) * Double(rows)).rounded(.down))))
+                if !ticks.contains(where: { $0.row == row }) { ticks.append((row, t.label)) }
+            }
+            return ticks
         }
+        let yTicks = rowTicks(layout.y)
+        let y2Ticks = layout.y2.map(rowTicks) ?? []
         let labelWidth = max(1, yTicks.map { $0.label.count }.max() ?? 1)
         let left = labelWidth + 1
-        let cols = max(4, width - left - 1)
+        // The right axis: its line, a space and its labels.
+        let right = layout.y2 == nil ? 1 : 2 + (y2Ticks.map { $0.label.count }.max() ?? 1)
+        let cols = max(4, width - left - right)
 
         var canvas = Canvas(cols: cols, rows: rows)
         drawSeries(into: &canvas)
@@ -167,8 +174,12 @@ struct TerminalPlot {
             st.add(String(repeating: " ", count: max(0, (width - TextWidth.of(t)) / 2)) + t)
             st.newline()
         }
-        if let yl = layout.y.label {
-            st.add(clipped(yl, width))
+        if layout.y.label != nil || layout.y2?.label != nil {
+            // The left axis's label at the left, the right one's ending over its labels.
+            let l = clipped(layout.y.label ?? "", width)
+            let r = clipped(layout.y2?.label ?? "", max(0, width - TextWidth.of(l) - 2))
+            let gap = r.isEmpty ? 0 : max(1, width - TextWidth.of(l) - TextWidth.of(r))
+            st.add(l + String(repeating: " ", count: gap) + r)
             st.newline()
         }
         for r in 0..<rows {
@@ -192,6 +203,9 @@ struct TerminalPlot {
                     st.add(" " as Unicode.Scalar, bg: bg)
                 }
             }
+            if layout.y2 != nil {
+                if let tick = y2Ticks.first(where: { $0.row == r }) { st.add("├" + tick.label) } else { st.add("│") }
+            }
             st.newline()
         }
 
@@ -199,7 +213,7 @@ struct TerminalPlot {
         let xTicks = placeXTicks(cols: cols)
         var axis = Array(String(repeating: "─", count: cols))
         for t in xTicks { axis[t.col] = "┬" }
-        st.add(String(repeating: " ", count: labelWidth) + "└" + String(axis))
+        st.add(String(repeating: " ", count: labelWidth) + "└" + String(axis) + (layout.y2 == nil ? "" : "┘"))
         st.newline()
         var labels = [Character](repeating: " ", count: left + cols + 1)
         for t in xTicks {
@@ -254,11 +268,11 @@ struct TerminalPlot {
     // MARK: - Series
 
     private func dotX(_ v: Double, _ c: Canvas) -> Double { layout.x.fraction(v) * Double(c.dotsWide) }
-    private func dotY(_ v: Double, _ c: Canvas) -> Double { (1 - layout.y.fraction(v)) * Double(c.dotsHigh) }
+    private func dotY(_ v: Double, _ c: Canvas, _ axis: ResolvedAxis) -> Double { (1 - axis.fraction(v)) * Double(c.dotsHigh) }
 
     /// The cell holding a data point, or nil when it falls outside the plot.
-    private func cell(_ x: Double, _ y: Double, _ c: Canvas) -> (Int, Int)? {
-        let fx = layout.x.fraction(x), fy = 1 - layout.y.fraction(y)
+    private func cell(_ x: Double, _ y: Double, _ c: Canvas, _ axis: ResolvedAxis? = nil) -> (Int, Int)? {
+        let fx = layout.x.fraction(x), fy = 1 - (axis ?? layout.y).fraction(y)
         guard fx >= 0, fx <= 1, fy >= 0, fy <= 1 else { return nil }
         return (min(c.cols - 1, Int(fx * Double(c.cols))), min(c.rows - 1, Int(fy * Double(c.rows))))
     }
@@ -284,13 +298,14 @@ struct TerminalPlot {
             let color = colors.colors[k].map(Canvas.pack) ?? 0
             switch s {
             case .line(let l):
-                drawPolyline(l.xs, l.ys, color, &c)
+                let axis = layout.y(for: l)
+                drawPolyline(l.xs, l.ys, color, &c, axis)
                 if plain && lineCount > 1 {
                     // Braille lines look alike without colour: a marker every few columns tells them apart.
                     let marker = Palette.markers[lineIndex % Palette.markers.count].unicodeScalars.first!
                     let stride = max(1, Int((Double(l.xs.count) / Double(max(1, c.cols / 5))).rounded(.up)))
                     for i in Swift.stride(from: lineIndex % stride, to: l.xs.count, by: stride) {
-                        if let (col, row) = cell(l.xs[i], l.ys[i], c) { c.put(col, row, marker, color) }
+                        if let (col, row) = cell(l.xs[i], l.ys[i], c, axis) { c.put(col, row, marker, color) }
                     }
                 }
                 lineIndex += 1
@@ -326,13 +341,14 @@ struct TerminalPlot {
         }
     }
 
-    private func drawPolyline(_ xs: [Double], _ ys: [Double], _ color: UInt32, _ c: inout Canvas) {
+    private func drawPolyline(_ xs: [Double], _ ys: [Double], _ color: UInt32, _ c: inout Canvas, _ axis: ResolvedAxis? = nil) {
+        let axis = axis ?? layout.y
         let n = min(xs.count, ys.count)
-        if n == 1 { c.line(dotX(xs[0], c), dotY(ys[0], c), dotX(xs[0], c), dotY(ys[0], c), color) }
+        if n == 1 { c.line(dotX(xs[0], c), dotY(ys[0], c, axis), dotX(xs[0], c), dotY(ys[0], c, axis), color) }
         guard n >= 2 else { return }
-        var px = dotX(xs[0], c), py = dotY(ys[0], c)
+        var px = dotX(xs[0], c), py = dotY(ys[0], c, axis)
         for i in 1..<n {
-            let qx = dotX(xs[i], c), qy = dotY(ys[i], c)
+            let qx = dotX(xs[i], c), qy = dotY(ys[i], c, axis)
             if px.isFinite && py.isFinite && qx.isFinite && qy.isFinite { c.line(px, py, qx, qy, color) }
             (px, py) = (qx, qy)
         }
@@ -395,7 +411,7 @@ struct TerminalPlot {
         // A terminal row holds about one contour before they merge into solid braille.
         for level in scale.levels(min(h.contours, max(3, c.rows / 2))) {
             Contours.trace(values: h.values.data, rows: rows, cols: cols, x: h.x, y: h.y, level: level) { _, a, _, b in
-                c.line(dotX(a.x, c), dotY(a.y, c), dotX(b.x, c), dotY(b.y, c), Canvas.contrast)
+                c.line(dotX(a.x, c), dotY(a.y, c, layout.y), dotX(b.x, c), dotY(b.y, c, layout.y), Canvas.contrast)
             }
         }
     }
@@ -413,7 +429,7 @@ struct TerminalPlot {
             }
         }
         for seg in reg.boundarySegments() {
-            c.line(dotX(seg.0.x, c), dotY(seg.0.y, c), dotX(seg.1.x, c), dotY(seg.1.y, c), Canvas.pack(RGB(40, 40, 40)))
+            c.line(dotX(seg.0.x, c), dotY(seg.0.y, c, layout.y), dotX(seg.1.x, c), dotY(seg.1.y, c, layout.y), Canvas.pack(RGB(40, 40, 40)))
         }
     }
 
@@ -458,7 +474,7 @@ struct TerminalPlot {
             case .line(let l):
                 if plain && lineCount > 1 {
                     let m = Palette.markers[lineIndex % Palette.markers.count].unicodeScalars.first!
-                    items.append(LegendItem(symbol: [("─", color, 0), (m, color, 0), ("─", color, 0)], label: l.label ?? "line \(lineIndex + 1)"))
+                    items.append(LegendItem(symbol: [("─", color, 0), (m, color, 0), ("─", color, 0)], label: (l.label ?? "line \(lineIndex + 1)")))
                 } else if let label = l.label {
                     items.append(LegendItem(symbol: [("─", color, 0), ("─", color, 0)], label: label))
                 }

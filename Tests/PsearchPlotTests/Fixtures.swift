@@ -10,6 +10,7 @@ enum Fixtures {
         ("line-xy", lineXY()),
         ("function", function()),
         ("training-history", trainingHistory()),
+        ("loss-accuracy", lossAndAccuracy()),
         ("scatter-classes", scatterClasses()),
         ("trials", trials()),
         ("heatmap-linear", heatmapLinear()),
@@ -47,6 +48,16 @@ enum Fixtures {
         return Figure(title: "training", x: Axis(label: "epoch"), y: Axis(label: "loss"),
                       series: [.line(Line(xs: epochs, ys: train, label: "train")),
                                .line(Line(xs: epochs, ys: valid, label: "validation"))])
+    }
+
+    /// Loss on the left axis, accuracy on its own 0 to 1 axis on the right.
+    static func lossAndAccuracy() -> Figure {
+        let epochs = (1...40).map(Double.init)
+        let valid = epochs.map { 1.25 * exp(-$0 / 10) + 0.09 }
+        let accuracy = epochs.map { 0.95 - 0.45 * exp(-$0 / 6) }
+        return Figure(title: "training", x: Axis(label: "epoch"), y: Axis(label: "loss"), y2: Axis(label: "accuracy", range: 0...1),
+                      series: [.line(Line(xs: epochs, ys: valid, label: "validation loss")),
+                               .line(Line(xs: epochs, ys: accuracy, label: "validation accuracy", right: true))])
     }
 
     /// Three blobs; the noise is a sum of uniforms (roughly normal, and libm-free).

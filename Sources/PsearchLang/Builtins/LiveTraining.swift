@@ -55,10 +55,10 @@ final class LiveTraining {
         guard showsRegions else {
             var series = [Series]()
             for (ys, label) in [(trainLoss, "train loss"), (valLoss, "validation loss"), (valAccuracy, "validation accuracy")] where !ys.isEmpty {
-                series.append(.line(Line(xs: ys.indices.map { Double($0 + 1) }, ys: ys, label: label)))
+                series.append(.line(Line(xs: ys.indices.map { Double($0 + 1) }, ys: ys, label: label, right: label == "validation accuracy")))
             }
             return Figure(title: title, x: Axis(label: "epoch", range: 1...Double(max(2, p.epochs))), y: decadesAxis("loss", trainLoss + valLoss),
-                          series: series)
+                          y2: valAccuracy.isEmpty ? nil : Axis(label: "accuracy", range: 0...1), series: series)
         }
         let xs = column(0), ys = column(1)
         let xr = around(xs), yr = around(ys)

@@ -419,20 +419,19 @@ extension PlotCall {
             guard !ys.isEmpty else { continue }
             epochs = max(epochs, ys.count)
             last[key] = ys[ys.count - 1]
-            series.append(.line(Line(xs: ys.indices.map { Double($0 + 1) }, ys: ys, label: label)))
+            series.append(.line(Line(xs: ys.indices.map { Double($0 + 1) }, ys: ys, label: label, right: key == "val_acc")))
         }
         guard !series.isEmpty else { throw c.bad("value", "nothing to plot: the history has no epochs") }
         var title = "training: \(plural(epochs, "epoch"))"
         // The last epoch's numbers, short enough to fit a 50-column title.
         if let l = last["val_loss"] ?? last["train_loss"] { title += ", \(last["val_loss"] == nil ? "train" : "val") loss \(short(l))" }
         if let a = last["val_acc"] { title += ", val acc \(short(a))" }
-        // Accuracy is only measured on a validation set: without one (val: 0) the axis is loss.
-        let yLabel = last["val_acc"] == nil ? "loss" : "loss / accuracy"
-        // Log when the losses span decades (accuracies, between 0 and 1, stay on the same axis).
-        let losses = try curve("train_loss") + curve("val_loss")
-        var y = decadesAxis(yLabel, losses)
-        if y.log, try curve("val_acc").contains(where: { $0 <= 0 }) { y = Axis(label: yLabel) }
-        return Figure(title: title, x: Axis(label: "epoch"), y: y, series: series)
+        // Loss on the left (log when it spans decades), accuracy on its own 0 to 1 axis on the
+        // right; accuracy is only measured on a validation set, so without one (val: 0) there
+        // is no right axis.
+        let y = decadesAxis("loss", try curve("train_loss") + curve("val_loss"))
+        let y2 = last["val_acc"] == nil ? nil : Axis(label: "accuracy", range: 0...1)
+        return Figure(title: title, x: Axis(label: "epoch"), y: y, y2: y2, series: series)
     }
 
     // MARK: - Datasets and models
