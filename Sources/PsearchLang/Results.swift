@@ -26,6 +26,8 @@ public final class ResultObject: NativeObject {
         case history(TrainHistory)
         /// `compare(f, start, methods:, budget:)`: one second-order run per method, same start and budget.
         case comparison([DescentResult], f: Value)
+        /// `automl(data)`: the best design trained (`model`, a model value) and the leaderboard.
+        case automl(AutoMLResult, model: Value)
     }
 
     public let kind: Kind
@@ -70,7 +72,7 @@ public final class ResultObject: NativeObject {
         case .binarySearch(let r, _): return r
         case .interval(let r): return r
         case .trials(let r, _): return r
-        case .history, .comparison: return nil
+        case .history, .comparison, .automl: return nil
         }
     }
 
@@ -180,6 +182,28 @@ public final class ResultObject: NativeObject {
             lines += fieldLines(echo, ["best"])
             if let n = r.note { lines.append("  note: " + n.clipped(echo.width - 8)) }
             lines.append(shapes(echo, ["trials"]))
+        case .automl(let r, _):
+            let classifies = r.leaderboard.contains { !$0.valAccuracy.isNaN }
+            lines = ["automl: \(r.trials) trial\(r.trials == 1 ? "" : "s"), \(r.leaderboard.count) design\(r.leaderboard.count == 1 ? "" : "s") raced by successive halving"]
+            lines += fieldLines(echo, ["model"])
+            let metric = classifies ? "val acc" : "val loss"
+            lines.append("  rank  \(metric)  epochs  design")
+            // The weights count from the model's label: "mlp R^2 -> R^64 -> R^2 (258 weights) tanh".
+            func weights(_ e: LeaderboardEntry) -> String {
+                guard let open = e.model.firstIndex(of: "("), let close = e.model[open...].firstIndex(of: ")") else { return "" }
+                return " " + e.model[open...close]
+            }
+            let room = echo.lines - 5
+            let shown = r.leaderboard.count <= room ? r.leaderboard.count : room - 1
+            for (k, e) in r.leaderboard.prefix(shown).enumerated() {
+                let value = brief(classifies ? e.valAccuracy : e.valLoss)
+                lines.append("  " + "\(k + 1)".padding(toLength: 4, withPad: " ", startingAt: 0) + "  "
+                             + value.padding(toLength: max(metric.count, value.count), withPad: " ", startingAt: 0) + "  "
+                             + "\(e.epochs)".padding(toLength: 6, withPad: " ", startingAt: 0) + "  " + e.design + weights(e))
+            }
+            if shown < r.leaderboard.count { lines.append("  … \(r.leaderboard.count - shown) more designs") }
+            if let n = r.note { lines.append("  note: " + n.clipped(echo.width - 8)) }
+            lines.append(shapes(echo, ["leaderboard"]))
         default:
             return nil
         }
@@ -318,6 +342,13 @@ public final class ResultObject: NativeObject {
                 ("best", .number(Double(bestIndex(runs)))),
                 ("f", f),
             ]
+        case .automl(let r, let model):
+            let board: [Value] = r.leaderboard.map { e in
+                let params = Record(e.params.keys.sorted().map { ($0, Builtins.paramValue(e.params[$0]!)) })
+                return .record(Record([("model", .string(e.model)), ("params", .record(params)), ("epochs", .number(Double(e.epochs))),
+                                       ("val_loss", .number(e.valLoss)), ("val_acc", .number(e.valAccuracy)), ("seconds", .number(e.seconds))]))
+            }
+            return [("model", model), ("leaderboard", .list(board)), ("trials", .number(Double(r.trials)))]
         case .history(let h):
             return [
                 ("train_loss", .tensor(Tensor(h.trainLoss))),

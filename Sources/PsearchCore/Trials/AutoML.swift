@@ -37,6 +37,16 @@ public struct LeaderboardEntry: Sendable, Equatable {
     /// nan for regression.
     public var valAccuracy: Double
     public var seconds: Double
+
+    /// The design in a few words: "mlp 64-32-16 tanh" (hidden layer sizes and activation),
+    /// "softmax" or "linear".
+    public var design: String {
+        let depth = params["depth"]?.int ?? 0
+        guard depth > 0 else { return String(model.prefix { $0 != " " }) }
+        let width = params["width"]?.int ?? 32
+        let hidden = (0..<depth).map { String(max(4, width >> $0)) }.joined(separator: "-")
+        return "mlp \(hidden) \(params["act"]?.string ?? "relu")"
+    }
 }
 
 public struct AutoMLResult: Sendable {

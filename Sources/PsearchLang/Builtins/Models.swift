@@ -366,14 +366,7 @@ extension Builtins {
             throw RuntimeError("\(error)")
         }
         if let n = r.note { c.interp.progress?(.note(n)) }
-        let board: [Value] = r.leaderboard.map { e in
-            let names = e.params.keys.sorted()
-            let params = Record(names.map { ($0, paramValue(e.params[$0]!)) })
-            return .record(Record([("model", .string(e.model)), ("params", .record(params)), ("epochs", .number(Double(e.epochs))),
-                                   ("val_loss", .number(e.valLoss)), ("val_acc", .number(e.valAccuracy)), ("seconds", .number(e.seconds))]))
-        }
-        return .record(Record([("model", .object(ModelObject(r.model, note: r.note))), ("leaderboard", .list(board)),
-                               ("trials", .number(Double(r.trials)))]))
+        return .object(ResultObject(.automl(r, model: .object(ModelObject(r.model, note: r.note)))))
     }
 
     static func paramValue(_ p: ParamValue) -> Value {

@@ -192,6 +192,7 @@ extension PlotCall {
             case .interval(let r): return try lineSearchFigure(v, start: r.start)
             case .trials: return try trialsFigures(v)[0]
             case .history: return try historyFigure(v)
+            case .automl(let r, _): return automlFigure(r)
             }
         }
         // A record made by hand is read by the fields the results have.
@@ -400,6 +401,21 @@ extension PlotCall {
         if let s = number(try field(v, "steps")) { title += " after \(formatNumber(s)) steps" }
         if let e = number(try field(v, "evaluations")) { title += ", \(formatNumber(e)) evaluations" }
         return Figure(title: title, x: Axis(label: "x"), series: series)
+    }
+
+    // MARK: automl
+
+    /// The race's leaderboard as bars, best on top: validation accuracy (classification) or
+    /// loss (regression) of each design at the largest budget it reached.
+    private func automlFigure(_ r: AutoMLResult) -> Figure {
+        let classifies = r.leaderboard.contains { !$0.valAccuracy.isNaN }
+        let rows = r.leaderboard.enumerated().map { k, e in
+            let value = classifies ? e.valAccuracy : e.valLoss
+            return Interval(lo: 0, hi: value.isFinite ? value : 0, label: "\(k + 1) \(e.design) \(short(value))")
+        }
+        let metric = classifies ? "validation accuracy" : "validation loss"
+        return Figure(title: "automl: \(plural(r.trials, "trial")), best first", x: Axis(label: metric, range: classifies ? 0...1 : nil),
+                      y: Axis(), series: [.intervals(Intervals(rows: rows, label: metric, showsDropped: false))])
     }
 
     // MARK: training history
