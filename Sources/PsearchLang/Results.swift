@@ -9,6 +9,18 @@ import PsearchCore
 /// A new result kind: a case here with its fields in `fields(of:)`, a builder where the
 /// built-in returns it, and its figure in `PlotCall.resultFigure` (the switch is exhaustive,
 /// so the compiler lists what is missing).
+/// `compare`'s runs. On a line the guaranteed methods (golden section, and bisection on the
+/// slope's sign) run too, each with the bracket it kept: `brackets[i]` for run i, and why it
+/// stopped in `stops[i]` when that is not the bracket's width.
+public struct MethodComparison {
+    public var runs: [DescentResult]
+    public var brackets: [Int: (lo: Double, hi: Double)] = [:]
+    public var stops: [Int: String] = [:]
+    /// The bracket the guaranteed methods started from.
+    public var start: (lo: Double, hi: Double)?
+    public var f: Value
+}
+
 public final class ResultObject: NativeObject {
     public enum Kind {
         /// `descend(f, start)`; `f` rides along so `plot(r)` can draw the path on f's contours
@@ -24,8 +36,8 @@ public final class ResultObject: NativeObject {
         case trials(SearchResult, decode: ([String: ParamValue]) -> Record)
         /// A trained model's `history`.
         case history(TrainHistory)
-        /// `compare(f, start, methods:, budget:)`: one second-order run per method, same start and budget.
-        case comparison([DescentResult], f: Value)
+        /// `compare(f, start, methods:, budget:)`: one run per method, same start and budget.
+        case comparison(MethodComparison)
         /// `automl(data)`: the best design trained (`model`, a model value) and the leaderboard.
         case automl(AutoMLResult, model: Value)
     }
@@ -127,7 +139,7 @@ public final class ResultObject: NativeObject {
     /// The record of every field (a lazy one is computed even if Ctrl-C is pressed: printing
     /// cannot stop half-way; one that still fails is left out).
     public override var description: String {
-        if case .comparison(let runs, _) = kind { return Self.table(runs) }
+        if case .comparison(let c) = kind { return Self.table(c) }
         var fields: [(String, Value)] = []
         for name in names {
             if let v = try? field(name) { fields.append((name, v)) }
@@ -246,14 +258,16 @@ public final class ResultObject: NativeObject {
     /// A comparison as a table: method, calls of f, of its gradient, of its Hessian, final loss,
     /// distance to the best end point, why it stopped. Times are left out: the printed form is
     /// the same bytes on every run.
-    static func table(_ runs: [DescentResult]) -> String {
+    static func table(_ c: MethodComparison) -> String {
+        let runs = c.runs
         let best = runs.isEmpty ? [] : runs[bestIndex(runs)].x
         let head = ["method", "evaluations", "gradients", "hessians", "loss", "distance to best", "stop"]
-        let rows = runs.map { r -> [String] in
+        let g3 = { (v: Double) in formatNumber(Double(String(format: "%.3g", v)) ?? v) }
+        let rows = runs.enumerated().map { i, r -> [String] in
             let d = zip(r.x, best).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            let stop = c.stops[i] ?? c.brackets[i].map { "bracket \(g3($0.hi - $0.lo)) wide" } ?? r.termination?.rawValue ?? stepStop(r)
             return [r.method ?? "", "\(r.evaluations)", "\(r.gradientEvaluations)", "\(r.hessianEvaluations)",
-                    formatNumber(Double(String(format: "%.6g", r.loss)) ?? r.loss), formatNumber(Double(String(format: "%.3g", d)) ?? d),
-                    r.termination?.rawValue ?? stepStop(r)]
+                    formatNumber(Double(String(format: "%.6g", r.loss)) ?? r.loss), g3(d), stop]
         }
         let widths = head.indices.map { i in ([head[i]] + rows.map { $0[i] }).map(\.count).max()! }
         func line(_ cells: [String]) -> String {
@@ -335,7 +349,8 @@ public final class ResultObject: NativeObject {
             ]
             if let n = r.note { fields.append(("note", .string(n))) }
             return fields
-        case .comparison(let runs, let f):
+        case .comparison(let c):
+            let runs = c.runs, f = c.f
             return [
                 ("methods", .list(runs.map { .string($0.method ?? "") })),
                 ("runs", .list(runs.map { .object(ResultObject(.descent($0, scalarStart: false, note: nil, f: nil))) })),

@@ -76,6 +76,15 @@ public struct DescentResult: Sendable {
     public var path: Tensor { Tensor(shape: [pathCount, dimension], data: pathData) }
 }
 
+extension DescentResult {
+    /// A search on a line (golden section, bisection) as a converged run in one dimension:
+    /// its best point so far after each call as the path.
+    public init(line x: Double, loss: Double, steps: Int, evaluations: Int, message: String, path: [Double], losses: [Double]) {
+        self.init(x: [x], loss: loss, steps: steps, evaluations: evaluations, converged: true, diverged: false, interrupted: false,
+                  message: message, gradientNorm: .nan, dimension: 1, pathData: path, losses: losses)
+    }
+}
+
 /// A local minimum found by multi-start: the best end point of the runs merged into it.
 public struct FoundMinimum: Sendable {
     public var x: [Double]

@@ -157,6 +157,36 @@ public enum IntervalSearch {
         return IntervalResult(x: bestX, loss: bestLoss, steps: n, evaluations: n, bound: n, trace: [cell], converged: false, start: (lo, hi))
     }
 
+    /// A bracket around a minimum from a start point, as scipy.optimize.bracket makes one: step
+    /// downhill from `x0` (first step `step`), each step 1.618 times the last, until f rises;
+    /// then `lo < mid < hi` with f(mid) below f at both ends, so a continuous f has a local
+    /// minimum inside. At most `maxEvaluations` calls of f.
+    public static func bracket(_ f: (Double) throws -> Double, from x0: Double, step: Double = 1,
+                               maxEvaluations: Int = 50) throws -> (lo: Double, mid: Double, hi: Double, evaluations: Int) {
+        guard x0.isFinite, step.isFinite, step > 0 else { throw SearchError.badInterval(lo: x0, hi: x0 + step) }
+        let phi = 1 / invPhi
+        func value(_ x: Double) throws -> Double {
+            let y = try f(x)
+            if y.isNaN { throw SearchError.nanLoss(x: x) }
+            return y
+        }
+        var a = x0, b = x0 + step
+        var fa = try value(a), fb = try value(b)
+        var evaluations = 2
+        if fb > fa { (a, b, fa, fb) = (b, a, fb, fa) }  // walk the way f falls
+        var c = b + phi * (b - a)
+        var fc = try value(c)
+        evaluations += 1
+        while fc <= fb {
+            guard evaluations < maxEvaluations, c.isFinite else { throw SearchError.noBracket(start: x0, reached: c) }
+            (a, b, fa, fb) = (b, c, fb, fc)
+            c = b + phi * (b - a)
+            fc = try value(c)
+            evaluations += 1
+        }
+        return (min(a, c), b, max(a, c), evaluations)
+    }
+
     /// Runs `method` (golden by default); `tol` for golden and bisect, `n` for grid.
     public static func run(_ method: Method = .golden, _ f: (Double) throws -> Double, lo: Double, hi: Double, tol: Double = 1e-8, n: Int = 101) throws -> IntervalResult {
         switch method {

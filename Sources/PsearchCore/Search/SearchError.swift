@@ -11,6 +11,8 @@ public enum SearchError: Error, Equatable, Sendable {
     case badGridSize(Int)
     case sameSign(lo: Double, hi: Double, flo: Double, fhi: Double)
     case nanLoss(x: Double)
+    /// Walking downhill from a start never turned up: f may fall without end.
+    case noBracket(start: Double, reached: Double)
 }
 
 extension SearchError: CustomStringConvertible {
@@ -36,6 +38,8 @@ extension SearchError: CustomStringConvertible {
             return "bisection needs a sign change: f(\(lo)) = \(flo) and f(\(hi)) = \(fhi) have the same sign"
         case .nanLoss(let x):
             return "function returned nan at x = \(x)"
+        case .noBracket(let start, let reached):
+            return "no bracket around a minimum: walking downhill from \(start), f had not risen by x = \(reached) (is it bounded below?)"
         }
     }
 }

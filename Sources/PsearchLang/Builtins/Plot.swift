@@ -6,7 +6,8 @@ extension Builtins {
     static let plots: [Builtin] = [
         Builtin(BuiltinSpec(
             "plot", "draw a vector, two vectors, a function, a search/descend/train result, a dataset or a model with its data; "
-                + "a search result by kind: loss per trial (default), scatter, slice, parallel, importance (binned main-effect variance)",
+                + "a search result by kind: loss per trial (default), scatter, slice, parallel, importance (binned main-effect variance); "
+                + "a compare result as paths and loss curves (kind: \"paths\" or \"loss\" for one)",
             example: "plot([3, 1, 4, 1, 5, 9, 2, 6])", [
                 Param("value", .any), Param("data", .any, default: .optional, shownBare: true),
                 Param("x", .any, default: .hint("[lo, hi]")), Param("y", .any, default: .hint("[lo, hi]")),
@@ -16,7 +17,7 @@ extension Builtins {
                 // A search result's figures: "loss" per trial (the default), "scatter" of two
                 // parameters, "parallel" coordinates, "importance" (binned main-effect variance)
                 // and "slice" (loss against each parameter, one figure each).
-                Param("kind", .choice(PlotCall.trialKinds), default: .hint("\"loss\"")),
+                Param("kind", .choice(PlotCall.trialKinds + ["paths"]), default: .hint("\"loss\"")),
             ] + figureOptions, positional: 2)) { c in
             let p = PlotCall(c)
             for figure in try p.figuresForPlot() { _ = try p.emit(figure) }

@@ -29,8 +29,65 @@ extension PlotCall {
     func figuresForPlot() throws -> [Figure] {
         let v = try c.required("value")
         if isTrials(v) && c.value("data") == nil { return try trialsFigures(v) }
-        if c.given("kind") { throw c.bad("kind", "kind: is for a search result; this is \(article(v.typeName))") }
+        if case .object(let o as ResultObject) = v, case .comparison(let cmp) = o.kind { return try comparisonFigures(v, cmp) }
+        if c.given("kind") { throw c.bad("kind", "kind: is for a search or compare result; this is \(article(v.typeName))") }
         return [try figureForPlot()]
+    }
+
+    /// `plot(compare(...))`: every method's path (on f's contours in 2-d, on f's curve on a line)
+    /// and the loss curves, or the one `kind:` names ("paths" or "loss").
+    private func comparisonFigures(_ v: Value, _ cmp: MethodComparison) throws -> [Figure] {
+        let kind = try c.given("kind") ? c.choice("kind", or: "paths") : nil
+        if let kind, kind != "paths" && kind != "loss" {
+            throw c.bad("kind", "a compare result is drawn as kind: \"paths\" or kind: \"loss\", got \"\(kind)\"")
+        }
+        if kind == nil && c.given("file") {
+            throw c.bad("file", "a compare result draws two figures; give kind: \"paths\" or kind: \"loss\" to write one of them to a file")
+        }
+        let methods = cmp.runs.map { $0.method ?? "?" }
+        var figures: [Figure] = []
+        if kind != "loss" {
+            let dim = cmp.runs.first?.dimension ?? 0
+            figures.append(dim == 1 ? try lineComparisonFigure(cmp, methods) : try descentFigure(v, multi: true, methods: methods))
+        }
+        if kind != "paths" {
+            let series = zip(cmp.runs, methods).filter { !$0.0.losses.isEmpty }.map { r, m in Series.line(Line(ys: r.losses, label: m)) }
+            guard !series.isEmpty else { throw c.bad("value", "nothing to plot: the runs recorded no losses") }
+            figures.append(Figure(title: "compare: loss at each step", x: Axis(label: "step"),
+                                  y: decadesAxis("loss", cmp.runs.flatMap(\.losses)), series: series))
+        }
+        return figures
+    }
+
+    /// A comparison on a line: f over the bracket and every end point, each method's end marked,
+    /// and the bracket golden section and bisection started from.
+    private func lineComparisonFigure(_ cmp: MethodComparison, _ methods: [String]) throws -> Figure {
+        func value(_ f: Value, _ x: Double) throws -> Double {
+            try scalar(try callNumbers(f, x), from: name(of: f), at: "x = \(formatNumber(x))")
+        }
+        let ends = cmp.runs.map { $0.x.first ?? .nan }
+        let range = try c.value("x").map { v throws(RuntimeError) in try bounds(v, arg: "x") }
+            ?? around(ends + (cmp.start.map { [$0.lo, $0.hi] } ?? []))
+        var series: [Series] = []
+        if isCallable(cmp.f) {
+            let f = cmp.f
+            series.append(.line(try Line(sampling: { x in try value(f, x) }, over: range, label: "f")))
+        }
+        if let b = cmp.start {
+            let fl = try? value(cmp.f, b.lo), fh = try? value(cmp.f, b.hi)
+            series.append(.markers(Markers(xs: [b.lo, b.hi], ys: [fl ?? .nan, fh ?? .nan], labels: ["[", "]"], label: "start bracket", color: RGB(130, 130, 130))))
+        }
+        // One marker per end point that can be told apart on the plot (a fiftieth of its
+        // width), named by the methods that reached it.
+        var points: [(x: Double, loss: Double, names: [String])] = []
+        let near = (range.upperBound - range.lowerBound) / 50
+        for (r, m) in zip(cmp.runs, methods) {
+            guard let x = r.x.first, x.isFinite else { continue }
+            if let k = points.firstIndex(where: { abs($0.x - x) <= near }) { points[k].names.append(m) } else { points.append((x, r.loss, [m])) }
+        }
+        series.append(.markers(Markers(xs: points.map(\.x), ys: points.map(\.loss), labels: points.map { $0.names.joined(separator: ", ") },
+                                       label: "end points")))
+        return Figure(title: "compare: \(cmp.runs.count) methods on a line", x: Axis(label: "x"), y: Axis(label: "f(x)"), series: series)
     }
 
     private func isTrials(_ v: Value) -> Bool {
@@ -187,7 +244,7 @@ extension PlotCall {
             switch o.kind {
             case .descent: return try descentFigure(v, multi: false)
             case .multiStart: return try descentFigure(v, multi: true)
-            case .comparison(let runs, _): return try descentFigure(v, multi: true, methods: runs.map { $0.method ?? "?" })
+            case .comparison(let cmp): return try descentFigure(v, multi: true, methods: cmp.runs.map { $0.method ?? "?" })
             case .binarySearch: return try binarySearchFigure(v)
             case .interval(let r): return try lineSearchFigure(v, start: r.start)
             case .trials: return try trialsFigures(v)[0]

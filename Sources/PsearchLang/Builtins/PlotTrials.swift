@@ -85,6 +85,7 @@ extension PlotCall {
         case "parallel": return [try parallelFigure(view)]
         case "importance": return [try importanceFigure(view)]
         case "slice": return try sliceFigures(view)
+        case "paths": throw c.bad("kind", "kind: \"paths\" is for a compare result; a search is drawn as loss, scatter, slice, parallel or importance")
         default: return [lossFigure(view, title)]
         }
     }

@@ -25,12 +25,13 @@ extension Builtins {
     ]
 
     static let compareSpec = Builtin(BuiltinSpec("compare",
-        "run several methods, gradient descent's (gd, momentum, adam, ...: lr: is theirs) and minimize's, from the same start with the same budget of calls of f; prints a table (method, evaluations, gradient and Hessian calls, final loss, distance to the best end point, stop reason) and plot draws every path on one contour",
+        "run several methods, gradient descent's (gd, momentum, adam, ...: lr: is theirs) and minimize's, from the same start with the same budget of calls of f; prints a table (method, evaluations, gradient and Hessian calls, final loss, distance to the best end point, stop reason) and plot draws every path on one contour and the loss curves; on a line (a number as start) golden section and bisection on the slope's sign run too, on bracket: or one found by walking downhill from the start, and show the bracket they guarantee",
         example: "compare(booth, [0, 0], methods: [\"gd\", \"lbfgs\", \"nelder-mead\"], budget: 200).best", [
             Param("f", .function), Param("start", .any),
             Param("methods", .any, default: .hint("[\"gd\", \"momentum\", \"adam\", \"lbfgs\", \"newton\", \"nelder-mead\"]")),
             Param("budget", .int, default: .number(1000)),
             Param("lr", .number, default: .number(DescentOptions().lr), range: .positive),
+            Param("bracket", .any, default: .hint("[lo, hi]")),
         ])) { c in
         try compare(&c)
     }
@@ -76,7 +77,95 @@ extension Builtins {
             let r = try solve(c, f, m, start: start, layout: layout, options: o)
             runs.append(r)
         }
-        return .object(ResultObject(.comparison(runs, f: f)))
+        var comparison = MethodComparison(runs: runs, f: f)
+        if scalar {
+            try guaranteed(c, f, from: start[0], budget: budget, into: &comparison)
+        } else if c.given("bracket") {
+            throw c.bad("bracket", "a bracket is for a function of one number (a number as start)")
+        }
+        return .object(ResultObject(.comparison(comparison)))
+    }
+
+    /// On a line, the methods with a guarantee: golden section keeps a bracket holding a minimum
+    /// (of a function with one valley in it), and bisection halves one on the sign of the slope,
+    /// binary search on the derivative. Both start from `bracket:` or from the bracket found by
+    /// walking downhill from the start (whose calls they are charged), and narrow it as far as
+    /// the budget allows, to 1e-8 at most. Each run's path and losses are its best point so far
+    /// after each call.
+    static func guaranteed(_ c: Call, _ f: Value, from x0: Double, budget: Int, into comparison: inout MethodComparison) throws {
+        let objective = try objective(c, f, layout: .numbers(1))
+        var calls: [(x: Double, loss: Double)] = []
+        // A point asked for twice (bisection reads the ends it was given) is one call.
+        var seen: [Double: (loss: Double, slope: Double)] = [:]
+        func call(_ x: Double) throws -> (loss: Double, slope: Double) {
+            if let known = seen[x] { return known }
+            var g = [0.0]
+            let loss = try [x].withUnsafeBufferPointer { xp in try g.withUnsafeMutableBufferPointer { gp in try objective.call(xp, gp) } }
+            if Interrupt.isRequested { throw Interrupted() }
+            calls.append((x, loss))
+            seen[x] = (loss, g[0])
+            return (loss, g[0])
+        }
+        var lo: Double, hi: Double, walked = 0
+        var mid: Double?
+        if c.given("bracket") {
+            let b = try c.interp.asTensor(try c.required("bracket")).map { $0.rank == 1 ? $0.data : [] } ?? []
+            guard b.count == 2, b[0].isFinite, b[1].isFinite, b[0] < b[1] else {
+                throw c.bad("bracket", "[lo, hi] with finite lo < hi expected")
+            }
+            (lo, hi) = (b[0], b[1])
+        } else {
+            do {
+                let found = try IntervalSearch.bracket({ try call($0).loss }, from: x0, maxEvaluations: min(50, budget))
+                (lo, mid, hi, walked) = (found.lo, found.mid, found.hi, found.evaluations)
+            } catch let e as SearchError {
+                throw c.bad("start", "\(e); give bracket: [lo, hi]")
+            }
+        }
+        comparison.start = (lo, hi)
+        let walk = calls, seenInWalk = seen
+        // Golden section keeps 0.618 of the bracket a call (two to start, one at the end).
+        let left = max(4, budget - walked)
+        let tol = max(1e-8, (hi - lo) * pow(IntervalSearch.invPhi, Double(left - 3)))
+        for method in ["golden", "bisect"] {
+            (calls, seen) = (walk, seenInWalk)
+            var kept: (lo: Double, hi: Double)
+            do {
+                if method == "golden" {
+                    let r = try IntervalSearch.golden({ try call($0).loss }, lo: lo, hi: hi, tol: tol)
+                    kept = r.trace.last ?? r.start
+                } else {
+                    // Bisection needs the slope to change sign: at the bracket's ends, or else
+                    // between an end and the walk's lowest point.
+                    var (a, b) = (lo, hi)
+                    let falls = try call(lo).slope < 0
+                    if let mid, falls == (try call(hi).slope < 0) {
+                        (a, b) = falls != (try call(mid).slope < 0) ? (lo, mid) : (mid, hi)
+                    }
+                    let r = try IntervalSearch.bisect({ try call($0).slope }, lo: a, hi: b, tol: max(1e-8, (b - a) * pow(0.5, Double(left - 4))))
+                    kept = r.trace.last ?? r.start
+                }
+            } catch SearchError.sameSign {
+                // The slope has one sign at every point tried: bisection has nothing to halve.
+                kept = (lo, hi)
+                comparison.stops[comparison.runs.count] = "no sign change of the slope"
+            } catch let e as SearchError {
+                throw c.bad("f", "\(method): \(e)")
+            }
+            var best = (x: Double.nan, loss: Double.infinity)
+            var path: [Double] = [], losses: [Double] = []
+            for p in calls where !(p.loss >= best.loss) {
+                best = p
+                path.append(p.x)
+                losses.append(p.loss)
+            }
+            var r = DescentResult(line: best.x, loss: best.loss, steps: calls.count - walk.count, evaluations: calls.count,
+                                  message: "bracket [\(formatNumber(kept.lo)), \(formatNumber(kept.hi))]", path: path, losses: losses)
+            r.method = method
+            r.gradientEvaluations = method == "bisect" ? calls.count - walk.count : 0
+            comparison.brackets[comparison.runs.count] = kept
+            comparison.runs.append(r)
+        }
     }
 
     static let minimizeChoice = Param.Kind.choice(SecondOrder.Method.allCases.map(\.rawValue))
