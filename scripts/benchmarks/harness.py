@@ -166,6 +166,11 @@ def workloads(psearch, lua, cc_bin, digits):
             Impl("psearch search", P + [ps("search_builtin.ps")], kind="twin",
                  twin=P + [ps("search_builtin.setup.ps")], goal=("python bisect", 1.0)),
         ], expected="66667 99988233333", count=200000, unit="call"),
+        Workload("h", "lbfgs_rosen10", [
+            Impl("scipy", [PY, peer("lbfgs_scipy.py")], kind="kernel", need="scipy"),
+            Impl("psearch lbfgs", P + [ps("lbfgs_rosen10.ps")], kind="twin", twin=P + [ps("lbfgs_rosen10.setup.ps")]),
+        ], expected="1 1", count=200, unit="solve",
+            note="scipy's L-BFGS-B (memory 10) and psearch's lbfgs on library Rosenbrock-10 (issue 20); no goal set"),
         Workload("e", "vec_dot", [
             Impl("numpy", [PY, peer("vec_numpy.py")], kind="kernel", need="numpy"),
             Impl("psearch", P + [ps("vec_dot.ps")], kind="twin", twin=P + [ps("vec.setup.ps")]),
