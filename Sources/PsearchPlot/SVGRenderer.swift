@@ -53,6 +53,14 @@ func num(_ v: Double) -> String {
 }
 
 /// A transform coefficient: four decimals, since it multiplies cell indices up to 120.
+/// Relative luminance (0 black to 1 white) of a "#rrggbb" colour; 0 for anything else.
+func lightness(_ hex: String) -> Double {
+    let digits = Array(hex.dropFirst())
+    guard hex.first == "#", digits.count == 6, let v = Int(String(digits), radix: 16) else { return 0 }
+    let (r, g, b) = (Double((v >> 16) & 255), Double((v >> 8) & 255), Double(v & 255))
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+}
+
 func num4(_ v: Double) -> String {
     guard v.isFinite else { return "0" }
     var s = String(Int((min(farCoordinate, abs(v)) * 10000).rounded()))
@@ -439,7 +447,11 @@ struct SVGPlot {
     private func legendSymbol(_ item: Item, x: Double, y: Double) -> String {
         switch item.symbol {
         case .line(let c):
-            return "<path d=\"M\(num(x)) \(num(y))h22\" stroke=\"\(c)\" stroke-width=\"2.5\"/>\n"
+            let stroke = "<path d=\"M\(num(x)) \(num(y))h22\" stroke=\"\(c)\" stroke-width=\"2.5\"/>\n"
+            // A light colour (white or pale paths drawn over a heatmap) would vanish on the
+            // legend's white: it gets a dark edge there.
+            guard lightness(c) > 0.8 else { return stroke }
+            return "<path d=\"M\(num(x - 1)) \(num(y))h24\" stroke=\"#555555\" stroke-width=\"4.5\"/>\n" + stroke
         case .dot(let c):
             return "<circle cx=\"\(num(x + 11))\" cy=\"\(num(y))\" r=\"4.5\" fill=\"\(c)\" stroke=\"#222222\"/>\n"
         case .marker(let c):
