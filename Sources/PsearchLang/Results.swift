@@ -14,6 +14,8 @@ import PsearchCore
 /// stopped in `stops[i]` when that is not the bracket's width.
 public struct MethodComparison {
     public var runs: [DescentResult]
+    /// Wall time of each run: a field, not in the table, which prints the same bytes every run.
+    public var seconds: [Double]
     public var brackets: [Int: (lo: Double, hi: Double)] = [:]
     public var stops: [Int: String] = [:]
     /// The bracket the guaranteed methods started from.
@@ -355,6 +357,7 @@ public final class ResultObject: NativeObject {
                 ("methods", .list(runs.map { .string($0.method ?? "") })),
                 ("runs", .list(runs.map { .object(ResultObject(.descent($0, scalarStart: false, note: nil, f: nil))) })),
                 ("best", .number(Double(bestIndex(runs)))),
+                ("seconds", .tensor(Tensor(c.seconds))),
                 ("f", f),
             ]
         case .automl(let r, let model):

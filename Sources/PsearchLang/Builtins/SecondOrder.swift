@@ -25,7 +25,7 @@ extension Builtins {
     ]
 
     static let compareSpec = Builtin(BuiltinSpec("compare",
-        "run several methods, gradient descent's (gd, momentum, adam, ...: lr: is theirs) and minimize's, from the same start with the same budget of calls of f; prints a table (method, evaluations, gradient and Hessian calls, final loss, distance to the best end point, stop reason) and plot draws every path on one contour and the loss curves; on a line (a number as start) golden section and bisection on the slope's sign run too, on bracket: or one found by walking downhill from the start, and show the bracket they guarantee",
+        "run several methods, gradient descent's (gd, momentum, adam, ...: lr: is theirs) and minimize's, from the same start with the same budget of calls of f; prints a table (method, evaluations, gradient and Hessian calls, final loss, distance to the best end point, stop reason; .seconds holds each run's wall time) and plot draws every path on one contour and the loss curves; on a line (a number as start) golden section and bisection on the slope's sign run too, on bracket: or one found by walking downhill from the start, and show the bracket they guarantee",
         example: "compare(booth, [0, 0], methods: [\"gd\", \"lbfgs\", \"nelder-mead\"], budget: 200).best", [
             Param("f", .function), Param("start", .any),
             Param("methods", .any, default: .hint("[\"gd\", \"momentum\", \"adam\", \"lbfgs\", \"newton\", \"nelder-mead\"]")),
@@ -57,7 +57,10 @@ extension Builtins {
         let (start, scalar) = try startPoint(c, "start")
         let layout: InputLayout = scalar ? .numbers(1) : .tensor([start.count])
         var runs: [DescentResult] = []
+        var seconds: [Double] = []
         for entry in methods {
+            let started = ContinuousClock.now
+            defer { seconds.append(started.duration(to: .now).seconds) }
             guard case .solver(let m) = entry else {
                 guard case .step(let rule) = entry else { continue }
                 // The budget in calls of f: the start's evaluation, then one a step.
@@ -77,7 +80,7 @@ extension Builtins {
             let r = try solve(c, f, m, start: start, layout: layout, options: o)
             runs.append(r)
         }
-        var comparison = MethodComparison(runs: runs, f: f)
+        var comparison = MethodComparison(runs: runs, seconds: seconds, f: f)
         if scalar {
             try guaranteed(c, f, from: start[0], budget: budget, into: &comparison)
         } else if c.given("bracket") {
@@ -128,6 +131,8 @@ extension Builtins {
         let left = max(4, budget - walked)
         let tol = max(1e-8, (hi - lo) * pow(IntervalSearch.invPhi, Double(left - 3)))
         for method in ["golden", "bisect"] {
+            let started = ContinuousClock.now
+            defer { comparison.seconds.append(started.duration(to: .now).seconds) }
             (calls, seen) = (walk, seenInWalk)
             var kept: (lo: Double, hi: Double)
             do {
