@@ -154,6 +154,8 @@ public final class ResultObject: NativeObject {
     /// The figures that matter, in at most `echo.lines` lines; fields named by their shape.
     /// A result small enough to print whole on one line echoes as `print` shows it.
     public override func summary(_ echo: Echo) -> String? {
+        // A comparison's printed form is already its summary: the table, a line per method.
+        if case .comparison = kind { return description }
         let whole = description
         if TextWidth.of(whole) <= echo.width { return whole }
         var lines: [String]
