@@ -20,7 +20,9 @@ public struct Arguments {
 /// One parameter of a built-in: its name, what it accepts, its default and, for numbers, the
 /// values it allows. The signature `:help` shows, the arity check, the argument checks, the
 /// defaults a body reads and completion of named arguments are all generated from these.
-public struct Param: Sendable {
+/// A class, not a struct: a call reads its parameters by name several times, and copying a
+/// struct with strings, arrays and a closure in it retained and released each one every time.
+public final class Param: Sendable {
     /// What an argument must be. The scalar kinds are checked by the readers (`Call.number`,
     /// `int`, `bool`, `string`, `choice`, `function`); the others name what the body reads and
     /// checks itself (a dataset, a model, a start point that may be a number or a vector).
@@ -128,11 +130,11 @@ public struct Param: Sendable {
         self.shownBare = shownBare
     }
 
-    public init(_ name: String, _ kind: Kind, default d: Default = .required, range: ClosedRange<Int>) {
+    public convenience init(_ name: String, _ kind: Kind, default d: Default = .required, range: ClosedRange<Int>) {
         self.init(name, kind, default: d, range: Range(ints: range.lowerBound, range.upperBound))
     }
 
-    public init(_ name: String, _ kind: Kind, default d: Default = .required, range: PartialRangeFrom<Int>) {
+    public convenience init(_ name: String, _ kind: Kind, default d: Default = .required, range: PartialRangeFrom<Int>) {
         self.init(name, kind, default: d, range: Range(ints: range.lowerBound, Int(Int32.max)))
     }
 
@@ -236,8 +238,9 @@ public struct BuiltinSpec: Sendable {
     public let example: String
     /// The ways to call it; most built-ins have one.
     public let forms: [Form]
-    /// `descend(f, start, lr: 0.01, steps: 1000, method: "gd", ...) or descend(f, starts: 10, ...)`
-    public let signature: String
+    /// `descend(f, start, lr: 0.01, steps: 1000, method: "gd", ...) or descend(f, starts: 10, ...)`:
+    /// made when asked for (help, a usage note), not for each of the built-ins at start-up.
+    public var signature: String { forms.map { $0.signature(name) }.joined(separator: " or ") }
     /// The first form's positional parameter names (what `f.parameterNames` reports).
     public let params: [String]
     /// Every name a named argument may use, in any form.
@@ -256,7 +259,6 @@ public struct BuiltinSpec: Sendable {
         self.summary = summary
         self.example = example
         self.forms = forms
-        signature = forms.map { $0.signature(name) }.joined(separator: " or ")
         params = forms[0].params.prefix(forms[0].positional).filter { !$0.variadic }.map(\.name)
         var names: [String] = []
         for f in forms { for p in f.params where !p.variadic && !names.contains(p.name) { names.append(p.name) } }
