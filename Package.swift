@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "PsearchPlot", dependencies: ["PsearchCore"]),
         // Study files (search(..., study: FILE)) on the system's SQLite, behind the core's
         // TrialStore protocol; the core does not know this target.
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // SQLite loaded on first use (dlopen), so start-up does not pay for it.
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PsearchStore", dependencies: ["PsearchCore", "CSQLite"]),
         .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchFast", "PsearchPlot", "PsearchStore", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
