@@ -115,6 +115,9 @@ public final class Interpreter {
     /// Drawing built-ins hand each figure they would draw to the output here first; `true`
     /// means it was taken (lesson export shows it as SVG) and no terminal text is written.
     public var figureObserver: ((Figure) -> Bool)?
+    /// Where a drawn figure goes together with the terminal text it would have written (a
+    /// notebook shows the SVG and keeps the text as its plain-text form); nil writes the text.
+    public var figureDisplay: ((Figure, String) throws -> Void)?
 
     public init(output: OutputSink, limits: Limits = Limits()) {
         sources = SourceRegistry()

@@ -110,6 +110,8 @@ enum LiveView {
             show(.end)
         } else if let take = interp.figureObserver, take(figure) {
             return
+        } else if let display = interp.figureDisplay {
+            try display(figure, text(figure, interp))
         } else {
             try interp.write(text(figure, interp))
         }

@@ -87,7 +87,8 @@ struct PlotCall {
         let size = try terminalSize()
         try chargeCells(size.width, size.height)
         figure = enlargedImages(figure, width: size.width, height: size.height)
-        try interp.write(PsearchPlot.render(figure, width: size.width, height: size.height, style: interp.plotStyle))
+        let text = PsearchPlot.render(figure, width: size.width, height: size.height, style: interp.plotStyle)
+        if let display = interp.figureDisplay { try display(figure, text) } else { try interp.write(text) }
         return .none
     }
 
