@@ -168,6 +168,8 @@ final class CellSink: FlushingSink {
 final class NotebookEngine: KernelEngine {
     private let sink = CellSink()
     private let lang: LangEngine
+    /// Figures shown so far: each SVG's ids get the number, as an exported notebook's do.
+    private var figures = 0
     /// Plots in a notebook: SVG at the size lesson pages use, and the plain terminal picture.
     static let figureSize = (width: 640, height: 420)
 
@@ -177,9 +179,11 @@ final class NotebookEngine: KernelEngine {
         lang.echoWidth = { 100 }
         lang.inputName = "<cell>"
         let sink = self.sink
-        lang.interpreter.figureDisplay = { figure, text in
+        lang.interpreter.figureDisplay = { [unowned self] figure, text in
             sink.flush()
-            sink.show?(.figure(svg: renderSVG(figure, width: Self.figureSize.width, height: Self.figureSize.height), text: text))
+            figures += 1
+            let svg = Lesson.notebookSVG(renderSVG(figure, width: Self.figureSize.width, height: Self.figureSize.height), number: figures)
+            sink.show?(.figure(svg: svg, text: text))
         }
         lang.interpreter.progress = { event in
             if case .note(let text) = event { sink.note("note: \(text)\n") }

@@ -273,8 +273,8 @@ import Testing
         var r = run(lesson)
         // A figure as the plot built-ins will hand it over (they are not in this module yet).
         var statements = r.statements
-        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))])))
-        statements[2].items.append(.figure(Figure(title: "again", series: [.line(Line(ys: [1, 2]))])))
+        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))]), text: ""))
+        statements[2].items.append(.figure(Figure(title: "again", series: [.line(Line(ys: [1, 2]))]), text: ""))
         r = Lesson.Run(source: r.source, sources: r.sources, statements: statements, failure: nil)
         let html = Lesson.html(r)
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"))
@@ -306,7 +306,7 @@ import Testing
     @Test func markdownPage() {
         var r = run(lesson)
         var statements = r.statements
-        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))])))
+        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))]), text: ""))
         r = Lesson.Run(source: r.source, sources: r.sources, statements: statements, failure: nil)
         let md = Lesson.markdown(r)
         #expect(md.hasPrefix("# Binary search\nHalve a *sorted* vector & keep the half that holds the target.\n\n```psearch\nlet xs = [1, 2, 4, 5, 7]   # sorted\nprint(len(xs), \"numbers\")\n```\n\n```text\n5 numbers\n```\n"))

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The Jupyter kernel as Jupyter's own clients see it (scripts/kernel-tests.py): the
+# jupyter_kernel_test conformance suite, bad input on the wire, interrupts, and every lesson
+# exported as a notebook and run by nbclient. The clients come from the Python registry into
+# .venv-test/ (scripts/pyenv); the kernel is registered in a temporary prefix only.
+#
+#   PSEARCH_BIN=.build/debug/psearch scripts/test-kernel.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${PSEARCH_BIN:-$(swift build --show-bin-path)/psearch}
+[[ -x "$bin" ]] || { echo "test-kernel: no psearch binary at $bin" >&2; exit 1; }
+py=$(scripts/pyenv)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$bin" kernel install --prefix "$work/prefix" >/dev/null
+spec="$work/prefix/share/jupyter/kernels/psearch/kernel.json"
+"$py" - "$spec" "$bin" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+assert spec["argv"] == [sys.argv[2], "kernel", "-f", "{connection_file}"], spec["argv"]
+assert spec["language"] == "psearch" and spec["display_name"] == "psearch", spec
+PY
+[[ -s "$work/prefix/share/jupyter/kernels/psearch/logo-svg.svg" ]] || { echo "test-kernel: no logo" >&2; exit 1; }
+
+# Only the temporary prefix is searched for kernels, and runtime files stay in $work.
+export JUPYTER_PATH="$work/prefix/share/jupyter" JUPYTER_DATA_DIR="$work/data" JUPYTER_RUNTIME_DIR="$work/runtime"
+export JUPYTER_CONFIG_DIR="$work/config" JUPYTER_PLATFORM_DIRS=1
+"$py" -m jupyter_client.kernelspecapp list 2>/dev/null | grep -q "psearch" || { echo "test-kernel: jupyter does not see the kernelspec" >&2; exit 1; }
+
+start=$(date +%s)
+"$py" scripts/kernel-tests.py "$bin" "$PWD" "$work"
+echo "test-kernel: conformance suite, bad input, interrupts and lesson notebooks passed ($(( $(date +%s) - start )) s)"
