@@ -23,6 +23,23 @@ assert spec["language"] == "psearch" and spec["display_name"] == "psearch", spec
 PY
 [[ -s "$work/prefix/share/jupyter/kernels/psearch/logo-svg.svg" ]] || { echo "test-kernel: no logo" >&2; exit 1; }
 
+# Usage and connection-file mistakes end with the documented exit codes, not a hang.
+expect_exit() {
+    local want=$1; shift
+    local got=0
+    timeout 10 "$@" >/dev/null 2>"$work/err" || got=$?
+    [[ $got == "$want" ]] || { echo "test-kernel: '$*' exited $got, expected $want: $(cat "$work/err")" >&2; exit 1; }
+}
+expect_exit 64 "$bin" kernel
+expect_exit 64 "$bin" kernel install --user --prefix "$work/x"
+expect_exit 66 "$bin" kernel -f "$work/missing.json"
+echo '{"shell_port": ' > "$work/broken.json"
+expect_exit 66 "$bin" kernel -f "$work/broken.json"
+grep -q "is not JSON" "$work/err" || { echo "test-kernel: a broken connection file is not named: $(cat "$work/err")" >&2; exit 1; }
+echo '{"transport": "tcp", "ip": "127.0.0.1", "shell_port": 1}' > "$work/partial.json"
+expect_exit 66 "$bin" kernel -f "$work/partial.json"
+grep -q "'control_port' is missing" "$work/err" || { echo "test-kernel: a missing port is not named: $(cat "$work/err")" >&2; exit 1; }
+
 # Only the temporary prefix is searched for kernels, and runtime files stay in $work.
 export JUPYTER_PATH="$work/prefix/share/jupyter" JUPYTER_DATA_DIR="$work/data" JUPYTER_RUNTIME_DIR="$work/runtime"
 export JUPYTER_CONFIG_DIR="$work/config" JUPYTER_PLATFORM_DIRS=1
