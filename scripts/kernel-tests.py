@@ -226,6 +226,44 @@ class Robustness(unittest.TestCase):
         self.alive()
 
 
+class Lifecycle(unittest.TestCase):
+    def test_cells_queued_after_an_error_are_aborted(self):
+        km, kc = start_new_kernel(kernel_name="psearch")
+        try:
+            # The first cell fails after a while; the next two are waiting by then.
+            first = kc.execute("let i = 0\nwhile i < 300000 { i = i + 1 }\n[1, 2][5]")
+            second = kc.execute('print("should not run")')
+            third = kc.execute('print("neither")', stop_on_error=True)
+            replies = {}
+            while len(replies) < 3:
+                r = kc.get_shell_msg(timeout=TIMEOUT)
+                replies[r["parent_header"]["msg_id"]] = r["content"]["status"]
+            self.assertEqual([replies[first], replies[second], replies[third]], ["error", "aborted", "aborted"])
+            # Without stop_on_error the next cell runs.
+            kc.execute("[1, 2][5]", stop_on_error=False)
+            after = kc.execute("print(i)")
+            statuses = [kc.get_shell_msg(timeout=TIMEOUT)["content"]["status"] for _ in range(2)]
+            self.assertEqual(statuses, ["error", "ok"])
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel()
+
+    def test_shutdown_replies_and_exits(self):
+        km, kc = start_new_kernel(kernel_name="psearch")
+        run(kc, "let x = 1")
+        kc.shutdown()
+        reply = kc.get_control_msg(timeout=TIMEOUT)
+        self.assertEqual(reply["msg_type"], "shutdown_reply")
+        self.assertEqual(reply["content"]["status"], "ok")
+        process = km.provisioner.process
+        start = time.monotonic()
+        code = process.wait(timeout=5)
+        print(f"shutdown: exit {code} {1000 * (time.monotonic() - start):.0f} ms after the reply", file=sys.stderr)
+        self.assertEqual(code, 0)
+        kc.stop_channels()
+        km.cleanup_resources()
+
+
 class Interrupts(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

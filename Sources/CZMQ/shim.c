@@ -11,7 +11,7 @@ void *ps_zmq_context(void) { return zmq_ctx_new(); }
 void *ps_zmq_socket(void *context, int type, long long max_frame) {
     void *s = zmq_socket(context, type);
     if (s == NULL) return NULL;
-    int linger = 0;
+    int linger = 1000;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     int64_t limit = max_frame;
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &limit, sizeof limit);
@@ -69,7 +69,10 @@ static void *echo_loop(void *socket) {
         if (zmq_msg_recv(&msg, socket, 0) < 0) {
             zmq_msg_close(&msg);
             if (zmq_errno() == EINTR || zmq_errno() == EAGAIN) continue;
-            if (zmq_errno() == ETERM) return NULL;
+            if (zmq_errno() == ETERM) {
+                zmq_close(socket);
+                return NULL;
+            }
             continue;  // a REP socket in a bad state recovers on the next request
         }
         int more = zmq_msg_more(&msg);
@@ -83,6 +86,13 @@ int ps_zmq_start_echo(void *socket) {
     if (pthread_create(&thread, NULL, echo_loop, socket) != 0) return -1;
     pthread_detach(thread);
     return 0;
+}
+
+void ps_zmq_close(void *socket) { zmq_close(socket); }
+
+void ps_zmq_term(void *context) {
+    zmq_ctx_shutdown(context);
+    while (zmq_ctx_term(context) != 0 && zmq_errno() == EINTR) {}
 }
 
 const char *ps_zmq_error(int code) { return zmq_strerror(code); }

@@ -85,7 +85,10 @@ public final class KernelServer: @unchecked Sendable {
     let info: ConnectionInfo
     let signer: Signer
     let log: @Sendable (String) -> Void
+    private let context: UnsafeMutableRawPointer
     private let shell: Socket, control: Socket, iopub: Socket, stdin: Socket, heartbeat: Socket
+    /// Signalled when the control loop has ended, so its socket can be closed.
+    private let controlDone = DispatchSemaphore(value: 0)
     private let iopubLock = NSLock()
     private let stopping = Atomic<Bool>(false)
     /// Set by a shutdown_request: the process exits when `serve` returns.
@@ -97,6 +100,7 @@ public final class KernelServer: @unchecked Sendable {
         signer = Signer(key: info.key)
         self.log = log
         guard let context = ps_zmq_context() else { throw ConnectionError(reason: "cannot make a ZeroMQ context") }
+        self.context = context
         shell = try Socket(context: context, type: ZMQ_ROUTER, name: "shell", endpoint: info.endpoint(info.shellPort))
         control = try Socket(context: context, type: ZMQ_ROUTER, name: "control", endpoint: info.endpoint(info.controlPort))
         iopub = try Socket(context: context, type: ZMQ_PUB, name: "iopub", endpoint: info.endpoint(info.iopubPort))
@@ -112,11 +116,20 @@ public final class KernelServer: @unchecked Sendable {
         }, log: log)
         session.onInterrupt = { Interrupt.request() }
         if ps_zmq_start_echo(heartbeat.handle) != 0 { log("cannot start the heartbeat thread") }
-        let controlThread = Thread { [self] in loop(control, .control) }
+        let controlThread = Thread { [self] in
+            loop(control, .control)
+            controlDone.signal()
+        }
         controlThread.start()
         // A subscriber that connects after this misses it; clients wait for kernel_info instead.
         session.announce()
         loop(shell, .shell)
+        // Each socket is closed on the thread that used it last (this one, once control is
+        // done); terminating the context sends what is queued (the shutdown reply, the last
+        // idle status) and ends the heartbeat thread.
+        controlDone.wait()
+        for socket in [shell, control, iopub, stdin] { ps_zmq_close(socket.handle) }
+        ps_zmq_term(context)
         return restartRequested
     }
 
@@ -137,16 +150,50 @@ public final class KernelServer: @unchecked Sendable {
                 continue
             }
             if request.type == "shutdown_request" {
-                // Stop the cell that is running, if any, so the shell loop sees the flag.
-                restartRequested = request.content["restart"]?.bool ?? false
-                if let reply = session.handle(request, on: channel) { send(reply, on: socket) }
-                stopping.store(true, ordering: .relaxed)
-                Interrupt.request()
+                shutDown(request, on: socket, channel)
                 return
             }
             if request.type == "execute_request" { _ = Interrupt.take() }
-            if let reply = session.handle(request, on: channel) { send(reply, on: socket) }
+            guard let reply = session.handle(request, on: channel) else { continue }
+            if reply.type == "execute_reply" && reply.content["status"] == "error" && request.content["stop_on_error"]?.bool != false {
+                // What waits now was sent before the client could see the error: taken off
+                // the socket before the reply goes out, so a cell sent after it is never aborted.
+                var waiting: [[[UInt8]]] = []
+                while let frames = socket.receive(timeout: 0) { waiting.append(frames) }
+                send(reply, on: socket)
+                abort(waiting, on: socket)
+            } else {
+                send(reply, on: socket)
+            }
         }
+    }
+
+    /// After a failed cell, the execute requests that were waiting are answered `aborted`
+    /// without running (other requests are handled as usual).
+    private func abort(_ waiting: [[[UInt8]]], on socket: Socket) {
+        for frames in waiting {
+            guard let request = try? Wire.decode(frames, signer: signer) else {
+                log("shell: dropped a message while aborting the cells after an error")
+                continue
+            }
+            if request.type == "execute_request" {
+                send(session.abortReply(to: request), on: socket)
+            } else if request.type == "shutdown_request" {
+                shutDown(request, on: socket, .shell)
+                return
+            } else if let reply = session.handle(request, on: .shell) {
+                send(reply, on: socket)
+            }
+        }
+    }
+
+    /// Replies, then stops both loops (and the cell that is running, if any, so the shell loop
+    /// gets to see the flag).
+    private func shutDown(_ request: Message, on socket: Socket, _ channel: Channel) {
+        restartRequested = request.content["restart"]?.bool ?? false
+        if let reply = session.handle(request, on: channel) { send(reply, on: socket) }
+        stopping.store(true, ordering: .relaxed)
+        Interrupt.request()
     }
 
     private func send(_ message: Message, on socket: Socket) {

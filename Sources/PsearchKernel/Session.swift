@@ -134,6 +134,14 @@ public final class KernelSession {
         return message(String(type.dropLast("_request".count)) + "_reply", Self.errorContent(name, value), parent: request)
     }
 
+    /// The reply to an execute_request that was waiting when the cell before it failed with
+    /// `stop_on_error`: not run, as in ipykernel (a notebook's "Run All" stops at the error).
+    public func abortReply(to request: Message) -> Message {
+        broadcast("status", ["execution_state": "busy"], parent: request)
+        defer { broadcast("status", ["execution_state": "idle"], parent: request) }
+        return message("execute_reply", ["status": "aborted", "execution_count": .int(executionCount)], parent: request)
+    }
+
     static func errorContent(_ name: String, _ value: String) -> JSON {
         ["status": "error", "ename": .string(name), "evalue": .string(value), "traceback": [.string("error: \(value)")]]
     }

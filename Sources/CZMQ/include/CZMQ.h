@@ -9,8 +9,9 @@
 
 /// A new context; NULL on failure.
 void *ps_zmq_context(void);
-/// A socket of `type` (ZMQ_ROUTER, ZMQ_PUB, ZMQ_REP) with linger 0 (a kernel that exits does
-/// not wait for unsent messages) and frames larger than `max_frame` refused (-1: no limit).
+/// A socket of `type` (ZMQ_ROUTER, ZMQ_PUB, ZMQ_REP) that keeps unsent messages at most one
+/// second after it is closed (the reply to a shutdown goes out; a gone client cannot hold the
+/// kernel) and refuses frames larger than `max_frame` (-1: no limit).
 void *ps_zmq_socket(void *context, int type, long long max_frame);
 /// Binds to `endpoint` ("tcp://127.0.0.1:5555"); 0 on success, else errno.
 int ps_zmq_bind(void *socket, const char *endpoint);
@@ -24,6 +25,11 @@ int ps_zmq_send_frame(void *socket, const void *data, size_t size, int more);
 /// Starts a detached thread that echoes every message received on the REP `socket` (the
 /// heartbeat); 0 on success.
 int ps_zmq_start_echo(void *socket);
+/// Closes a socket (on the thread that last used it).
+void ps_zmq_close(void *socket);
+/// Ends the context: blocking calls on its sockets return (the heartbeat thread closes its
+/// socket and ends), then waits for every socket to be closed and its messages sent.
+void ps_zmq_term(void *context);
 /// zmq_strerror for an errno value from the calls above.
 const char *ps_zmq_error(int code);
 
