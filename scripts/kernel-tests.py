@@ -26,7 +26,7 @@ from queue import Empty
 
 import jupyter_kernel_test
 import nbformat
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.manager import KernelManager, start_new_kernel
 from jupyter_client.session import Session
 from nbclient import NotebookClient
 
@@ -247,6 +247,41 @@ class Lifecycle(unittest.TestCase):
         finally:
             kc.stop_channels()
             km.shutdown_kernel()
+
+    def test_ipc_transport(self):
+        km = KernelManager(kernel_name="psearch", transport="ipc", ip=os.path.join(WORK, "ipc-kernel"))
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=TIMEOUT)
+            reply, outputs = run(kc, 'print("over ipc")')
+            self.assertEqual(texts(outputs), "over ipc\n")
+            self.assertTrue(any(f.startswith("ipc-kernel-") for f in os.listdir(WORK)))
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel()
+
+    def test_a_notebook_cell_in_a_long_train_is_interrupted_by_nbclient(self):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "psearch", "display_name": "psearch", "language": "psearch"}
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in [
+            'let kept = 1234\nlet d = dataset("moons", n: 2000, seed: 1)',
+            "let r = train(mlp([2, 64, 64, 2]), d, epochs: 1000000)",
+            "print(kept, d.n, r != nil)",
+        ]]
+        timeout = 3
+        client = NotebookClient(nb, kernel_name="psearch", timeout=timeout, interrupt_on_timeout=True)
+        start = time.monotonic()
+        client.execute()
+        elapsed = time.monotonic() - start
+        train_out = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+        self.assertIn("interrupted in epoch", train_out)
+        self.assertEqual(nb.cells[2].outputs[0]["text"], "1234 2000 true\n")
+        # The kernel's start and the first cell take well under a second; the train cell its
+        # timeout; what is left is the interrupt.
+        print(f"nbclient: notebook with a {timeout} s cell timeout ran in {elapsed:.2f} s", file=sys.stderr)
+        self.assertLess(elapsed, timeout + 2.0)
 
     def test_shutdown_replies_and_exits(self):
         km, kc = start_new_kernel(kernel_name="psearch")

@@ -16,12 +16,16 @@ trap 'rm -rf "$work"' EXIT
 "$bin" kernel install --prefix "$work/prefix" >/dev/null
 spec="$work/prefix/share/jupyter/kernels/psearch/kernel.json"
 "$py" - "$spec" "$bin" <<'PY'
-import json, sys
+import json, os, struct, sys
 spec = json.load(open(sys.argv[1]))
 assert spec["argv"] == [sys.argv[2], "kernel", "-f", "{connection_file}"], spec["argv"]
 assert spec["language"] == "psearch" and spec["display_name"] == "psearch", spec
+folder = os.path.dirname(sys.argv[1])
+for size in (32, 64):
+    png = open(os.path.join(folder, f"logo-{size}x{size}.png"), "rb").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (size, size), f"logo-{size}x{size}.png"
 PY
-[[ -s "$work/prefix/share/jupyter/kernels/psearch/logo-svg.svg" ]] || { echo "test-kernel: no logo" >&2; exit 1; }
+xmllint --noout "$work/prefix/share/jupyter/kernels/psearch/logo-svg.svg" || { echo "test-kernel: the SVG logo is not XML" >&2; exit 1; }
 
 # Usage and connection-file mistakes end with the documented exit codes, not a hang.
 expect_exit() {

@@ -59,7 +59,9 @@ struct KernelInstallCommand: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try AtomicFile.write(kernelSpec(executable: executablePath()), to: folder + "/kernel.json")
-            try AtomicFile.write(logoSVG, to: folder + "/logo-svg.svg")
+            try AtomicFile.write(KernelLogo.svg, to: folder + "/logo-svg.svg")
+            try AtomicFile.write(bytes: KernelLogo.png32, to: folder + "/logo-32x32.png")
+            try AtomicFile.write(bytes: KernelLogo.png64, to: folder + "/logo-64x64.png")
         } catch let error as FileWriteError {
             writeStderr("error: \(error.description)\n")
             throw ExitCode(Exit.ioError)
@@ -89,18 +91,6 @@ func executablePath() -> String {
     if n > 0 { return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     return CommandLine.arguments[0]
 }
-
-/// The launcher's icon: a descent path into a minimum, in the plots' blue.
-let logoSVG = """
-    <svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">
-    <rect width="64" height="64" rx="12" fill="#1f2328"/>
-    <ellipse cx="36" cy="38" rx="20" ry="13" fill="none" stroke="#5a8dd6" stroke-width="2"/>
-    <ellipse cx="36" cy="38" rx="11" ry="7" fill="none" stroke="#5a8dd6" stroke-width="2"/>
-    <polyline points="8,10 20,22 27,30 32,35 35,37.5" fill="none" stroke="#f0b429" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/>
-    <circle cx="36" cy="38" r="3" fill="#f0b429"/>
-    </svg>
-
-    """
 
 /// Reads the connection file and serves until a shutdown request.
 func runKernel(connectionFile path: String) -> Int32 {
