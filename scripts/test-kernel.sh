@@ -18,7 +18,7 @@ spec="$work/prefix/share/jupyter/kernels/psearch/kernel.json"
 "$py" - "$spec" "$bin" <<'PY'
 import json, os, struct, sys
 spec = json.load(open(sys.argv[1]))
-assert spec["argv"] == [sys.argv[2], "kernel", "-f", "{connection_file}"], spec["argv"]
+assert spec["argv"] == [os.path.realpath(sys.argv[2]), "kernel", "-f", "{connection_file}"], spec["argv"]
 assert spec["language"] == "psearch" and spec["display_name"] == "psearch", spec
 folder = os.path.dirname(sys.argv[1])
 for size in (32, 64):
