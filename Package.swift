@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
         .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
+        // HMAC-SHA256 signing of the Jupyter kernel's messages.
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -37,16 +39,23 @@ let package = Package(
         .target(name: "PsearchStore", dependencies: ["PsearchCore", "CSQLite"]),
         .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchFast", "PsearchPlot", "PsearchStore", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
+        // The Jupyter kernel: ZeroMQ from the system's libzmq through a small C module, the
+        // wire protocol (framing, signing, dispatch) in Swift; the language reaches it through
+        // the KernelEngine protocol, so the protocol is tested without an interpreter.
+        .target(name: "CZMQ", linkerSettings: [.linkedLibrary("zmq")]),
+        .target(name: "PsearchKernel", dependencies: ["CZMQ", "PsearchCore", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "psearch",
             dependencies: [
                 "PsearchLang",
                 "CLibEdit",
+                "PsearchKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // csv-edge/ and the peers' answers (pandas', scikit-learn's, Optuna's, scipy's JSON) are read from the source tree too.
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"],
                     exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json", "importance-optuna.json", "qn-scipy.json"]),
+        .testTarget(name: "PsearchKernelTests", dependencies: ["PsearchKernel"]),
         .testTarget(name: "PsearchStoreTests", dependencies: ["PsearchStore", "PsearchCore"]),
         .testTarget(name: "PsearchFastTests", dependencies: ["PsearchFast", "PsearchCore"]),
         .testTarget(name: "PsearchPlotTests", dependencies: ["PsearchPlot", "PsearchCore"], exclude: ["Snapshots"]),

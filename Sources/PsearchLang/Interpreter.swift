@@ -112,9 +112,10 @@ public final class Interpreter {
     /// Where `live: true` draws its frames, each replacing the last in place; nil (the default,
     /// and whenever the output is not a terminal) draws only the final picture, as `plot` would.
     public var liveFrame: ((LiveFrame) -> Void)?
-    /// Drawing built-ins hand each figure they would draw to the output here first; `true`
-    /// means it was taken (lesson export shows it as SVG) and no terminal text is written.
-    public var figureObserver: ((Figure) -> Bool)?
+    /// Where a drawn figure goes together with the terminal text it would have written (lesson
+    /// export and a notebook show the SVG and keep the text as its plain form); nil writes the
+    /// text to the output.
+    public var figureDisplay: ((Figure, String) throws -> Void)?
 
     public init(output: OutputSink, limits: Limits = Limits()) {
         sources = SourceRegistry()

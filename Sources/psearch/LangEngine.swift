@@ -6,22 +6,38 @@ import PsearchLang
 
 /// The REPL's view of PsearchLang: one interpreter whose globals live for the session.
 final class LangEngine: ReplEngine {
-    private let output = StdoutSink()
-    private let interpreter: Interpreter
+    private let output: any FlushingSink
+    let interpreter: Interpreter
     private let limits: Limits
-    private let color = isatty(2) == 1 && getenv("NO_COLOR") == nil
+    /// Colour in diagnostics: on for a terminal's stderr; the kernel turns it off.
+    var color = isatty(2) == 1 && getenv("NO_COLOR") == nil
+    /// Columns an echoed value may take: the terminal's; the kernel sets a notebook's.
+    var echoWidth: () -> Int = { Terminal.width }
+    /// At the REPL, whose `:full` an echoed summary may name; a notebook has no such command.
+    var atPrompt = true
+    /// The source name diagnostics show (`<repl>:1:5`); the kernel names cells.
+    var inputName = "<repl>"
     /// Inputs that ran without error since the start or the last `:reset`, for `:save`.
     private(set) var session: [Lesson.SessionInput] = []
     /// The lexer's keyword table is internal to PsearchLang; completion only needs the words.
     private static let keywords = ["let", "fn", "return", "if", "else", "while", "for", "in", "break",
                                    "continue", "and", "or", "not", "true", "false", "nil"]
 
-    init(limits: Limits) {
-        self.limits = limits
-        interpreter = Interpreter(output: output, limits: limits)
+    /// On the process's standard output, with the terminal's progress line, live views and
+    /// plot style.
+    convenience init(limits: Limits) {
+        let out = StdoutSink()
+        self.init(limits: limits, output: out)
         interpreter.progress = terminalProgress()
-        interpreter.liveFrame = terminalLive(output)
+        interpreter.liveFrame = terminalLive(out)
         configurePlots(interpreter)
+    }
+
+    /// On another sink (the kernel's), which sets up progress and plots itself.
+    init(limits: Limits, output: any FlushingSink) {
+        self.limits = limits
+        self.output = output
+        interpreter = Interpreter(output: output, limits: limits)
     }
 
     func completeness(of source: String) -> Completeness {
@@ -29,7 +45,7 @@ final class LangEngine: ReplEngine {
     }
 
     func run(_ input: String) -> ReplResult {
-        let result = execute { () throws(RunFailure) in try interpreter.run(input, name: "<repl>", repl: true) }
+        let result = execute { () throws(RunFailure) in try interpreter.run(input, name: inputName, repl: true) }
         switch result {
         case .value: session.append(Lesson.SessionInput(source: input, echoed: true))
         case .silent: session.append(Lesson.SessionInput(source: input, echoed: false))
@@ -45,7 +61,7 @@ final class LangEngine: ReplEngine {
             guard let value else { return .silent }
             interpreter.setGlobal("_", value)
             if case .none = value { return .silent }
-            return .value(Echo(width: Terminal.width, atPrompt: true).text(value))
+            return .value(Echo(width: echoWidth(), atPrompt: atPrompt).text(value))
         } catch {
             if case .output = error {} else { try? output.flush() }
             if case .interrupted = error {

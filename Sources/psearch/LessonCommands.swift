@@ -34,20 +34,21 @@ struct CheckCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "psearch export",
-        abstract: "Run a script and write it as one self-contained page (HTML or Markdown).",
+        abstract: "Run a script and write it as one self-contained page (HTML or Markdown) or a Jupyter notebook.",
         discussion: "Comment blocks become prose (Markdown), code is highlighted, each statement's output follows "
-            + "it and every plot is an inline SVG. The format follows the extension of the output: .html or .md. "
+            + "it and every plot is an inline SVG. The format follows the extension of the output: .html, .md, or .ipynb "
+            + "(nbformat 4 for the psearch kernel: prose as Markdown cells, code cells with their outputs). "
             + "Exit codes: 0 written, 64 usage, 65 syntax error, 66 missing input, 70 runtime error, 74 cannot write.")
 
     @ArgumentParser.Argument(help: "The script to export.")
     var file: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The page to write: a .html or .md file.", valueName: "page"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("The page to write: a .html, .md or .ipynb file.", valueName: "page"))
     var output: String
 
     func validate() throws {
         if LessonDriver.format(of: output) == nil {
-            throw ValidationError("cannot tell the format of '\(output)': name it .html or .md")
+            throw ValidationError("cannot tell the format of '\(output)': name it .html, .md or .ipynb")
         }
     }
 
@@ -63,12 +64,13 @@ struct LessonDriver {
     let color = isatty(1) == 1 && getenv("NO_COLOR") == nil
     let errorColor = isatty(2) == 1 && getenv("NO_COLOR") == nil
 
-    enum Format { case html, markdown }
+    enum Format { case html, markdown, notebook }
 
     static func format(of path: String) -> Format? {
         let lower = path.lowercased()
         if lower.hasSuffix(".html") || lower.hasSuffix(".htm") { return .html }
         if lower.hasSuffix(".md") || lower.hasSuffix(".markdown") { return .markdown }
+        if lower.hasSuffix(".ipynb") { return .notebook }
         return nil
     }
 
@@ -155,7 +157,12 @@ struct LessonDriver {
             writeStderr("export: '\(output)' not written: '\(path)' does not run\n")
             return run.failure?.exitCode ?? Exit.runtime
         }
-        let page = format == .html ? Lesson.html(run) : Lesson.markdown(run)
+        let page: String
+        switch format {
+        case .html: page = Lesson.html(run)
+        case .markdown: page = Lesson.markdown(run)
+        case .notebook: page = Lesson.notebook(run)
+        }
         do {
             try AtomicFile.write(page, to: output)
         } catch {

@@ -6,10 +6,15 @@ import Darwin
 import PsearchLang
 
 
+/// An output sink whose text may wait in a buffer until `flush`.
+protocol FlushingSink: OutputSink {
+    func flush() throws(OutputError)
+}
+
 /// Standard output through a buffer, written with write(2) so every failure is seen.
 /// Line-buffered on a terminal (a learner sees each line as it is printed), block-buffered
 /// otherwise.
-final class StdoutSink: OutputSink {
+final class StdoutSink: FlushingSink {
     private var buffer: [UInt8] = []
     private let lineBuffered: Bool
     private let fd: Int32

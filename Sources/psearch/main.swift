@@ -23,7 +23,8 @@ struct PsearchCommand: ParsableCommand {
             + "terminal, runs it as a script). Exit codes: 0 ok, 64 usage, 65 syntax error, "
             + "66 missing input, 70 runtime error, 74 output error, 130 interrupted. "
             + "Subcommands: 'psearch check [--update] FILE...' compares what scripts print with their '#>' "
-            + "lines; 'psearch export FILE -o PAGE.html|PAGE.md' writes a script as a page; 'psearch study FILE [--csv|--json]' shows a study file (each has --help). "
+            + "lines; 'psearch export FILE -o PAGE.html|PAGE.md|NOTEBOOK.ipynb' writes a script as a page or notebook; 'psearch study FILE [--csv|--json]' shows a study file; "
+            + "'psearch kernel install' registers the Jupyter kernel (each has --help). "
             + "A script named 'check' or 'export' runs as 'psearch ./check'.",
         version: psearchVersion)
 
@@ -66,7 +67,8 @@ struct Options {
     /// (a script called `check` runs as `psearch ./check`). They are dispatched here rather
     /// than declared as ArgumentParser subcommands: those cannot sit beside the root
     /// command's optional FILE argument, which would swallow the verb.
-    static let verbs: [String: ParsableCommand.Type] = ["check": CheckCommand.self, "export": ExportCommand.self, "study": StudyCommand.self]
+    static let verbs: [String: ParsableCommand.Type] = ["check": CheckCommand.self, "export": ExportCommand.self, "study": StudyCommand.self,
+                                                           "kernel": KernelCommand.self]
 
     /// The everyday invocations, `psearch`, `psearch FILE`, `psearch -` and `psearch -e CODE`,
     /// read without swift-argument-parser: its reflection costs ~3 ms, a third of the start-up
@@ -213,5 +215,7 @@ if let options = Options.simple(arguments) {
 }
 if let verb = arguments.first, let command = Options.verbs[verb] {
     command.main(Array(arguments.dropFirst()))
+    // A verb whose run returns (kernel install) has succeeded; never fall through to the root command.
+    exit(Exit.ok)
 }
 PsearchCommand.main()

@@ -285,8 +285,8 @@ import Testing
         var r = run(lesson)
         // A figure as the plot built-ins will hand it over (they are not in this module yet).
         var statements = r.statements
-        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))])))
-        statements[2].items.append(.figure(Figure(title: "again", series: [.line(Line(ys: [1, 2]))])))
+        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))]), text: ""))
+        statements[2].items.append(.figure(Figure(title: "again", series: [.line(Line(ys: [1, 2]))]), text: ""))
         r = Lesson.Run(source: r.source, sources: r.sources, statements: statements, failure: nil)
         let html = Lesson.html(r)
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"))
@@ -318,13 +318,48 @@ import Testing
     @Test func markdownPage() {
         var r = run(lesson)
         var statements = r.statements
-        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))])))
+        statements[1].items.append(.figure(Figure(title: "line", series: [.line(Line(ys: [3, 1, 2]))]), text: ""))
         r = Lesson.Run(source: r.source, sources: r.sources, statements: statements, failure: nil)
         let md = Lesson.markdown(r)
         #expect(md.hasPrefix("# Binary search\nHalve a *sorted* vector & keep the half that holds the target.\n\n```psearch\nlet xs = [1, 2, 4, 5, 7]   # sorted\nprint(len(xs), \"numbers\")\n```\n\n```text\n5 numbers\n```\n"))
         #expect(md.contains("![line](data:image/svg+xml;base64,"))
         #expect(!md.contains("#>"))
         #expect(Lesson.fenced("a ``` b", info: "text") == "````text\na ``` b\n````")
+    }
+
+    @Test func notebookCellsCarryTheOutputsAsTheKernelSendsThem() throws {
+        let text = lesson + "plot([3, 1, 2], width: 30, height: 8)\n"
+        let nb = Lesson.notebook(run(text))
+        #expect(nb == Lesson.notebook(run(text)), "the same lesson must give the same bytes")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(nb.utf8)) as? [String: Any])
+        #expect(json["nbformat"] as? Int == 4 && json["nbformat_minor"] as? Int == 5)
+        let kernelspec = (json["metadata"] as? [String: Any])?["kernelspec"] as? [String: String]
+        #expect(kernelspec?["name"] == "psearch")
+        let cells = try #require(json["cells"] as? [[String: Any]])
+        #expect(cells.map { $0["cell_type"] as? String } == ["markdown", "code", "markdown", "code", "code", "code"])
+        #expect(Set(cells.compactMap { $0["id"] as? String }).count == cells.count)
+        #expect(cells[0]["source"] as? [String] == ["# Binary search\n", "Halve a *sorted* vector & keep the half that holds the target."])
+        #expect(cells[1]["source"] as? [String] == ["let xs = [1, 2, 4, 5, 7]   # sorted\n", "print(len(xs), \"numbers\")"])
+        #expect(cells[1]["execution_count"] as? Int == 1 && cells[3]["execution_count"] as? Int == 2)
+        let first = try #require((cells[1]["outputs"] as? [[String: Any]])?.first)
+        #expect(first["output_type"] as? String == "stream" && first["name"] as? String == "stdout")
+        #expect(first["text"] as? [String] == ["5 numbers\n"])
+        // The last cell: the plot as SVG with its terminal picture as text.
+        let outputs = try #require(cells[5]["outputs"] as? [[String: Any]])
+        #expect(outputs.map { $0["output_type"] as? String } == ["display_data"])
+        let data = try #require(outputs[0]["data"] as? [String: [String]])
+        let svg = data["image/svg+xml"]?.joined() ?? ""
+        #expect(svg.hasPrefix("<svg") && svg.contains("id=\"f1-plot\""))
+        let picture = data["text/plain"]?.joined() ?? ""
+        #expect(picture.split(separator: "\n").count == 8)
+        #expect(picture.unicodeScalars.contains { (0x2800...0x28FF).contains($0.value) })
+        // The same picture a script prints.
+        let printed = onLargeStack { () -> String in
+            let sink = BufferSink()
+            _ = try? Interpreter(output: sink).run("plot([3, 1, 2], width: 30, height: 8)", name: "p")
+            return sink.text
+        }
+        #expect(picture == printed)
     }
 
     /// Every opened element is closed in order (void elements aside): a page a browser parses

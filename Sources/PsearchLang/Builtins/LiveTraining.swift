@@ -108,8 +108,8 @@ enum LiveView {
         if let show = interp.liveFrame {
             show(.draw(text(figure, interp)))
             show(.end)
-        } else if let take = interp.figureObserver, take(figure) {
-            return
+        } else if let display = interp.figureDisplay {
+            try display(figure, text(figure, interp))
         } else {
             try interp.write(text(figure, interp))
         }

@@ -83,12 +83,12 @@ struct PlotCall {
             try write(figure, to: try c.string("file"))
             return .none
         }
-        // Lesson export takes the figure itself (to draw it as SVG) instead of terminal text.
-        if let take = interp.figureObserver, take(figure) { return .none }
         let size = try terminalSize()
         try chargeCells(size.width, size.height)
-        figure = enlargedImages(figure, width: size.width, height: size.height)
-        try interp.write(PsearchPlot.render(figure, width: size.width, height: size.height, style: interp.plotStyle))
+        let text = PsearchPlot.render(enlargedImages(figure, width: size.width, height: size.height),
+                                      width: size.width, height: size.height, style: interp.plotStyle)
+        // Lesson export and the notebook kernel take the figure itself (to draw it as SVG) with its text.
+        if let display = interp.figureDisplay { try display(figure, text) } else { try interp.write(text) }
         return .none
     }
 

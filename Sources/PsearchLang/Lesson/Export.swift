@@ -122,7 +122,7 @@ extension Lesson {
                     case .text(let t):
                         let shown = t.hasSuffix("\n") ? String(t.dropLast()) : t
                         body += "<pre class=\"out\"><samp>" + escapeHTML(shown) + "</samp></pre>\n"
-                    case .figure(let f):
+                    case .figure(let f, _):
                         figures += 1
                         let svg = inlineSVG(renderSVG(f, width: figureSize.width, height: figureSize.height), prefix: "f\(figures)-")
                         body += "<figure class=\"plot\">\n" + svg + "\n</figure>\n"
@@ -220,7 +220,7 @@ extension Lesson {
                     switch item {
                     case .text(let t):
                         out.append(fenced(t.hasSuffix("\n") ? String(t.dropLast()) : t, info: "text"))
-                    case .figure(let f):
+                    case .figure(let f, _):
                         figures += 1
                         let svg = renderSVG(f, width: figureSize.width, height: figureSize.height)
                         let alt = f.title ?? "figure \(figures)"

@@ -5,10 +5,11 @@ import PsearchPlot
 /// top-level statement printed with its `#>` lines (`psearch check`), rewrite them
 /// (`psearch check --update`, `:save`), or turn the script into a page (`psearch export`).
 public enum Lesson {
-    /// Something a statement produced: printed text, or a figure taken by `figureObserver`.
+    /// Something a statement produced: printed text, or a figure taken by `figureDisplay`
+    /// with the terminal text it stands for.
     public enum Item {
         case text(String)
-        case figure(Figure)
+        case figure(Figure, text: String)
     }
 
     /// One top-level statement of a run and what it produced.
@@ -51,10 +52,7 @@ public enum Lesson {
         }
         interp.statementObserver = { sink.current = $0 }
         if figures {
-            interp.figureObserver = { figure in
-                sink.add(.figure(figure))
-                return true
-            }
+            interp.figureDisplay = { figure, text in sink.add(.figure(figure, text: text)) }
         }
         var failure: RunFailure?
         do throws(RunFailure) {
