@@ -42,7 +42,8 @@ let package = Package(
         // The Jupyter kernel: ZeroMQ from the system's libzmq through a small C module, the
         // wire protocol (framing, signing, dispatch) in Swift; the language reaches it through
         // the KernelEngine protocol, so the protocol is tested without an interpreter.
-        .target(name: "CZMQ", linkerSettings: [.linkedLibrary("zmq")]),
+        // ZeroMQ loaded on first use (dlopen, Sources/CZMQ/lazy.c): only `psearch kernel` needs it.
+        .target(name: "CZMQ", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PsearchKernel", dependencies: ["CZMQ", "PsearchCore", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "psearch",

@@ -99,7 +99,9 @@ public final class KernelServer: @unchecked Sendable {
         self.info = info
         signer = Signer(key: info.key)
         self.log = log
-        guard let context = ps_zmq_context() else { throw ConnectionError(reason: "cannot make a ZeroMQ context") }
+        guard let context = ps_zmq_context() else {
+            throw ConnectionError(reason: ps_zmq_load_error().map { String(cString: $0) } ?? "cannot make a ZeroMQ context")
+        }
         self.context = context
         shell = try Socket(context: context, type: ZMQ_ROUTER, name: "shell", endpoint: info.endpoint(info.shellPort))
         control = try Socket(context: context, type: ZMQ_ROUTER, name: "control", endpoint: info.endpoint(info.controlPort))

@@ -32,5 +32,7 @@ void ps_zmq_close(void *socket);
 void ps_zmq_term(void *context);
 /// zmq_strerror for an errno value from the calls above.
 const char *ps_zmq_error(int code);
+// Why libzmq.so.5 could not be loaded (lazy.c loads it on first use), or NULL.
+const char *ps_zmq_load_error(void);
 
 #endif
