@@ -37,7 +37,9 @@ let package = Package(
         // SQLite loaded on first use (dlopen), so start-up does not pay for it.
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PsearchStore", dependencies: ["PsearchCore", "CSQLite"]),
-        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchFast", "PsearchPlot", "PsearchStore", .product(name: "Ink", package: "Ink")], swiftSettings: fast),
+        // Remote/ray_bridge.py is the Python side of engine: "ray" (Ray's own API, JSON lines).
+        .target(name: "PsearchLang", dependencies: ["PsearchCore", "PsearchFast", "PsearchPlot", "PsearchStore", .product(name: "Ink", package: "Ink")],
+                resources: [.copy("Remote/ray_bridge.py")], swiftSettings: fast),
         .target(name: "CLibEdit", linkerSettings: [.linkedLibrary("edit")]),
         // The Jupyter kernel: ZeroMQ from the system's libzmq through a small C module, the
         // wire protocol (framing, signing, dispatch) in Swift; the language reaches it through

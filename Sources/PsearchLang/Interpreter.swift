@@ -62,6 +62,14 @@ public final class Interpreter {
     /// The search trial this interpreter is running, where `report` and `train` send their
     /// intermediate values; nil outside a search.
     public var trial: TrialReporter?
+    /// In a `psearch worker` process: the trial to evaluate at the matching `search` call.
+    public var remoteTrial: RemoteTrial?
+    /// `search` calls made outside any trial; a worker finds its call by this count.
+    var searchCalls = 0
+    /// Trials running on this interpreter itself (`workers: 1`): a search made inside one is not counted.
+    var trialDepth = 0
+    /// The sources this session ran, in order, with their mode: what a worker replays.
+    private(set) var ranSources: [(source: Source, repl: Bool)] = []
     /// Where progress of long built-ins goes; nil (the default, and in workers) shows nothing.
     public var progress: ((ProgressEvent) -> Void)?
     /// True for the interpreters `makeWorker` makes: they run beside others on shared globals,
@@ -186,6 +194,7 @@ public final class Interpreter {
         } catch {
             throw .syntax(error)
         }
+        if !isWorker { ranSources.append((source, repl)) }
         lastValue = nil
         fuel = limits.maxSteps ?? Int.max
         let base = sp
@@ -210,6 +219,13 @@ public final class Interpreter {
             throw failure(error)
         }
         return lastValue
+    }
+
+    /// Counts a `search` call made outside any trial and returns its number (1, 2, ...); nil inside a trial.
+    func countSearchCall() -> Int? {
+        guard !isWorker && trialDepth == 0 else { return nil }
+        searchCalls += 1
+        return searchCalls
     }
 
     /// What a thrown error means to the one running the script.

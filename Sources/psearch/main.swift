@@ -68,7 +68,7 @@ struct Options {
     /// than declared as ArgumentParser subcommands: those cannot sit beside the root
     /// command's optional FILE argument, which would swallow the verb.
     static let verbs: [String: ParsableCommand.Type] = ["check": CheckCommand.self, "export": ExportCommand.self, "study": StudyCommand.self,
-                                                           "kernel": KernelCommand.self]
+                                                           "kernel": KernelCommand.self, "worker": WorkerCommand.self]
 
     /// The everyday invocations, `psearch`, `psearch FILE`, `psearch -` and `psearch -e CODE`,
     /// read without swift-argument-parser: its reflection costs ~3 ms, a third of the start-up

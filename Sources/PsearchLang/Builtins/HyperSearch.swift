@@ -94,6 +94,7 @@ extension Builtins {
         Param("workers", .int, default: .optional, range: 1...256),
         Param("prune", .choice(PruneRule.allCases.map(\.rawValue)), default: .optional),
         Param("study", .string, default: .optional), Param("resume", .bool, default: true),
+        Param("engine", .choice(["threads", "ray"]), default: "threads"),
     ])
 
     static func hyperSearch(_ c: inout Call) throws -> Value {
@@ -119,13 +120,41 @@ extension Builtins {
             }
         }
         o.workers = try c.int("workers", or: o.workers)
+        let engine = try c.choice("engine")
+        let call = c.interp.countSearchCall()
+        if let remote = c.interp.remoteTrial {
+            // A worker replaying the session: its own call is the trial; the others run here, on threads.
+            if call == remote.request.call { try evaluateRemote(remote, c, f, space, o) }
+        } else if engine == "ray" {
+            guard call != nil else {
+                throw c.bad("engine", "a search inside a trial runs where its trial runs: engine \"ray\" is for a search made outside any trial")
+            }
+            if o.prune != nil {
+                throw c.bad("engine", "prune decides from the other trials' reports as they come: it runs with engine \"threads\" only, for now")
+            }
+        }
         // Worker threads get a quarter of the session thread's 1 GB stack, and a call depth to match.
         o.threadStackSize = 256 << 20
         let budgeted = method == .halving
         if budgeted { try checkTakesBudget(f, c) }
+        var remote: WorkerRequest?
 
+        var ray: RayEngine?
+        if engine == "ray" && c.interp.remoteTrial == nil, let call {
+            let r = try RayEngine(try .fromEnvironment())
+            ray = r
+            if !c.given("workers") { o.workers = r.cpus }
+            o.threadStackSize = 1 << 20  // these threads only wait for the cluster
+            let sources = c.interp.ranSources.map {
+                WorkerRequest.Script(name: $0.source.name, text: String(decoding: $0.source.bytes, as: UTF8.self), repl: $0.repl)
+            }
+            remote = WorkerRequest(sources: sources, cwd: FileManager.default.currentDirectoryPath, maxElements: c.interp.limits.maxElements,
+                                   call: call, space: space.text, seed: String(o.seed), index: 0, params: [:], budget: nil)
+        }
+        defer { ray?.close() }
         let runner = TrialRunner(parent: c.interp, objective: f, callRange: c.args.callRange, space: space,
                                  workers: o.workers, budgeted: budgeted)
+        if let ray, let remote { runner.remote = (ray, remote) }
         // Under a step budget, trials on worker threads spend the session's steps, shared.
         let parent = c.interp
         if o.workers > 1, parent.limits.maxSteps != nil {
@@ -134,7 +163,8 @@ extension Builtins {
         }
         defer { if let pool = runner.sharedFuel { parent.fuel = pool.remaining } }
         var store: StudyFile?
-        if c.given("study") {
+        // A worker replays the searches before its own without their study files: the driver keeps those.
+        if c.given("study") && c.interp.remoteTrial == nil {
             let path = try c.string("study")
             let spec = StudySpec(
                 objective: objectiveName(f), space: space.text, method: method.rawValue,
@@ -164,6 +194,54 @@ extension Builtins {
         }
         try runner.flush()
         return .object(ResultObject(.trials(result, decode: space.decode)))
+    }
+
+    /// In a worker, at its search call: evaluates the one trial the driver asked for, keeps the
+    /// reply on `remote`, and unwinds the replay (the driver does the searching).
+    static func evaluateRemote(_ remote: RemoteTrial, _ c: Call, _ f: Value, _ space: Space, _ o: SearchOptions) throws -> Never {
+        let req = remote.request
+        func done(_ reply: WorkerReply) -> RemoteTrialDone {
+            remote.reply = reply
+            return RemoteTrialDone()
+        }
+        guard space.text == req.space, String(o.seed) == req.seed else {
+            throw done(WorkerReply(refused: "search call #\(req.call) replays here with space \(space.text) and seed \(o.seed), "
+                                       + "the driver's has space \(req.space) and seed \(req.seed)"))
+        }
+        var params: [String: ParamValue] = [:]
+        for d in space.space.dimensions {
+            guard let v = req.params[d.name]?.value, fits(v, d.domain) else {
+                throw done(WorkerReply(refused: "the request's value of '\(d.name)' is missing or outside the space"))
+            }
+            params[d.name] = v
+        }
+        guard params.count == req.params.count else { throw done(WorkerReply(refused: "the request names parameters the space does not have")) }
+        let runner = TrialRunner(parent: c.interp, objective: f, callRange: c.args.callRange, space: space, workers: 1,
+                                 budgeted: o.method == .halving)
+        let out = BufferSink()
+        let saved = c.interp.output
+        c.interp.output = out
+        defer { c.interp.output = saved }
+        do {
+            let loss = try runner.run(TrialInput(index: req.index, params: params, budget: req.budget, random: Random(seed: o.seed).stream(req.index)))
+            throw done(WorkerReply(loss: "\(loss)", output: out.text))
+        } catch var e as RuntimeError {
+            e.finishTrace()
+            var notes = e.notes.map { WorkerReply.Located($0.message, $0.range) }
+            if e.hiddenCalls > 0 { notes.append(.init("… and \(e.hiddenCalls) calls further out", nil)) }
+            throw done(WorkerReply(output: out.text, error: .init(e.message, e.range), notes: notes))
+        }
+    }
+
+    /// A value the driver sent fits its dimension (choices by index, integers whole).
+    static func fits(_ v: ParamValue, _ domain: ParamDomain) -> Bool {
+        switch (domain, v) {
+        case (.choices(let c), _): return v.int.map { c.indices.contains($0) } ?? false
+        case (.range(let lo, let hi), .number(let x)): return x >= lo && x <= hi
+        case (.logRange(let lo, let hi), .number(let x)): return x >= lo && x <= hi
+        case (.intRange(let lo, let hi), _): return v.int.map { (lo...hi).contains($0) } ?? false
+        default: return false
+        }
     }
 
     static func objectiveName(_ f: Value) -> String {
@@ -307,7 +385,11 @@ final class TrialRunner: @unchecked Sendable {
         self.budgeted = budgeted
     }
 
+    /// Set for engine "ray": trials go to the cluster as worker requests made from this template.
+    var remote: (engine: RayEngine, template: WorkerRequest)?
+
     func run(_ input: TrialInput) throws -> Double {
+        if let remote { return try runRemote(input, remote.engine, remote.template) }
         let params = Value.record(space.decode(input.params))
         var args = Arguments([params])
         if budgeted, let b = input.budget {
@@ -323,7 +405,11 @@ final class TrialRunner: @unchecked Sendable {
             let (saved, savedTrial) = (parent.random, parent.trial)
             parent.random = input.random
             parent.trial = input.reporter
-            defer { (parent.random, parent.trial) = (saved, savedTrial) }
+            parent.trialDepth += 1
+            defer {
+                (parent.random, parent.trial) = (saved, savedTrial)
+                parent.trialDepth -= 1
+            }
             result = try parent.call(objective, args, callRange: callRange)
         } else {
             let ip = take()
@@ -347,6 +433,27 @@ final class TrialRunner: @unchecked Sendable {
         }
         guard case .number(let loss) = result else {
             throw RuntimeError("the search objective must return a number (the loss), got \(result.typeName)", at: callRange)
+        }
+        return loss
+    }
+
+    /// One trial as a Ray task: its output is written in trial order as the local workers' is.
+    private func runRemote(_ input: TrialInput, _ engine: RayEngine, _ template: WorkerRequest) throws -> Double {
+        var request = template
+        request.index = input.index
+        request.params = input.params.mapValues(WorkerRequest.Param.init)
+        request.budget = input.budget
+        let text = try engine.run(id: input.index, request: String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
+        guard let reply = try? JSONDecoder().decode(WorkerReply.self, from: Data(text.utf8)) else {
+            throw RuntimeError("engine \"ray\": the psearch worker for trial \(input.index) wrote no reply: \(text.prefix(120))", at: callRange)
+        }
+        if let why = reply.refused { throw RuntimeError("engine \"ray\": the worker for trial \(input.index) refused it: \(why)", at: callRange) }
+        deliver(input.index, reply.output)
+        if let e = reply.error {
+            throw RuntimeError(e.message, at: e.range, notes: (reply.notes ?? []).map { Diagnostic.Note($0.message, at: $0.range) })
+        }
+        guard let loss = reply.loss.flatMap(Double.init) else {
+            throw RuntimeError("engine \"ray\": the worker for trial \(input.index) sent no loss", at: callRange)
         }
         return loss
     }
