@@ -879,6 +879,132 @@ class HpoRun:
             print(f"#   PROBLEM: {p}")
 
 
+STUDY_PARTS = ["study store", "ray overhead", "ray speedup"]      # the labels `--only` matches
+RAY_BUSY = ("fn busy(p) {\n  let s = 0\n  for i in 0..N { s = s + (p.x - 1) * (p.x - 1) }\n  return s / N\n}\n"
+            "let r = search(busy, {x: uniform(-2, 2)}, method: \"random\", trials: 8, seed: 3, workers: W, engine: \"ray\")\n"
+            "print(\"@study\", \"busy\", r.best_loss)\n")
+
+
+class StudyRun:
+    """Issue 18's costs: the SQLite store per trial; engine "ray" per trial and at start; 2 Ray
+    workers against 1 on a CPU-bound objective. Ray comes from scripts/pyenv (the tests' venv) and
+    a head started here on 127.0.0.1 (stopped at the end); without it the Ray parts are skipped."""
+
+    def __init__(self, psearch, env, parts, runs):
+        self.ps, self.env, self.parts, self.runs = psearch, dict(env), parts, max(3, runs)
+        self.problems, self.notes = [], []
+
+    def store(self):
+        """10,000 trials of fn(p) = p.x with and without study: (clock() inside one process, medians)."""
+        log("# study store: 10,000 trials with and without study:, workers: 1")
+        db = os.path.join(tempfile.mkdtemp(prefix="psbench"), "s.db")
+        code = ("let f = fn(p) = p.x\nlet sp = {x: uniform(0, 1)}\nlet t0 = clock()\n"
+                "search(f, sp, method: \"random\", trials: 10000, workers: 1)\nlet t1 = clock()\n"
+                f"search(f, sp, method: \"random\", trials: 10000, workers: 1, study: \"{db}\", resume: false)\n"
+                "print(\"@study\", \"store\", t1 - t0, clock() - t1)\n")
+        plain, stored = [], []
+        for _ in range(self.runs):
+            _, rc, out, err = run_once([self.ps, "-e", code], CACHE, self.env, 600)
+            lines = [ln.split() for ln in out.splitlines() if ln.startswith("@study store")]
+            if rc != 0 or not lines:
+                self.problems.append(f"study store: {first_error(err, out, rc)}")
+                return [["study store", "SQLite store per trial < 1 ms", "-", "FAILED"]]
+            plain.append(float(lines[0][2]))
+            stored.append(float(lines[0][3]))
+        shutil.rmtree(os.path.dirname(db), ignore_errors=True)
+        per = (statistics.median(stored) - statistics.median(plain)) / 10000
+        print("study store: 10,000 trials of fn(p) = p.x (random, workers: 1), seconds inside the process")
+        print(table([[fmt_s(statistics.median(plain)), fmt_s(statistics.median(stored)), fmt_unit(per, "trial")]],
+                    ["no study", "study: FILE", "store per trial"]))
+        return [["study store", "SQLite store per trial < 1 ms", fmt_unit(per, "trial"), "PASS" if per < 1e-3 else "MISS"]]
+
+    def start_ray(self):
+        p = subprocess.run([os.path.join(ROOT, "scripts", "pyenv")], capture_output=True, text=True)
+        py = p.stdout.strip()
+        if p.returncode != 0 or not py:
+            return f"scripts/pyenv failed: {(p.stderr.strip().splitlines() or ['?'])[-1][:90]}"
+        self.ray = os.path.join(os.path.dirname(py), "ray")
+        self.tmp = tempfile.mkdtemp(prefix="psray")
+        port = 20000 + os.getpid() % 20000
+        p = subprocess.run([self.ray, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
+                            "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={self.tmp}/r"],
+                           env=self.env, capture_output=True, text=True)
+        if p.returncode != 0:
+            return f"ray start --head failed: {(p.stderr.strip().splitlines() or ['?'])[-1][:90]}"
+        self.env.update(PSEARCH_PYTHON=py, PSEARCH_RAY_ADDRESS=f"127.0.0.1:{port}")
+        self.env.pop("RAY_ADDRESS", None)
+        return None
+
+    def stop_ray(self):
+        subprocess.run([self.ray, "stop", "--force"], env=self.env, capture_output=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def timed(self, pairs):
+        """{name: [wall...]} of whole psearch processes, the scripts alternating in rounds."""
+        walls = {name: [] for name, _ in pairs}
+        for _ in range(self.runs):
+            for name, code in pairs:
+                wall, rc, out, err = run_once([self.ps, "-e", code], CACHE, self.env, 900)
+                if rc != 0:
+                    self.problems.append(f"{name}: {first_error(err, out, rc)}")
+                    return None
+                walls[name].append(wall)
+        return {k: statistics.median(v) for k, v in walls.items()}
+
+    def ray_overhead(self):
+        log("# ray overhead: searches of 1 and 21 trials of fn(p) = p.x, workers: 1, engine ray and threads")
+        search = "search(fn(p) = p.x, {{x: uniform(0, 1)}}, method: \"random\", trials: {n}, workers: 1{e})\n"
+        m = self.timed([(f"{e or 'threads'} {n}", search.format(n=n, e=", engine: \"ray\"" if e else ""))
+                        for e in ("ray", None) for n in (1, 21)])
+        if m is None:
+            return [["ray overhead", "per trial, measured", "-", "FAILED"]]
+        per = (m["ray 21"] - m["ray 1"] - (m["threads 21"] - m["threads 1"])) / 20
+        start = m["ray 1"] - m["threads 1"] - per
+        print("engine \"ray\" overhead: whole processes, medians (a trial is a Ray task running `psearch worker`)")
+        print(table([[fmt_s(m["threads 1"]), fmt_s(m["ray 1"]), fmt_s(m["ray 21"]), fmt_s(start), fmt_unit(per, "trial")]],
+                     ["threads, 1 trial", "ray, 1 trial", "ray, 21 trials", "ray start-up", "ray per trial"]))
+        return [["ray overhead", "per trial and at start, measured", f"{fmt_unit(per, 'trial')}, start {fmt_s(start)}", "-"]]
+
+    def ray_speedup(self):
+        log("# ray speedup: 8 trials of a ~1 s CPU-bound objective, engine ray, workers: 1 and 2")
+        code = RAY_BUSY.replace("N", "5000000")
+        m = self.timed([("ray 1 worker", code.replace("W", "1")), ("ray 2 workers", code.replace("W", "2"))])
+        if m is None:
+            return [["ray speedup", "2 workers >= 1.7x 1 worker", "-", "FAILED"]]
+        x = m["ray 1 worker"] / m["ray 2 workers"]
+        print("engine \"ray\", 8 trials of a CPU-bound objective (~1 s each), Ray head with 2 CPUs: whole processes, medians")
+        print(table([[fmt_s(m["ray 1 worker"]), fmt_s(m["ray 2 workers"]), f"{x:.2f}x"]],
+                    ["workers: 1", "workers: 2", "speed-up"]))
+        return [["ray speedup", "2 workers >= 1.7x 1 worker", f"{x:.2f}x", "PASS" if x >= 1.7 else "MISS"]]
+
+    def run(self):
+        goals = []
+        if "study store" in self.parts:
+            goals += self.store()
+            print()
+        ray_parts = [q for q in self.parts if q.startswith("ray")]
+        if ray_parts:
+            why = self.start_ray()
+            if why:
+                self.notes.append(f"SKIPPED the Ray parts: {why}")
+            else:
+                try:
+                    if "ray overhead" in ray_parts:
+                        goals += self.ray_overhead()
+                        print()
+                    if "ray speedup" in ray_parts:
+                        goals += self.ray_speedup()
+                        print()
+                finally:
+                    self.stop_ray()
+        print("goals (issue 18), judged in this run:")
+        print(table(goals, ["check", "goal", "measured", "status"]))
+        for n in self.notes:
+            print(f"# {n}")
+        for p in self.problems:
+            print(f"#   PROBLEM: {p}")
+
+
 def print_report(rows, notes, problems):
     main_rows = [[r["workload"], r["impl"], fmt_s(r["median"]), fmt_s(r["min"]), fmt_s(r["net"]),
                   fmt_unit(r["per_unit"], r["unit"]), r["ratios"] or "-", f"{r['result']}  {r['check']}".strip()]
@@ -953,7 +1079,8 @@ def main():
         return not a.only or any(s in w.label for s in a.only)
 
     hpo_parts = [h for h in HPO_PARTS if not a.only or any(x in h for x in a.only)]
-    if not any(selected(w) for w in workloads(None, lua, None, a.digits)) and not hpo_parts:
+    study_parts = [h for h in STUDY_PARTS if not a.only or any(x in h for x in a.only)]
+    if not any(selected(w) for w in workloads(None, lua, None, a.digits)) and not hpo_parts and not study_parts:
         ap.error(f"--only {a.only} matches no workload")
     setup_problems = []
     if any(w.name == "logreg" and selected(w) for w in workloads(None, lua, None, a.digits)):
@@ -1033,6 +1160,11 @@ def main():
             hpo = HpoRun(psearch, env, hpo_parts, a.hpo_trials, a.hpo_seeds)
             hpo.run()
             problems += hpo.problems
+    if study_parts and not ps_why:
+        print()
+        study = StudyRun(psearch, env, study_parts, runs)
+        study.run()
+        problems += study.problems
     print(f"# load1 at end={os.getloadavg()[0]:.2f}  elapsed={time.perf_counter() - t0:.0f}s")
     if a.tsv:
         write_tsv(a.tsv, rows)
