@@ -68,6 +68,36 @@ same_as_threads() {  # method workers -> compares engine ray with threads on one
 same_as_threads random 2
 same_as_threads tpe 2
 
+# Pruning reads earlier trials' reports: the driver sends them with each trial, the worker's
+# decisions and reports come back; the median rule and ASHA prune the same trials as on threads.
+cat > prune.ps <<'PS'
+fn loss(p) {
+    let v = 0
+    for step in 1..10 {
+        v = (p.x - 0.3) ^ 2 + p.x / step + rand() * 1e-3
+        if report(v, step) { return v }
+    }
+    return v
+}
+let r = search(loss, {x: uniform(-1, 1)}, method: "tpe", trials: 30, seed: 4, prune: RULE, workers: 2 ENGINE)
+let n = 0
+for t in r.trials { if t.pruned { n = n + 1 } }
+print(n, "pruned;", r.best, r.best_loss)
+for t in r.trials { print(t.params, t.loss, t.pruned) }
+PS
+for rule in median asha; do
+    sed "s/RULE/\"$rule\"/; s/ ENGINE//" prune.ps > "prune-$rule-threads.ps"
+    sed "s/RULE/\"$rule\"/; s/ ENGINE/, engine: \"ray\"/" prune.ps > "prune-$rule-ray.ps"
+    "$bin" "prune-$rule-threads.ps" > "prune-$rule-threads.out" 2>&1
+    "$bin" "prune-$rule-ray.ps" > "prune-$rule-ray.out" 2>&1
+    if cmp -s "prune-$rule-threads.out" "prune-$rule-ray.out" && ! head -1 "prune-$rule-ray.out" | grep -q "^0 pruned"; then
+        pass "prune: \"$rule\" on ray stops the same trials as on threads ($(head -1 "prune-$rule-ray.out" | cut -d';' -f1))"
+    else
+        fail "prune: \"$rule\" differs on ray"
+        diff "prune-$rule-threads.out" "prune-$rule-ray.out" | head -5
+    fi
+done
+
 # Halving hands each trial its budget: the worker must get it too.
 cat > halving.ps <<'PS'
 let r = search(fn(p, budget) = (p.x - 0.2) ^ 2 + 1 / budget, {x: uniform(-1, 1)}, method: "halving", trials: 9, seed: 2 ENGINE)
@@ -185,9 +215,7 @@ if ! (cd / && "$noray" -c 'import ray; ray.init') 2>/dev/null; then
     expect_error "a Python without ray" 10 "has no 'ray' package" env PSEARCH_PYTHON="$noray" "$bin" tiny.ps
 fi
 expect_error "a Python that does not exist" 10 "engine \"ray\"" env PSEARCH_PYTHON=/nonexistent/python "$bin" tiny.ps
-echo 'search(fn(p) { report(p.x, 1); return p.x }, {x: uniform(0, 1)}, trials: 2, prune: "median", engine: "ray")' > prune.ps
 expect_error "a bad PSEARCH_RAY_NUM_CPUS" 5 "PSEARCH_RAY_NUM_CPUS must be a number of CPUs" env PSEARCH_RAY_NUM_CPUS=0 "$bin" tiny.ps
-expect_error "prune with engine ray" 5 "runs with engine \"threads\" only" "$bin" prune.ps
 # The bridge checks what it is sent (no Ray needed for that).
 bridge="$root/Sources/PsearchLang/Remote/ray_bridge.py"
 expect_error "the bridge given a line that is not JSON" 5 '"op": "error"' sh -c "echo 'nonsense' | '$py' '$bridge' >&2; exit 2"

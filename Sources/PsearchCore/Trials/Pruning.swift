@@ -65,6 +65,29 @@ public final class TrialReporter: @unchecked Sendable {
 
     public var isPruned: Bool { reports.pruned }
 
+    /// The rule this trial's reports answer to (nil: reports are only recorded).
+    public var pruneRule: PruneRule? { rule }
+
+    /// A reporter for a trial evaluated in another process (engine "ray"): it decides from
+    /// `history`, the reports of trials 0 ..< index − lag that the driver's reporter reads.
+    public convenience init(index: Int, rule: PruneRule?, history: [TrialReports]) {
+        self.init(index: index, rule: rule, board: TrialBoard(count: 0), lag: 0)
+        earlier = history.map { TrialBoard.Finished(params: [:], loss: .nan, reports: $0) }
+    }
+
+    /// What this trial's decisions read, waiting until those trials have finished: what the
+    /// driver sends with a trial that runs in another process.
+    public func decisionHistory() throws -> [TrialReports] {
+        if earlier == nil { earlier = try board.finished(below: index - lag) }
+        return earlier!.map(\.reports)
+    }
+
+    /// What the trial reported so far (a remote worker sends it back).
+    public var reportsSoFar: TrialReports { reports }
+
+    /// Takes the reports a trial made in another process as this trial's own.
+    public func adopt(_ remote: TrialReports) { reports = remote }
+
     /// Records `value` at `step` (steps must increase) and returns true when the trial should
     /// stop; once it has said so, it says so again. Without a prune rule it only records.
     public func report(_ value: Double, step: Int) throws -> Bool {

@@ -129,9 +129,6 @@ extension Builtins {
             guard call != nil else {
                 throw c.bad("engine", "a search inside a trial runs where its trial runs: engine \"ray\" is for a search made outside any trial")
             }
-            if o.prune != nil {
-                throw c.bad("engine", "prune decides from the other trials' reports as they come: it runs with engine \"threads\" only, for now")
-            }
         }
         // Worker threads get a quarter of the session thread's 1 GB stack, and a call depth to match.
         o.threadStackSize = 256 << 20
@@ -222,9 +219,22 @@ extension Builtins {
         let saved = c.interp.output
         c.interp.output = out
         defer { c.interp.output = saved }
+        var reporter: TrialReporter?
+        if let p = req.pruning {
+            let history = p.history.compactMap(\.reports)
+            let rule = PruneRule(rawValue: p.rule)
+            guard rule == o.prune, rule != nil || p.rule == "none", history.count == p.history.count else {
+                throw done(WorkerReply(refused: "the request's prune rule or reports do not match this search's (prune: \(o.prune?.rawValue ?? "none"))"))
+            }
+            reporter = TrialReporter(index: req.index, rule: rule, history: history)
+        } else if o.prune != nil {
+            throw done(WorkerReply(refused: "this search prunes (prune: \(o.prune!.rawValue)) and the request sent no reports to decide from"))
+        }
+        // Halving sets budgets instead of taking reports: there the request has no `pruning`.
         do {
-            let loss = try runner.run(TrialInput(index: req.index, params: params, budget: req.budget, random: Random(seed: o.seed).stream(req.index)))
-            throw done(WorkerReply(loss: "\(loss)", output: out.text))
+            let loss = try runner.run(TrialInput(index: req.index, params: params, budget: req.budget, random: Random(seed: o.seed).stream(req.index),
+                                                 reporter: reporter))
+            throw done(WorkerReply(loss: "\(loss)", output: out.text, reports: reporter.map { .init($0.reportsSoFar) }))
         } catch var e as RuntimeError {
             e.finishTrace()
             var notes = e.notes.map { WorkerReply.Located($0.message, $0.range) }
@@ -443,12 +453,24 @@ final class TrialRunner: @unchecked Sendable {
         request.index = input.index
         request.params = input.params.mapValues(WorkerRequest.Param.init)
         request.budget = input.budget
+        // Pruning decisions read trials 0 ..< k − lag: they go with the trial (waiting for them
+        // first, as the local reporter would at its first report).
+        if let r = input.reporter {
+            request.pruning = .init(rule: r.pruneRule?.rawValue ?? "none",
+                                    history: r.pruneRule == nil ? [] : try r.decisionHistory().map(WorkerRequest.Reports.init))
+        }
         let text = try engine.run(id: input.index, request: String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
         guard let reply = try? JSONDecoder().decode(WorkerReply.self, from: Data(text.utf8)) else {
             throw RuntimeError("engine \"ray\": the psearch worker for trial \(input.index) wrote no reply: \(text.prefix(120))", at: callRange)
         }
         if let why = reply.refused { throw RuntimeError("engine \"ray\": the worker for trial \(input.index) refused it: \(why)", at: callRange) }
         deliver(input.index, reply.output)
+        if let r = input.reporter, let sent = reply.reports {
+            guard let reports = sent.reports else {
+                throw RuntimeError("engine \"ray\": the worker for trial \(input.index) sent unreadable reports", at: callRange)
+            }
+            r.adopt(reports)
+        }
         if let e = reply.error {
             throw RuntimeError(e.message, at: e.range, notes: (reply.notes ?? []).map { Diagnostic.Note($0.message, at: $0.range) })
         }

@@ -37,6 +37,34 @@ public struct WorkerRequest: Codable, Sendable {
         }
     }
 
+    /// A trial's intermediate reports as they cross the process boundary.
+    public struct Reports: Codable, Sendable, Equatable {
+        public var steps: [Int]
+        public var values: [String]
+        public var rungs: [String]
+        public var pruned: Bool
+
+        init(_ r: TrialReports) {
+            steps = r.steps
+            values = r.values.map { "\($0)" }
+            rungs = r.rungs.map { "\($0)" }
+            pruned = r.pruned
+        }
+
+        var reports: TrialReports? {
+            let v = values.compactMap(Double.init), g = rungs.compactMap(Double.init)
+            guard v.count == values.count, g.count == rungs.count, steps.count == v.count else { return nil }
+            return TrialReports(steps: steps, values: v, rungs: g, pruned: pruned)
+        }
+    }
+
+    /// Where the trial's `report` calls go: the prune rule ("none": recorded only) and the
+    /// reports of the trials its decisions read (0 ..< index − lag). Nil under halving.
+    public struct Pruning: Codable, Sendable {
+        public var rule: String
+        public var history: [Reports]
+    }
+
     public var protocolVersion = WorkerRequest.version
     public var sources: [Script]
     /// The driver's working folder: relative paths in the script (`load("data.csv")`) resolve there.
@@ -51,6 +79,7 @@ public struct WorkerRequest: Codable, Sendable {
     public var index: Int
     public var params: [String: Param]
     public var budget: Int?
+    public var pruning: Pruning?
 
     public static let version = 1
 }
@@ -79,14 +108,18 @@ public struct WorkerReply: Codable, Sendable {
 
     public var loss: String?
     public var output: String
+    /// What the trial reported (`report`, `train` in a trial), pruned or not.
+    public var reports: WorkerRequest.Reports?
     /// The objective's error, with the calls it left as notes; nil when the trial finished.
     public var error: Located?
     public var notes: [Located]?
     /// Set when the worker could not get to the trial at all (another script, a replay that failed).
     public var refused: String?
 
-    public init(loss: String? = nil, output: String = "", error: Located? = nil, notes: [Located]? = nil, refused: String? = nil) {
+    public init(loss: String? = nil, output: String = "", reports: WorkerRequest.Reports? = nil, error: Located? = nil,
+                notes: [Located]? = nil, refused: String? = nil) {
         self.loss = loss
+        self.reports = reports
         self.output = output
         self.error = error
         self.notes = notes
