@@ -204,10 +204,8 @@ public final class ResultObject: NativeObject {
             lines += fieldLines(echo, ["model"])
             let metric = classifies ? "val acc" : "val loss"
             lines.append("  rank  \(metric)  epochs  design")
-            // The weights count from the model's label: "mlp R^2 -> R^64 -> R^2 (258 weights) tanh".
             func weights(_ e: LeaderboardEntry) -> String {
-                guard let open = e.model.firstIndex(of: "("), let close = e.model[open...].firstIndex(of: ")") else { return "" }
-                return " " + e.model[open...close]
+                " (\(Model.grouped(e.weights)) weight\(e.weights == 1 ? "" : "s"))"
             }
             let room = echo.lines - 5
             let shown = r.leaderboard.count <= room ? r.leaderboard.count : room - 1

@@ -130,7 +130,7 @@ public struct Model: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// 1730 -> "1,730".
-    static func grouped(_ n: Int) -> String {
+    public static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, ch) in digits.enumerated() {

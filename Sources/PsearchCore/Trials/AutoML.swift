@@ -32,6 +32,8 @@ public struct LeaderboardEntry: Sendable, Equatable {
     /// "mlp R^64 -> R^64 -> R^10 (4,810 weights)", plus the activation for MLPs.
     public var model: String
     public var params: [String: ParamValue]
+    /// The model's number of weights.
+    public var weights: Int
     public var epochs: Int
     public var valLoss: Double
     /// nan for regression.
@@ -151,7 +153,7 @@ public enum AutoML {
         }
         let board = ordered.map { t in
             let (m, acc) = models[t.index]!
-            return LeaderboardEntry(model: label(m), params: t.params, epochs: t.budget ?? options.maxEpochs,
+            return LeaderboardEntry(model: label(m), params: t.params, weights: m.parameterCount, epochs: t.budget ?? options.maxEpochs,
                                     valLoss: t.loss, valAccuracy: acc, seconds: t.seconds)
         }
         guard let winner = ordered.first, let best = models[winner.index]?.0 else { throw TrialError.noTrials }
