@@ -51,9 +51,16 @@ extension PlotCall {
             figures.append(dim == 1 ? try lineComparisonFigure(cmp, methods) : try descentFigure(v, multi: true, methods: methods))
         }
         if kind != "paths" {
-            let series = zip(cmp.runs, methods).filter { !$0.0.losses.isEmpty }.map { r, m in Series.line(Line(ys: r.losses, label: m)) }
-            guard !series.isEmpty else { throw c.bad("value", "nothing to plot: the runs recorded no losses") }
-            figures.append(Figure(title: "compare: loss at each step", x: Axis(label: "step"),
+            let runs = zip(cmp.runs, methods).filter { !$0.0.losses.isEmpty }
+            guard !runs.isEmpty else { throw c.bad("value", "nothing to plot: the runs recorded no losses") }
+            // Runs of 27 and 2000 steps on one linear axis squeeze the short ones against its left
+            // edge: when the lengths span a decade, steps go on a log axis (counted from 1).
+            let lengths = runs.map { Double($0.0.losses.count) }
+            let logSteps = lengths.max()! >= 10 * lengths.min()!
+            let series = runs.map { r, m in
+                Series.line(logSteps ? Line(xs: r.losses.indices.map { Double($0 + 1) }, ys: r.losses, label: m) : Line(ys: r.losses, label: m))
+            }
+            figures.append(Figure(title: "compare: loss at each step", x: Axis(label: logSteps ? "step (log)" : "step", log: logSteps),
                                   y: decadesAxis("loss", cmp.runs.flatMap(\.losses)), series: series))
         }
         return figures
