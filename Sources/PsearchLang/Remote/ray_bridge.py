@@ -22,7 +22,6 @@ bridge writes no scheduler of its own.
 
 import json
 import os
-import queue
 import shutil
 import signal
 import socket
@@ -146,52 +145,37 @@ def main():
     emit({"op": "ready", "cpus": max(1, int(total // cpus)), "ray": ray.__version__,
           "address": getattr(ctx, "address_info", {}).get("address", address or "local")})
 
-    inbox = queue.Queue()
+    # Each trial is submitted the moment its line arrives and waited for by a thread of its own
+    # (at most `workers` of them): no polling stands between a finished trial and the next.
+    running = {}  # id -> ObjectRef
+    lock = threading.Lock()
 
-    def read():
-        for line in sys.stdin:
-            if line.strip():
-                inbox.put(checked(line, {"run", "cancel"}))
-        inbox.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    pending = {}  # ObjectRef -> id
-    by_id = {}
-    while True:
-        # Block for input while nothing runs; otherwise look at the inbox between waits.
-        msgs = []
+    def wait(trial, ref):
         try:
-            msgs.append(inbox.get(block=not pending, timeout=None if not pending else 0))
-        except queue.Empty:
+            emit(dict(ray.get(ref), op="done", id=trial))
+        except ray.exceptions.TaskCancelledError:
             pass
-        while True:
-            try:
-                msgs.append(inbox.get_nowait())
-            except queue.Empty:
-                break
-        for m in msgs:
-            if m is None:
-                for ref in pending:
-                    ray.cancel(ref, force=True)
-                return
+        except Exception as e:  # noqa: BLE001 - the driver reports it as the trial's failure
+            text = str(e).strip()
+            emit({"op": "failed", "id": trial, "message": text.splitlines()[-1] if text else type(e).__name__})
+        with lock:
+            running.pop(trial, None)
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        m = checked(line, {"run", "cancel"})
+        with lock:
             if m["op"] == "run":
                 ref = remote.remote(binary, m["request"])
-                pending[ref] = m["id"]
-                by_id[m["id"]] = ref
-            elif m["id"] in by_id:
-                ray.cancel(by_id.pop(m["id"]), force=True)
-        if not pending:
-            continue
-        done, _ = ray.wait(list(pending), num_returns=1, timeout=0.05)
-        for ref in done:
-            trial = pending.pop(ref)
-            by_id.pop(trial, None)
-            try:
-                emit(dict(ray.get(ref), op="done", id=trial))
-            except ray.exceptions.TaskCancelledError:
-                pass
-            except Exception as e:  # noqa: BLE001 - the driver reports it as the trial's failure
-                emit({"op": "failed", "id": trial, "message": str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__})
+                running[m["id"]] = ref
+                threading.Thread(target=wait, args=(m["id"], ref), daemon=True).start()
+            elif m["id"] in running:
+                ray.cancel(running.pop(m["id"]), force=True)
+    # The driver is gone (or done): what still runs is cancelled, its psearch workers with it.
+    with lock:
+        for ref in running.values():
+            ray.cancel(ref, force=True)
 
 
 if __name__ == "__main__":
