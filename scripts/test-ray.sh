@@ -132,7 +132,7 @@ fi
 cat > slow.ps <<'PS'
 fn loss(p) {
     let s = 0
-    for i in 0..400000 { s = s + sin(i * p.x) * 1e-12 }
+    for i in 0..1500000 { s = s + sin(i * p.x) * 1e-12 }
     return (p.x - 0.3) ^ 2 + s
 }
 let r = search(loss, {x: uniform(-1, 1)}, method: "random", trials: 6, seed: 9, workers: 2 ENGINE STUDY)
@@ -147,7 +147,7 @@ driver=$!
 killed=no
 for _ in $(seq 1 300); do
     if pid=$(pgrep -n -f "$(basename "$bin") worker"); then
-        sleep 0.3
+        sleep 0.1
         kill -9 "$pid" 2>/dev/null && killed=yes && break
     fi
     sleep 0.05
