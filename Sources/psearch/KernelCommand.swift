@@ -84,14 +84,6 @@ func kernelSpec(executable: String) -> String {
     return spec.serialized + "\n"
 }
 
-/// This binary's absolute path, so the kernelspec works from any folder.
-func executablePath() -> String {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    if n > 0 { return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-    return CommandLine.arguments[0]
-}
-
 /// Reads the connection file and serves until a shutdown request.
 func runKernel(connectionFile path: String) -> Int32 {
     let info: ConnectionInfo

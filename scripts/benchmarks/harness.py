@@ -871,12 +871,7 @@ class HpoRun:
         if "hpo workers" in self.parts:
             goals += self.workers()
             print()
-        print("goals (issue 17), judged in this run:")
-        print(table(goals, ["check", "goal", "measured", "status"]))
-        for n in self.notes:
-            print(f"# {n}")
-        for p in self.problems:
-            print(f"#   PROBLEM: {p}")
+        print_goals("17", goals, self.notes, self.problems)
 
 
 STUDY_PARTS = ["study store", "ray overhead", "ray speedup"]      # the labels `--only` matches
@@ -1001,12 +996,17 @@ class StudyRun:
                         print()
                 finally:
                     self.stop_ray()
-        print("goals (issue 18), judged in this run:")
-        print(table(goals, ["check", "goal", "measured", "status"]))
-        for n in self.notes:
-            print(f"# {n}")
-        for p in self.problems:
-            print(f"#   PROBLEM: {p}")
+        print_goals("18", goals, self.notes, self.problems)
+
+
+def print_goals(issue, goals, notes, problems):
+    """The goals table of a part run after the main report, then its notes and problems."""
+    print(f"goals (issue {issue}), judged in this run:")
+    print(table(goals, ["check", "goal", "measured", "status"]))
+    for n in notes:
+        print(f"# {n}")
+    for p in problems:
+        print(f"#   PROBLEM: {p}")
 
 
 def print_report(rows, notes, problems):

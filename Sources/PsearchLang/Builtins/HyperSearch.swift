@@ -235,11 +235,10 @@ extension Builtins {
             let loss = try runner.run(TrialInput(index: req.index, params: params, budget: req.budget, random: Random(seed: o.seed).stream(req.index),
                                                  reporter: reporter))
             throw done(WorkerReply(loss: "\(loss)", output: out.text, reports: reporter.map { .init($0.reportsSoFar) }))
-        } catch var e as RuntimeError {
-            e.finishTrace()
-            var notes = e.notes.map { WorkerReply.Located($0.message, $0.range) }
-            if e.hiddenCalls > 0 { notes.append(.init("… and \(e.hiddenCalls) calls further out", nil)) }
-            throw done(WorkerReply(output: out.text, error: .init(e.message, e.range), notes: notes))
+        } catch let e as RuntimeError {
+            // As the worker would print it (calls folded, the rest counted), placed in the driver's sources.
+            let d = c.interp.diagnostic(e)
+            throw done(WorkerReply(output: out.text, error: .init(d.message, d.range), notes: d.notes.map { .init($0.message, $0.range) }))
         }
     }
 

@@ -48,7 +48,6 @@ final class RayEngine: @unchecked Sendable {
     private var errorsClosed = false
     /// Trials the cluster runs at once: its CPUs over each trial's.
     private(set) var cpus = 1
-    private(set) var rayVersion = ""
 
     init(_ s: Settings) throws(RuntimeError) {
         guard let bridge = Self.bridgePath() else {
@@ -64,7 +63,7 @@ final class RayEngine: @unchecked Sendable {
         }
         startReaders()
         let hello: [String: Any] = ["op": "hello", "address": s.address as Any? ?? NSNull(), "num_cpus": s.numCPUs,
-                                    "max_retries": s.maxRetries, "binary": Self.executablePath()]
+                                    "max_retries": s.maxRetries, "binary": Self.workerBinary()]
         do { try send(hello) } catch { throw bridgeFailure("the bridge did not take its first message") }
         state.lock()
         let deadline = Date().addingTimeInterval(s.startTimeout)
@@ -184,7 +183,6 @@ final class RayEngine: @unchecked Sendable {
         switch op {
         case "ready":
             cpus = max(1, (obj["cpus"] as? Int) ?? 1)
-            rayVersion = obj["ray"] as? String ?? ""
             ready = true
         case "done":
             guard let id = obj["id"] as? Int else { return }
@@ -225,10 +223,10 @@ final class RayEngine: @unchecked Sendable {
         state.unlock()
     }
 
-    /// This process's binary: what each Ray task runs as `psearch worker` (or `psearch` on the node's PATH).
-    static func executablePath() -> String {
+    /// What each Ray task runs as `psearch worker` (or `psearch` on the node's PATH): this binary.
+    static func workerBinary() -> String {
         if let override = ProcessInfo.processInfo.environment["PSEARCH_WORKER_BINARY"], !override.isEmpty { return override }
-        return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return executablePath()
     }
 
     /// ray_bridge.py: in the resource bundle beside the binary, else in the source tree (a test
@@ -236,16 +234,12 @@ final class RayEngine: @unchecked Sendable {
     /// calls fatalError otherwise.
     static func bridgePath() -> String? {
         let fm = FileManager.default
-        let exeDir = URL(fileURLWithPath: executablePathOfThisProcess()).deletingLastPathComponent()
+        let exeDir = URL(fileURLWithPath: executablePath()).deletingLastPathComponent()
         for dir in [exeDir, Bundle.main.bundleURL] {
             let p = dir.appendingPathComponent("psearch_PsearchLang.resources/ray_bridge.py").path
             if fm.fileExists(atPath: p) { return p }
         }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("ray_bridge.py").path
         return fm.fileExists(atPath: source) ? source : nil
-    }
-
-    private static func executablePathOfThisProcess() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }
