@@ -145,10 +145,12 @@ final class StorePathNode: StmtNode {
             }
         }
         let v = try value.eval(ip, fp)
+        // `r.f = x` on a record variable: no key arrays, one write in place.
+        if path.count == 1, case .field(let field, _) = path[0], storeField(field, v, ip, fp) { return .normal }
         // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
-        if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1, case .number(let x) = v {
+        if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1 {
             let i = try idx[0].eval(ip, fp)
-            if case .number(let k) = i, try storeElement(k, x, ip, fp) { return .normal }
+            if case .number(let k) = i, storeElement(k, v, ip, fp) { return .normal }
             return try store(v, [[i]], ip, fp)
         }
         var keys: [[Value]] = []
@@ -165,13 +167,45 @@ final class StorePathNode: StmtNode {
         return try store(v, keys, ip, fp)
     }
 
-    /// Writes `x` at whole index `k` of a vector variable; false when that is not the case.
-    private func storeElement(_ k: Double, _ x: Double, _ ip: Interpreter, _ fp: Frame) throws -> Bool {
+    /// Writes `x` at whole index `k` (counted from the start) of a vector variable (when `x`
+    /// is a number) or a list variable; false when that is not the case.
+    private func storeElement(_ k: Double, _ x: Value, _ ip: Interpreter, _ fp: Frame) -> Bool {
         func write(_ base: inout Value) -> Bool {
-            guard var t = base.takeTensor() else { return false }
-            defer { base = .tensor(t) }
-            guard t.rank == 1, k >= 0, k < Double(t.count), let j = Int(exactly: k) else { return false }
-            t.data[j] = x
+            if case .number(let d) = x, var t = base.takeTensor() {
+                defer { base = .tensor(t) }
+                guard t.rank == 1, k >= 0, k < Double(t.count), let j = Int(exactly: k) else { return false }
+                t.data[j] = d
+                return true
+            }
+            guard var items = base.takeList() else { return false }
+            defer { base = .list(items) }
+            guard k >= 0, k < Double(items.count), let j = Int(exactly: k) else { return false }
+            items[j] = x
+            return true
+        }
+        switch slot {
+        case .local(let s):
+            var base = fp[s]
+            fp[s] = .none
+            defer { fp[s] = base }
+            return write(&base)
+        case .global(let g):
+            guard var base = g.value else { return false }
+            g.value = Value.none
+            defer { g.value = base }
+            return write(&base)
+        case .cell, .upvalue:
+            return false
+        }
+    }
+
+    /// Writes field `field` of a record variable (adding it when missing, as `Indexing.set`
+    /// does); false when the variable holds no record.
+    private func storeField(_ field: String, _ x: Value, _ ip: Interpreter, _ fp: Frame) -> Bool {
+        func write(_ base: inout Value) -> Bool {
+            guard var r = base.takeRecord() else { return false }
+            defer { base = .record(r) }
+            r[field] = x
             return true
         }
         switch slot {
