@@ -130,12 +130,12 @@ def workloads(psearch, lua, cc_bin, digits):
         ]),
         Workload("a", "fib27", [
             Impl("python", [PY, peer("fib.py")], base="python3 -c pass"),
-            Impl("psearch", P + [ps("fib.ps")], base="psearch -e '0'", goal=("python", 1.0)),
+            Impl("psearch", P + [ps("fib.ps")], base="psearch -e '0'", goal=("lua", 3.5)),
             Impl("lua", [lua, peer("fib.lua")], base="lua5.4 -e ''", need="lua"),
         ], expected="196418"),
         Workload("b", "loop_sum_sq", [
             Impl("python", [PY, peer("loop.py")], base="python3 -c pass"),
-            Impl("psearch", P + [ps("loop.ps")], base="psearch -e '0'", goal=("python", 1.0)),
+            Impl("psearch", P + [ps("loop.ps")], base="psearch -e '0'", goal=("lua", 3.5)),
             Impl("lua", [lua, peer("loop.lua")], base="lua5.4 -e ''", need="lua"),
         ], expected="4.1666654166732898e+19"),
         Workload("c", "rosenbrock_gd", [
@@ -158,7 +158,7 @@ def workloads(psearch, lua, cc_bin, digits):
         ], expected="0.999822282595 0.999643885544 3.16341e-08", count=20000, unit="step"),
         Workload("d", "bsearch", [
             Impl("python", [PY, peer("bsearch.py")], base="python3 -c pass"),
-            Impl("psearch", P + [ps("bsearch.ps")], base="psearch -e '0'", goal=("python", 1.0)),
+            Impl("psearch", P + [ps("bsearch.ps")], base="psearch -e '0'", goal=("lua", 3.5)),
             Impl("lua", [lua, peer("bsearch.lua")], base="lua5.4 -e ''", need="lua"),
         ], expected="66667 99988233333"),
         Workload("d'", "search_builtin", [
@@ -166,6 +166,26 @@ def workloads(psearch, lua, cc_bin, digits):
             Impl("psearch search", P + [ps("search_builtin.ps")], kind="twin",
                  twin=P + [ps("search_builtin.setup.ps")], goal=("python bisect", 1.0)),
         ], expected="66667 99988233333", count=200000, unit="call"),
+        Workload("i", "record_fields", [
+            Impl("python", [PY, peer("record.py")], base="python3 -c pass"),
+            Impl("psearch", P + [ps("record.ps")], base="psearch -e '0'", goal=("lua", 3.5)),
+            Impl("lua", [lua, peer("record.lua")], base="lua5.4 -e ''", need="lua"),
+        ], expected="12499997500000 24999995000000 5000000"),
+        Workload("j", "closure_calls", [
+            Impl("python", [PY, peer("closures.py")], base="python3 -c pass"),
+            Impl("psearch", P + [ps("closures.ps")], base="psearch -e '0'", goal=("lua", 3.5)),
+            Impl("lua", [lua, peer("closures.lua")], base="lua5.4 -e ''", need="lua"),
+        ], expected="10000000"),
+        Workload("k", "string_build", [
+            Impl("python", [PY, peer("strings.py")], base="python3 -c pass"),
+            Impl("psearch", P + [ps("strings.ps")], base="psearch -e '0'", goal=("lua", 3.5)),
+            Impl("lua", [lua, peer("strings.lua")], base="lua5.4 -e ''", need="lua"),
+        ], expected="20000000"),
+        Workload("l", "list_sieve", [
+            Impl("python", [PY, peer("sieve.py")], base="python3 -c pass"),
+            Impl("psearch", P + [ps("sieve.ps")], base="psearch -e '0'", goal=("lua", 3.5)),
+            Impl("lua", [lua, peer("sieve.lua")], base="lua5.4 -e ''", need="lua"),
+        ], expected="295947"),
         Workload("h", "lbfgs_rosen10", [
             Impl("scipy", [PY, peer("lbfgs_scipy.py")], kind="kernel", need="scipy"),
             Impl("psearch lbfgs", P + [ps("lbfgs_rosen10.ps")], kind="twin", twin=P + [ps("lbfgs_rosen10.setup.ps")]),

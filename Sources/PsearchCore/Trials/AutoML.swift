@@ -20,7 +20,10 @@ public struct AutoMLOptions: Sendable, Equatable {
     public var maxEpochs: Int = 81
     public var batch: Int = 32
 
-    public init(budget: AutoMLBudget = .trials(27), seed: UInt64 = Random.defaultSeed, workers: Int? = nil) {
+    /// The budget unless told otherwise (a constant, so reading it does not ask the system for its cores).
+    public static let defaultBudget = AutoMLBudget.trials(27)
+
+    public init(budget: AutoMLBudget = AutoMLOptions.defaultBudget, seed: UInt64 = Random.defaultSeed, workers: Int? = nil) {
         self.budget = budget
         self.seed = seed
         self.workers = workers ?? ProcessInfo.processInfo.activeProcessorCount

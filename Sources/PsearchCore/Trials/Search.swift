@@ -86,7 +86,10 @@ public struct SearchOptions: Sendable, Equatable {
     /// Stops trials whose reported values are hopeless (grid, random and tpe).
     public var prune: PruneRule?
 
-    public init(method: SearchMethod = .random, trials: Int = 20, seed: UInt64 = Random.defaultSeed, workers: Int? = nil) {
+    /// Trials of a random or TPE search unless told otherwise.
+    public static let defaultTrials = 20
+
+    public init(method: SearchMethod = .random, trials: Int = SearchOptions.defaultTrials, seed: UInt64 = Random.defaultSeed, workers: Int? = nil) {
         self.method = method
         self.trials = trials
         self.seed = seed

@@ -90,7 +90,7 @@ extension Builtins {
     static let hyperSearchForm = Form([
         Param("objective", .function), Param("space", .any),
         Param("method", .choice(SearchMethod.allCases.map(\.rawValue)), default: .optional),
-        Param("trials", .int, default: .number(SearchOptions().trials), range: 1...100_000), .seed,
+        Param("trials", .int, default: .number(Double(SearchOptions.defaultTrials)), range: 1...100_000), .seed,
         Param("workers", .int, default: .optional, range: 1...256),
         Param("prune", .choice(PruneRule.allCases.map(\.rawValue)), default: .optional),
         Param("study", .string, default: .optional), Param("resume", .bool, default: true),

@@ -177,7 +177,7 @@ extension Builtins {
 
     /// The core's default trial budget of `automl`.
     static var automlTrials: Int {
-        if case .trials(let n) = AutoMLOptions().budget { return n }
+        if case .trials(let n) = AutoMLOptions.defaultBudget { return n }
         preconditionFailure("AutoMLOptions' default budget is a number of trials")
     }
 

@@ -21,6 +21,10 @@ final class LocalGet: ExprNode {
         super.init(r)
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { fp[slot] }
+    override func calleeFunction(_ ip: Interpreter, _ fp: Frame) -> Callable? {
+        if case .function(let fn) = fp[slot] { return fn }
+        return nil
+    }
 }
 
 final class CellGet: ExprNode {
@@ -39,6 +43,10 @@ final class UpvalueGet: ExprNode {
         super.init(r)
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { ip.currentClosure!.captures[index].value }
+    override func calleeFunction(_ ip: Interpreter, _ fp: Frame) -> Callable? {
+        if case .function(let fn) = ip.currentClosure!.captures[index].value { return fn }
+        return nil
+    }
 }
 
 /// A top-level variable. Nodes hold the cell itself, so reading a global is one load.
@@ -57,44 +65,112 @@ final class GlobalGet: ExprNode {
         if let f = fallback { return f }
         throw RuntimeError("'\(global.name)' is used before it is defined", at: range)
     }
+    override func calleeFunction(_ ip: Interpreter, _ fp: Frame) -> Callable? {
+        switch global.value {
+        case .function(let fn)?: return fn
+        case nil:
+            if case .function(let fn)? = fallback { return fn }
+            return nil
+        default: return nil
+        }
+    }
 }
 
 // MARK: - Operators
+
+/// Where an operand's number can be read without evaluating a node: a local slot, a global
+/// cell or a constant. Reading one is pure, so a miss (not a number, an undefined global) just
+/// falls back to `eval`, which gives the same value or the same error.
+enum Leaf {
+    case local(Int)
+    /// The node keeps the cell alive (its `GlobalGet` operand holds it).
+    case global(Unmanaged<GlobalCell>)
+    case constant(Double)
+    case other
+
+    init(_ n: ExprNode) {
+        switch n {
+        case let l as LocalGet: self = .local(l.slot)
+        case let g as GlobalGet: self = .global(Unmanaged.passUnretained(g.global))
+        case let c as ConstNode:
+            if case .number(let x) = c.value { self = .constant(x) } else { self = .other }
+        default: self = .other
+        }
+    }
+
+    /// The operand's number, read in place (no copy of the `Value`); nil when it is not one.
+    @inline(__always)
+    func number(_ fp: Frame) -> Double? {
+        switch self {
+        case .local(let s):
+            if case .number(let x) = fp[s] { return x }
+            return nil
+        case .global(let g):
+            return g._withUnsafeGuaranteedRef { c in
+                if case .number(let x)? = c.value { return x }
+                return nil
+            }
+        case .constant(let x): return x
+        case .other: return nil
+        }
+    }
+}
 
 /// Any binary operator; the common ones have subclasses whose number case is inlined.
 class BinaryNode: ExprNode {
     let op: BinaryOp
     let lhs: ExprNode, rhs: ExprNode
+    /// The operands' numbers read in place when they are variables or constants (`n - 1`,
+    /// `i < n`): no virtual call and no `Value` built for them.
+    let lhsLeaf: Leaf, rhsLeaf: Leaf
     init(_ op: BinaryOp, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) {
         self.op = op
         lhs = l
         rhs = r
+        lhsLeaf = Leaf(l)
+        rhsLeaf = Leaf(r)
         super.init(range)
     }
 
-    /// The node for `op`: a specialised subclass for + - * / and comparisons.
+    /// The node for `op`: a specialised subclass for + - * / % and comparisons.
     static func make(_ op: BinaryOp, _ l: ExprNode, _ r: ExprNode, _ range: SourceRange) -> BinaryNode {
         switch op {
         case .add: return AddNode(op, l, r, range)
         case .sub: return SubNode(op, l, r, range)
         case .mul: return MulNode(op, l, r, range)
         case .div: return DivNode(op, l, r, range)
+        case .mod: return ModNode(op, l, r, range)
         case .lt, .le, .gt, .ge, .eq, .ne: return CompareNode(op, l, r, range)
         default: return BinaryNode(op, l, r, range)
         }
     }
 
-    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
-        let a = try lhs.eval(ip, fp)
-        let b = try rhs.eval(ip, fp)
-        if case .number(let x) = a, case .number(let y) = b {
-            switch op {
-            case .mod: return .number(Ops.floorMod(x, y))
-            case .pow: return .number(Ops.power(x, y))
-            default: return .number(Ops.scalar(op, x, y))
-            }
+    /// Both operands when they are numbers, left before right. Otherwise nil, with the result
+    /// of the general rules (tensors, strings, traced numbers, errors) in `other`.
+    @inline(__always)
+    final func numbers(_ ip: Interpreter, _ fp: Frame, _ other: inout Value) throws -> (Double, Double)? {
+        if let x = lhsLeaf.number(fp) {
+            if let y = rhsLeaf.number(fp) { return (x, y) }
+            let b = try rhs.eval(ip, fp)
+            if case .number(let y) = b { return (x, y) }
+            other = try slow(.number(x), b, ip)
+            return nil
         }
-        return try slow(a, b, ip)
+        let a = try lhs.eval(ip, fp)
+        let b: Value
+        if let y = rhsLeaf.number(fp) { b = .number(y) } else { b = try rhs.eval(ip, fp) }
+        if case .number(let x) = a, case .number(let y) = b { return (x, y) }
+        other = try slow(a, b, ip)
+        return nil
+    }
+
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        var other = Value.none
+        guard let (x, y) = try numbers(ip, fp, &other) else { return other }
+        switch op {
+        case .pow: return .number(Ops.power(x, y))
+        default: return .number(Ops.scalar(op, x, y))
+        }
     }
 
     final func slow(_ a: Value, _ b: Value, _ ip: Interpreter) throws -> Value {
@@ -117,33 +193,41 @@ class BinaryNode: ExprNode {
 
 final class AddNode: BinaryNode {
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
-        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
-        if case .number(let x) = a, case .number(let y) = b { return .number(x + y) }
-        return try slow(a, b, ip)
+        var other = Value.none
+        guard let (x, y) = try numbers(ip, fp, &other) else { return other }
+        return .number(x + y)
     }
 }
 
 final class SubNode: BinaryNode {
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
-        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
-        if case .number(let x) = a, case .number(let y) = b { return .number(x - y) }
-        return try slow(a, b, ip)
+        var other = Value.none
+        guard let (x, y) = try numbers(ip, fp, &other) else { return other }
+        return .number(x - y)
     }
 }
 
 final class MulNode: BinaryNode {
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
-        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
-        if case .number(let x) = a, case .number(let y) = b { return .number(x * y) }
-        return try slow(a, b, ip)
+        var other = Value.none
+        guard let (x, y) = try numbers(ip, fp, &other) else { return other }
+        return .number(x * y)
     }
 }
 
 final class DivNode: BinaryNode {
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
-        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
-        if case .number(let x) = a, case .number(let y) = b { return .number(x / y) }
-        return try slow(a, b, ip)
+        var other = Value.none
+        guard let (x, y) = try numbers(ip, fp, &other) else { return other }
+        return .number(x / y)
+    }
+}
+
+final class ModNode: BinaryNode {
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        var other = Value.none
+        guard let (x, y) = try numbers(ip, fp, &other) else { return other }
+        return .number(Ops.floorMod(x, y))
     }
 }
 
@@ -151,10 +235,12 @@ final class CompareNode: BinaryNode {
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { .bool(try evalBool(ip, fp)) }
 
     override func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
-        let a = try lhs.eval(ip, fp), b = try rhs.eval(ip, fp)
-        if case .number(let x) = a, case .number(let y) = b { return Ops.compareNumbers(op, x, y) }
-        guard case .bool(let r) = try slow(a, b, ip) else { return false }
-        return r
+        var other = Value.none
+        guard let (x, y) = try numbers(ip, fp, &other) else {
+            guard case .bool(let r) = other else { return false }
+            return r
+        }
+        return Ops.compareNumbers(op, x, y)
     }
 }
 
@@ -322,7 +408,7 @@ final class IndexLocalNode: ExprNode {
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
         let i = try index.eval(ip, fp)
-        if case .number(let x) = i, let v = element(fp + slot, x) { return .number(v) }
+        if case .number(let x) = i, let v = element(x, in: fp[slot]) { return v }
         return try Indexing.get(fp[slot], [i], general, ip)
     }
 }
@@ -340,29 +426,51 @@ final class IndexGlobalNode: ExprNode {
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
         let i = try index.eval(ip, fp)
-        if case .number(let x) = i, case .tensor(let t)? = global.value, t.rank == 1,
-           x >= 0, x < Double(t.count), let k = Int(exactly: x) {
-            return .number(t.data[k])
+        if case .number(let x) = i, case let g? = global.value, let v = element(x, in: g) {
+            return v
         }
         return try general.eval(ip, fp)
     }
 }
 
+/// `v[x]` of a vector or list at a whole index counted from the start; nil for anything else
+/// (negative indices, slices, errors), which the general path handles.
 @inline(__always)
-private func element(_ p: UnsafeMutablePointer<Value>, _ x: Double) -> Double? {
-    guard case .tensor(let t) = p.pointee, t.rank == 1, x >= 0, x < Double(t.count), let k = Int(exactly: x) else { return nil }
-    return t.data[k]
+private func element(_ x: Double, in v: borrowing Value) -> Value? {
+    switch v {
+    case .tensor(let t):
+        guard t.rank == 1, x >= 0, x < Double(t.count), let k = Int(exactly: x) else { return nil }
+        return .number(t.data[k])
+    case .list(let items):
+        guard x >= 0, x < Double(items.count), let k = Int(exactly: x) else { return nil }
+        return items[k]
+    default: return nil
+    }
 }
 
 final class FieldNode: ExprNode {
     let target: ExprNode
     let name: String
+    let leaf: Leaf
     init(_ t: ExprNode, _ name: String, _ r: SourceRange) {
         target = t
         self.name = name
+        leaf = Leaf(t)
         super.init(r)
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        // A record in a variable is read in place: copying it out would retain and release its
+        // two arrays on every read.
+        switch leaf {
+        case .local(let s):
+            if case .record(let r) = fp[s], let i = r.names.firstIndex(of: name) { return r.values[i] }
+        case .global(let g):
+            if let f = g._withUnsafeGuaranteedRef({ c -> Value? in
+                guard case .record(let r)? = c.value, let i = r.names.firstIndex(of: name) else { return nil }
+                return r.values[i]
+            }) { return f }
+        case .constant, .other: break
+        }
         let v = try target.eval(ip, fp)
         return try Indexing.field(v, name, range)
     }

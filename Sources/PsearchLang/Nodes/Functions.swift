@@ -87,23 +87,37 @@ final class CallNode: ExprNode {
     }
 
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        if let fn = callee.calleeFunction(ip, fp) {
+            if fn.isClosure { return try callClosure(unsafeDowncast(fn, to: Closure.self), ip, fp) }
+            return try callBuiltin(unsafeDowncast(fn, to: Builtin.self), ip, fp)
+        }
         let f = try callee.eval(ip, fp)
-        guard case .function(let fn) = f else { return try callOther(f, ip, fp) }
-        if fn.isClosure {
-            let c = unsafeDowncast(fn, to: Closure.self)
-            let proto = c.proto
-            if positionalCount == args.count && args.count == proto.paramNames.count {
-                let size = proto.frameSize
-                let nfp = try ip.pushFrame(size, at: range)
-                defer { ip.popFrame(nfp, size) }
-                try unretainedArgs.withUnsafeBufferPointer { args in
-                    for i in 0..<args.count { nfp[i] = try args[i]._withUnsafeGuaranteedRef { try $0.eval(ip, fp) } }
-                }
-                return try ip.invoke(c, nfp, callRange: range)
-            }
+        // `consume`: the function moves out of the value instead of being retained once more.
+        switch consume f {
+        case .function(let fn):
+            if fn.isClosure { return try callClosure(unsafeDowncast(fn, to: Closure.self), ip, fp) }
+            return try callBuiltin(unsafeDowncast(fn, to: Builtin.self), ip, fp)
+        case let other: return try callOther(other, ip, fp)
+        }
+    }
+
+    @inline(never)
+    private func callClosure(_ c: Closure, _ ip: Interpreter, _ fp: Frame) throws -> Value {
+        let proto = c.proto
+        guard positionalCount == args.count && args.count == proto.paramNames.count else {
             return try ip.callClosureGeneral(c, evaluateArguments(ip, fp), callRange: range)
         }
-        let b = unsafeDowncast(fn, to: Builtin.self)
+        let size = proto.frameSize
+        let nfp = try ip.pushFrame(size, at: range)
+        defer { ip.popFrame(nfp, size) }
+        try unretainedArgs.withUnsafeBufferPointer { args in
+            // The slots hold nil (trivial) after pushFrame: initialise them, nothing to destroy.
+            for i in 0..<args.count { (nfp + i).initialize(to: try args[i]._withUnsafeGuaranteedRef { try $0.eval(ip, fp) }) }
+        }
+        return try ip.invoke(c, nfp, callRange: range)
+    }
+
+    private func callBuiltin(_ b: Builtin, _ ip: Interpreter, _ fp: Frame) throws -> Value {
         if args.count == 1, positionalCount == 1, b.unary != nil || b.single != nil {
             // One positional argument: try the built-in's direct form before building an
             // argument list (calls like floor(x) and len(v) sit in inner loops).

@@ -16,6 +16,11 @@ class ExprNode {
     init(_ range: SourceRange) { self.range = range }
     func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { fatalError("abstract") }
 
+    /// For the callee of a call: the function a variable holds, as a reference (one retain)
+    /// instead of a `Value` copied and destroyed around it; nil for any other node or value,
+    /// and the call then evaluates the callee as usual (reading a variable twice is harmless).
+    func calleeFunction(_ ip: Interpreter, _ fp: Frame) -> Callable? { nil }
+
     /// For conditions: the value must be a bool.
     func evalBool(_ ip: Interpreter, _ fp: Frame) throws -> Bool {
         let v = try eval(ip, fp)

@@ -110,11 +110,78 @@ enum Slot {
     /// The statement that stores `value` here.
     func store(_ value: ExprNode, name: String, declares: Bool, _ r: SourceRange) -> StmtNode {
         switch self {
-        case .local(let s): return StoreLocal(s, value, r)
+        case .local(let s):
+            if let a = AddAssign.piece(value, self) { return AddAssign(self, piece: a, general: StoreLocal(s, value, r)) }
+            return StoreLocal(s, value, r)
+        case .global(let g):
+            if let a = AddAssign.piece(value, self) { return AddAssign(self, piece: a, general: StoreGlobal(g, value, r)) }
+            return StoreGlobal(g, value, r)
         case .cell(let s): return StoreCell(s, value, declares: declares, r)
         case .upvalue(let i): return StoreUpvalue(i, name: name, value, r)
-        case .global(let g): return StoreGlobal(g, value, r)
         }
+    }
+}
+
+/// `x = x + t` with `t` a constant or a variable: numbers are added where they lie, and a
+/// string is appended to in place. `s + t` builds a new string and copies all of `s` into it,
+/// so building a string piece by piece took time quadratic in its length. Anything else
+/// (lists, tensors, a worker's global, an error) runs the plain assignment, `general`;
+/// reading `t` first is safe because reading a constant or a variable has no effect and
+/// cannot change `x`.
+final class AddAssign: StmtNode {
+    let slot: Slot
+    let piece: ExprNode
+    let pieceLeaf: Leaf
+    let general: StmtNode
+    init(_ slot: Slot, piece: ExprNode, general: StmtNode) {
+        self.slot = slot
+        self.piece = piece
+        pieceLeaf = Leaf(piece)
+        self.general = general
+        super.init(general.range)
+    }
+
+    /// `t` when `value` is `x + t` for the variable `slot` and `t` is a constant or variable.
+    static func piece(_ value: ExprNode, _ slot: Slot) -> ExprNode? {
+        guard let add = value as? AddNode, add.rhs is ConstNode || add.rhs is LocalGet || add.rhs is GlobalGet else { return nil }
+        switch (slot, add.lhs) {
+        case (.local(let s), let l as LocalGet) where l.slot == s: return add.rhs
+        case (.global(let g), let l as GlobalGet) where l.global === g: return add.rhs
+        default: return nil
+        }
+    }
+
+    override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
+        switch slot {
+        case .local(let s):
+            if case .number(let x) = fp[s], let y = pieceLeaf.number(fp) {
+                fp[s] = .number(x + y)
+                return .normal
+            }
+            guard case .string = fp[s], case .string(let tail) = try piece.eval(ip, fp) else { return try general.exec(ip, fp) }
+            var v = Value.none
+            swap(&v, &fp[s])
+            guard case .string(var text) = consume v else { fatalError("checked above") }
+            text += tail
+            fp[s] = .string(text)
+        case .global(let g):
+            if ip.isWorker { return try general.exec(ip, fp) }
+            if case .number(let x)? = g.value, let y = pieceLeaf.number(fp) {
+                g.value = .number(x + y)
+                return .normal
+            }
+            guard case .string? = g.value, case .string(let tail) = try piece.eval(ip, fp) else {
+                return try general.exec(ip, fp)
+            }
+            var v: Value? = nil
+            swap(&v, &g.value)
+            guard case .string(var text)? = consume v else { fatalError("checked above") }
+            text += tail
+            g.value = .string(text)
+        case .cell, .upvalue:
+            return try general.exec(ip, fp)
+        }
+        return .normal
     }
 }
 
@@ -145,10 +212,12 @@ final class StorePathNode: StmtNode {
             }
         }
         let v = try value.eval(ip, fp)
+        // `r.f = x` on a record variable: no key arrays, one write in place.
+        if path.count == 1, case .field(let field, _) = path[0], storeField(field, v, ip, fp) { return .normal }
         // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
-        if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1, case .number(let x) = v {
+        if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1 {
             let i = try idx[0].eval(ip, fp)
-            if case .number(let k) = i, try storeElement(k, x, ip, fp) { return .normal }
+            if case .number(let k) = i, storeElement(k, v, ip, fp) { return .normal }
             return try store(v, [[i]], ip, fp)
         }
         var keys: [[Value]] = []
@@ -165,13 +234,45 @@ final class StorePathNode: StmtNode {
         return try store(v, keys, ip, fp)
     }
 
-    /// Writes `x` at whole index `k` of a vector variable; false when that is not the case.
-    private func storeElement(_ k: Double, _ x: Double, _ ip: Interpreter, _ fp: Frame) throws -> Bool {
+    /// Writes `x` at whole index `k` (counted from the start) of a vector variable (when `x`
+    /// is a number) or a list variable; false when that is not the case.
+    private func storeElement(_ k: Double, _ x: Value, _ ip: Interpreter, _ fp: Frame) -> Bool {
         func write(_ base: inout Value) -> Bool {
-            guard var t = base.takeTensor() else { return false }
-            defer { base = .tensor(t) }
-            guard t.rank == 1, k >= 0, k < Double(t.count), let j = Int(exactly: k) else { return false }
-            t.data[j] = x
+            if case .number(let d) = x, var t = base.takeTensor() {
+                defer { base = .tensor(t) }
+                guard t.rank == 1, k >= 0, k < Double(t.count), let j = Int(exactly: k) else { return false }
+                t.data[j] = d
+                return true
+            }
+            guard var items = base.takeList() else { return false }
+            defer { base = .list(items) }
+            guard k >= 0, k < Double(items.count), let j = Int(exactly: k) else { return false }
+            items[j] = x
+            return true
+        }
+        switch slot {
+        case .local(let s):
+            var base = fp[s]
+            fp[s] = .none
+            defer { fp[s] = base }
+            return write(&base)
+        case .global(let g):
+            guard var base = g.value else { return false }
+            g.value = Value.none
+            defer { g.value = base }
+            return write(&base)
+        case .cell, .upvalue:
+            return false
+        }
+    }
+
+    /// Writes field `field` of a record variable (adding it when missing, as `Indexing.set`
+    /// does); false when the variable holds no record.
+    private func storeField(_ field: String, _ x: Value, _ ip: Interpreter, _ fp: Frame) -> Bool {
+        func write(_ base: inout Value) -> Bool {
+            guard var r = base.takeRecord() else { return false }
+            defer { base = .record(r) }
+            r[field] = x
             return true
         }
         switch slot {
