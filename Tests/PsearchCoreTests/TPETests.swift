@@ -38,6 +38,51 @@ import Testing
         }
     }
 
+    /// tpe-optuna.json's `proposals`: studies of 12 and 40 trials that Optuna's TPESampler
+    /// splits and models itself. psearch must pick the same good trials (gamma), give the same
+    /// acquisition log l(x) − log g(x) (the 40-trial g has the weight ramp), and draw its
+    /// candidates from l as Optuna does: the mean and spread of 100,000 draws per dimension
+    /// within 5 standard errors of Optuna's 400,000 (numpy's stream, not psearch's, so only
+    /// the distribution can agree).
+    @Test func proposalsMatchOptunasTPESampler() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("tpe-optuna.json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let proposals = try #require(json["proposals"] as? [[String: Any]])
+        #expect(proposals.count == 2)
+        let acts: [ParamValue] = [.string("tanh"), .string("relu"), .string("sigmoid")]
+        let space = SearchSpace([.init("x", .range(-5, 10)), .init("lr", .logRange(1e-4, 1)), .init("n", .intRange(1, 8)),
+                                 .init("act", .choices(acts))])
+        for p in proposals {
+            let rows = try #require(p["trials"] as? [[Double]])
+            let history = rows.map { r in
+                (params: ["x": ParamValue.number(r[0]), "lr": .number(r[1]), "n": .number(r[2]), "act": acts[Int(r[3])]],
+                 loss: r[4], reports: TrialReports())
+            }
+            #expect(TPE.split(history).good == (try #require(p["below"] as? [Int])), "\(rows.count) trials")
+            let (l, g) = TPE.densities(space, history: history, options: TPEOptions())
+            let points = try #require(p["points"] as? [[Double]]).map { [$0[0], log($0[1]), $0[2], $0[3]] }
+            for (x, want) in zip(points, try #require(p["acquisition"] as? [Double])) {
+                let got = l.logDensity(x) - g.logDensity(x)
+                #expect(abs(got - want) <= 1e-9 * max(1, abs(want)), "\(rows.count) trials at \(x): \(got) vs Optuna \(want)")
+            }
+            var random = Random(seed: 11)
+            let n = 100_000
+            let draws = (0..<n).map { _ in l.sample(&random) }
+            let (wantMean, wantStd) = (try #require(p["draw_mean"] as? [Double]), try #require(p["draw_std"] as? [Double]))
+            for j in 0..<4 {
+                let xs = draws.map { $0[j] }
+                let mean = xs.reduce(0, +) / Double(n)
+                let std = (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot()
+                let se = wantStd[j] * (1 / Double(n) + 1 / 400_000).squareRoot()
+                #expect(abs(mean - wantMean[j]) <= 5 * se, "\(rows.count) trials, axis \(j): mean \(mean) vs Optuna \(wantMean[j])")
+                // A standard deviation's standard error is σ / √(2n) for a normal; twice that allows
+                // for the mixtures' heavier tails.
+                #expect(abs(std - wantStd[j]) <= 5 * wantStd[j] * (1 / Double(2 * n) + 1 / 800_000).squareRoot() * 2,
+                        "\(rows.count) trials, axis \(j): spread \(std) vs Optuna \(wantStd[j])")
+            }
+        }
+    }
+
     @Test func theQuantileInvertsTheCDF() {
         for p in [1e-300, 1e-20, 1e-8, 0.001, 0.02425, 0.1, 0.5, 0.7, 0.97575, 0.999, 1 - 1e-12] {
             let z = Normal.quantile(p)

@@ -91,10 +91,25 @@ public enum TPE {
         _ space: SearchSpace, history: [(params: [String: ParamValue], loss: Double, reports: TrialReports)],
         options: TPEOptions = TPEOptions(), random: inout Random
     ) -> [String: ParamValue] {
-        let axes = space.dimensions.map { Axis($0.domain) }
-        let points = history.map { encode($0.params, space) }
-        // Best first: finished trials by loss (nan last), then pruned ones, those that got
-        // further first and then by their last value (as Optuna splits pruned trials); ties by index.
+        let (l, g) = densities(space, history: history, options: options)
+        var best: [Double] = []
+        var bestScore = -Double.infinity
+        // The first of equal scores wins, as numpy's argmax in Optuna's _compare.
+        for _ in 0..<Swift.max(1, options.candidates) {
+            let x = l.sample(&random)
+            let score = l.logDensity(x) - g.logDensity(x)
+            if best.isEmpty || score > bestScore {
+                best = x
+                bestScore = score
+            }
+        }
+        return decode(best, space)
+    }
+
+    /// The indices of the good trials (ascending) and of the rest, as Optuna's _split_trials:
+    /// finished trials by loss (nan last), then pruned ones, those that got further first and
+    /// then by their last value; ties by index.
+    static func split(_ history: [(params: [String: ParamValue], loss: Double, reports: TrialReports)]) -> (good: [Int], bad: [Int]) {
         // The keys are made once: a comparison reads two array entries, not two trials.
         let keys = history.map { h -> (Int, Int, Double) in
             let loss = h.loss.isNaN ? Double.infinity : h.loss
@@ -109,20 +124,18 @@ public enum TPE {
             }
         }
         let nGood = TPEOptions.good(of: history.count)
-        let good = order.prefix(nGood).sorted(), bad = order.dropFirst(nGood).sorted()
-        let l = Density(axes, good.map { points[$0] }, priorWeight: options.priorWeight)
-        let g = Density(axes, bad.map { points[$0] }, priorWeight: options.priorWeight)
-        var best: [Double] = []
-        var bestScore = -Double.infinity
-        for _ in 0..<Swift.max(1, options.candidates) {
-            let x = l.sample(&random)
-            let score = l.logDensity(x) - g.logDensity(x)
-            if best.isEmpty || score > bestScore {
-                best = x
-                bestScore = score
-            }
-        }
-        return decode(best, space)
+        return (order.prefix(nGood).sorted(), order.dropFirst(nGood).sorted())
+    }
+
+    /// The good trials' density l and the others' g, on the internal scale.
+    static func densities(
+        _ space: SearchSpace, history: [(params: [String: ParamValue], loss: Double, reports: TrialReports)], options: TPEOptions
+    ) -> (l: Density, g: Density) {
+        let axes = space.dimensions.map { Axis($0.domain) }
+        let points = history.map { encode($0.params, space) }
+        let (good, bad) = split(history)
+        return (Density(axes, good.map { points[$0] }, priorWeight: options.priorWeight),
+                Density(axes, bad.map { points[$0] }, priorWeight: options.priorWeight))
     }
 
     /// A mixture with one product kernel per point and a prior kernel.
