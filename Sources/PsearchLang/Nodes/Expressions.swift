@@ -1,4 +1,5 @@
 import PsearchCore
+import Synchronization
 
 // Expression nodes: leaves, operators, constructors, indexing and fields (calls and
 // functions are in Functions.swift, statements in Statements.swift).
@@ -448,26 +449,59 @@ private func element(_ x: Double, in v: borrowing Value) -> Value? {
     }
 }
 
+/// Where a node last found its field in a record's names: tried first, so records of one shape
+/// are read and written without searching their names (two equal short names compare as one
+/// machine word). Atomic because search workers run the same nodes on their own threads.
+@inline(__always)
+func fieldIndex(_ names: [String], _ name: String, _ hint: borrowing Atomic<Int>) -> Int? {
+    let h = hint.load(ordering: .relaxed)
+    if h < names.count, names[h] == name { return h }
+    guard let i = names.firstIndex(of: name) else { return nil }
+    hint.store(i, ordering: .relaxed)
+    return i
+}
+
 final class FieldNode: ExprNode {
     let target: ExprNode
     let name: String
     let leaf: Leaf
+    private let hint = Atomic<Int>(0)
     init(_ t: ExprNode, _ name: String, _ r: SourceRange) {
         target = t
         self.name = name
         leaf = Leaf(t)
         super.init(r)
     }
+
+    /// The field of the record `v` holds, if it is one with that field.
+    @inline(__always)
+    private func read(_ v: Value) -> Value? {
+        guard case .record(let r) = v, let i = fieldIndex(r.names, name, hint) else { return nil }
+        return r.values[i]
+    }
+
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
-        // A record in a variable is read in place: copying it out would retain and release its
-        // two arrays on every read.
+        // A record in a variable is read where it lies: copying it out would retain and release
+        // its two arrays on every read. It is moved out and back (nothing runs in between), so
+        // the match borrows it; a worker's globals are shared with other threads, so there it
+        // is read through a guaranteed reference instead.
         switch leaf {
         case .local(let s):
-            if case .record(let r) = fp[s], let i = r.names.firstIndex(of: name) { return r.values[i] }
+            let p = fp + s
+            let v = p.move()
+            let f = read(v)
+            p.initialize(to: consume v)
+            if let f { return f }
         case .global(let g):
             if let f = g._withUnsafeGuaranteedRef({ c -> Value? in
-                guard case .record(let r)? = c.value, let i = r.names.firstIndex(of: name) else { return nil }
-                return r.values[i]
+                if ip.isWorker {
+                    guard case .record(let r)? = c.value, let i = fieldIndex(r.names, name, hint) else { return nil }
+                    return r.values[i]
+                }
+                guard let v = c.value.take() else { return nil }
+                let f = read(v)
+                c.value = consume v
+                return f
             }) { return f }
         case .constant, .other: break
         }

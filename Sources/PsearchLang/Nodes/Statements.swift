@@ -1,4 +1,5 @@
 import PsearchCore
+import Synchronization
 
 // Statement nodes: expression statements, stores, blocks and control flow.
 
@@ -196,11 +197,23 @@ final class StorePathNode: StmtNode {
         case index([ExprNode], SourceRange)
         case field(String, SourceRange)
     }
+    /// The variable for the in-place fast paths, held without reference counting (`slot`
+    /// keeps a global's cell alive); `.other` for captured variables.
+    private let leaf: Leaf
+    private let hint = Atomic<Int>(0)
+    /// The field of `r.f = x`: read once here, not from `path` on every run.
+    private let onlyField: String?
     init(_ slot: Slot, name: String, path: [PathStep], value: ExprNode, _ r: SourceRange) {
         self.slot = slot
         self.name = name
         self.path = path
         self.value = value
+        if path.count == 1, case .field(let f, _) = path[0] { onlyField = f } else { onlyField = nil }
+        switch slot {
+        case .local(let s): leaf = .local(s)
+        case .global(let g): leaf = .global(Unmanaged.passUnretained(g))
+        case .cell, .upvalue: leaf = .other
+        }
         super.init(r)
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
@@ -213,7 +226,7 @@ final class StorePathNode: StmtNode {
         }
         let v = try value.eval(ip, fp)
         // `r.f = x` on a record variable: no key arrays, one write in place.
-        if path.count == 1, case .field(let field, _) = path[0], storeField(field, v, ip, fp) { return .normal }
+        if let field = onlyField, storeField(field, v, ip, fp) { return .normal }
         // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
         if path.count == 1, case .index(let idx, _) = path[0], idx.count == 1 {
             let i = try idx[0].eval(ip, fp)
@@ -234,10 +247,34 @@ final class StorePathNode: StmtNode {
         return try store(v, keys, ip, fp)
     }
 
+    /// Runs `write` on the variable's value moved out of its slot (so copy-on-write finds it
+    /// unique) and puts it back; false when `write` declines or the variable is captured or
+    /// unassigned. `write` must not run user code: the slot is empty meanwhile.
+    @inline(__always)
+    private func inPlace(_ fp: Frame, _ write: (inout Value) -> Bool) -> Bool {
+        switch leaf {
+        case .local(let s):
+            let p = fp + s
+            var base = p.move()
+            let done = write(&base)
+            p.initialize(to: consume base)
+            return done
+        case .global(let g):
+            return g._withUnsafeGuaranteedRef { c in
+                guard var base = c.value.take() else { return false }
+                let done = write(&base)
+                c.value = consume base
+                return done
+            }
+        case .constant, .other:
+            return false
+        }
+    }
+
     /// Writes `x` at whole index `k` (counted from the start) of a vector variable (when `x`
     /// is a number) or a list variable; false when that is not the case.
     private func storeElement(_ k: Double, _ x: Value, _ ip: Interpreter, _ fp: Frame) -> Bool {
-        func write(_ base: inout Value) -> Bool {
+        inPlace(fp) { base in
             if case .number(let d) = x, var t = base.takeTensor() {
                 defer { base = .tensor(t) }
                 guard t.rank == 1, k >= 0, k < Double(t.count), let j = Int(exactly: k) else { return false }
@@ -250,44 +287,21 @@ final class StorePathNode: StmtNode {
             items[j] = x
             return true
         }
-        switch slot {
-        case .local(let s):
-            var base = fp[s]
-            fp[s] = .none
-            defer { fp[s] = base }
-            return write(&base)
-        case .global(let g):
-            guard var base = g.value else { return false }
-            g.value = Value.none
-            defer { g.value = base }
-            return write(&base)
-        case .cell, .upvalue:
-            return false
-        }
     }
 
     /// Writes field `field` of a record variable (adding it when missing, as `Indexing.set`
     /// does); false when the variable holds no record.
     private func storeField(_ field: String, _ x: Value, _ ip: Interpreter, _ fp: Frame) -> Bool {
-        func write(_ base: inout Value) -> Bool {
+        inPlace(fp) { base in
             guard var r = base.takeRecord() else { return false }
-            defer { base = .record(r) }
-            r[field] = x
+            if let i = fieldIndex(r.names, field, hint) {
+                r.values[i] = x
+            } else {
+                r.names.append(field)
+                r.values.append(x)
+            }
+            base = .record(r)
             return true
-        }
-        switch slot {
-        case .local(let s):
-            var base = fp[s]
-            fp[s] = .none
-            defer { fp[s] = base }
-            return write(&base)
-        case .global(let g):
-            guard var base = g.value else { return false }
-            g.value = Value.none
-            defer { g.value = base }
-            return write(&base)
-        case .cell, .upvalue:
-            return false
         }
     }
 
