@@ -100,7 +100,14 @@ public final class Interpreter {
     /// While a parallel `search` runs, the budget its trials share: a worker that runs out of
     /// `fuel` draws more from here, so trials on other threads spend the session's steps.
     var sharedFuel: SharedFuel?
-    var currentClosure: Closure?
+    /// The closure whose body runs now, held without reference counting: whoever calls a
+    /// closure holds it for the whole call, and the previous one is put back when the call
+    /// returns or throws (a counted reference cost two retain/release pairs per call).
+    var currentClosure: Unmanaged<Closure>?
+
+    /// Captured variable `i` of the running closure.
+    @inline(__always)
+    func capture(_ i: Int) -> Cell { currentClosure!._withUnsafeGuaranteedRef { $0.captures[i] } }
     var returnValue: Value = .none
     /// The value of the last expression statement of a REPL input.
     var lastValue: Value?
@@ -367,7 +374,7 @@ public final class Interpreter {
         // Only a function with captures reads `currentClosure`; others skip the bookkeeping.
         if proto.captures.isEmpty { return try runBody(proto, fp, callRange: callRange) }
         let saved = currentClosure
-        currentClosure = c
+        currentClosure = Unmanaged.passUnretained(c)
         defer { currentClosure = saved }
         return try runBody(proto, fp, callRange: callRange)
     }
@@ -423,7 +430,7 @@ public final class Interpreter {
                                    notes: [Diagnostic.Note("defined as fn \(proto.name)(\(proto.paramNames.joined(separator: ", ")))", at: proto.range)])
             }
             let saved = currentClosure
-            currentClosure = c
+            currentClosure = Unmanaged.passUnretained(c)
             defer { currentClosure = saved }
             fp[i] = try d.eval(self, fp)
         }

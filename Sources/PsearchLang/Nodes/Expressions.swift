@@ -43,9 +43,9 @@ final class UpvalueGet: ExprNode {
         self.index = index
         super.init(r)
     }
-    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { ip.currentClosure!.captures[index].value }
+    override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value { ip.currentClosure!._withUnsafeGuaranteedRef { $0.captures[index].value } }
     override func calleeFunction(_ ip: Interpreter, _ fp: Frame) -> Callable? {
-        if case .function(let fn) = ip.currentClosure!.captures[index].value { return fn }
+        if case .function(let fn) = ip.currentClosure!._withUnsafeGuaranteedRef({ $0.captures[index].value }) { return fn }
         return nil
     }
 }

@@ -60,7 +60,7 @@ final class FunctionNode: ExprNode {
         for c in proto.captures {
             switch c {
             case .local(let slot): cells.append(cell(fp[slot]))
-            case .upvalue(let i): cells.append(ip.currentClosure!.captures[i])
+            case .upvalue(let i): cells.append(ip.capture(i))
             }
         }
         return .function(Closure(proto, cells))

@@ -81,7 +81,7 @@ final class StoreUpvalue: StmtNode {
         super.init(r)
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
-        let c = ip.currentClosure!.captures[index]
+        let c = ip.capture(index)
         if ip.isWorker && c.owner != ip.id { throw capturedWriteInWorker(name, range) }
         c.value = try value.eval(ip, fp)
         return .normal
@@ -220,7 +220,7 @@ final class StorePathNode: StmtNode {
         if ip.isWorker {
             switch slot {
             case .global(let g): throw globalWriteInWorker(g.name, range)
-            case .upvalue(let i) where ip.currentClosure!.captures[i].owner != ip.id: throw capturedWriteInWorker(name, range)
+            case .upvalue(let i) where ip.capture(i).owner != ip.id: throw capturedWriteInWorker(name, range)
             default: break
             }
         }
@@ -319,7 +319,7 @@ final class StorePathNode: StmtNode {
             defer { c.value = base }
             try Indexing.set(&base, path[...], keys[...], v, ip)
         case .upvalue(let i):
-            let c = ip.currentClosure!.captures[i]
+            let c = ip.capture(i)
             var base = c.value
             c.value = .none
             defer { c.value = base }
@@ -416,7 +416,7 @@ final class ForNode: StmtNode {
         case .local(let s): fp[s] = v
         case .cell(let s): fp[s] = .object(Cell(v, owner: ip.id))
         case .global(let g): g.value = v
-        case .upvalue(let i): ip.currentClosure!.captures[i].value = v
+        case .upvalue(let i): ip.capture(i).value = v
         }
     }
 
