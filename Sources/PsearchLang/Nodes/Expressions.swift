@@ -426,11 +426,15 @@ final class IndexGlobalNode: ExprNode {
         super.init(general.range)
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
+        // Unassigned: the general path reports it before the index is evaluated.
+        guard case _? = global.value else { return try general.eval(ip, fp) }
         let i = try index.eval(ip, fp)
         if case .number(let x) = i, case let g? = global.value, let v = element(x, in: g) {
             return v
         }
-        return try general.eval(ip, fp)
+        // The index is evaluated once: it may have effects (`xs[next()]`).
+        guard let g = global.value else { return try general.eval(ip, fp) }
+        return try Indexing.get(g, [i], general, ip)
     }
 }
 
