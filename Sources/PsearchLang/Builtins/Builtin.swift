@@ -278,10 +278,11 @@ public struct BuiltinSpec: Sendable {
     /// called through a variable): nil when the positional count fits. With named arguments
     /// a short positional list may be fine; the body reports what is missing.
     func arityProblem(positional: Int, named: Bool) -> String? {
-        // Where some parameters are named only, the bound counts positional arguments: say so.
-        let kind = forms.contains { $0.positional < $0.shown } ? " positional" : ""
         func takes(_ bound: String, _ n: Int) -> String {
-            "'\(name)' takes \(bound)\(n)\(kind) argument\(n == 1 ? "" : "s"), got \(positional)"
+            // Where some parameters are named only, the bound counts positional arguments: say
+            // so. (Worked out only for the message: this check runs on every call.)
+            let kind = forms.contains { $0.positional < $0.shown } ? " positional" : ""
+            return "'\(name)' takes \(bound)\(n)\(kind) argument\(n == 1 ? "" : "s"), got \(positional)"
         }
         if positional < minArgs && !named { return takes(maxArgs == minArgs ? "" : "at least ", minArgs) }
         if let m = maxArgs, positional > m { return takes(m == minArgs ? "" : "at most ", m) }
