@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +12,7 @@ private struct OpenBLAS: @unchecked Sendable {
     let dgemv: psearch_dgemv_fn
 
     static let shared: OpenBLAS? = {
+        pinKernels()
         guard let h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_LOCAL),
               let gemm = dlsym(h, "cblas_dgemm"), let gemv = dlsym(h, "cblas_dgemv")
         else { return nil }
@@ -22,6 +24,22 @@ private struct OpenBLAS: @unchecked Sendable {
         return OpenBLAS(dgemm: unsafeBitCast(gemm, to: psearch_dgemm_fn.self),
                         dgemv: unsafeBitCast(gemv, to: psearch_dgemv_fn.self))
     }()
+
+    /// OpenBLAS picks its kernels by the CPU it finds at load time, and kernels sum in different
+    /// orders: the same product printed ...072 on one x86-64 machine and ...073 on another
+    /// (0.3.21 falls back to its Sandybridge kernels on CPUs newer than it knows). Where the CPU
+    /// has AVX2 and FMA, ask for the Haswell kernels, so a script prints the same bytes on every
+    /// such machine. A user's own OPENBLAS_CORETYPE is left as it is.
+    private static func pinKernels() {
+        #if arch(x86_64)
+        guard getenv("OPENBLAS_CORETYPE") == nil,
+              let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return }
+        let has = Set(flags.split(separator: " "))
+        if has.contains("avx2") && has.contains("fma") { setenv("OPENBLAS_CORETYPE", "Haswell", 0) }
+        #endif
+    }
 }
 
 /// Matrix products for the core: one entry point that picks plain Swift loops or OpenBLAS by size.
