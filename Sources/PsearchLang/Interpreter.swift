@@ -437,7 +437,7 @@ public final class Interpreter {
         return try invoke(c, fp, callRange: callRange)
     }
 
-    func callBuiltin(_ b: Builtin, _ args: Arguments, callRange: SourceRange) throws -> Value {
+    func callBuiltin(_ b: Builtin, _ args: consuming Arguments, callRange: SourceRange) throws -> Value {
         let spec = b.spec
         if let problem = spec.arityProblem(positional: args.positional.count, named: !args.named.isEmpty) {
             throw RuntimeError(problem, at: callRange, notes: [Diagnostic.Note("usage: \(spec.signature)")])
@@ -446,13 +446,14 @@ public final class Interpreter {
             let r = args.ranges.indices.contains(args.positional.count + k) ? args.ranges[args.positional.count + k] : callRange
             throw RuntimeError("'\(spec.name)' has no parameter '\(label)'", at: r, notes: [Diagnostic.Note("usage: \(spec.signature)")])
         }
+        // The arguments move into the call (no copy of their arrays).
         var call = Call(spec: spec, args: args, interp: self)
         do {
             if let t = tracer { return try t.callBuiltin(b, &call) }
             return try b.body(&call)
         } catch var e as RuntimeError {
             if e.range == nil {
-                if let a = e.argument, a < args.ranges.count { e.range = args.ranges[a] } else { e.range = callRange }
+                if let a = e.argument, a < call.args.ranges.count { e.range = call.args.ranges[a] } else { e.range = callRange }
             }
             throw e
         } catch let e as TensorError {

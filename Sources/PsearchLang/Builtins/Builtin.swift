@@ -230,7 +230,9 @@ public struct Form: Sendable {
 }
 
 /// One entry of the built-ins table: the function and everything `:help` shows about it.
-public struct BuiltinSpec: Sendable {
+/// A class: a call reads it through `Call` on every call of a built-in, and copying a struct
+/// of six references cost six retains and releases each time (grad in a loop).
+public final class BuiltinSpec: Sendable {
     public let name: String
     /// One line, lowercase, no final period.
     public let summary: String
@@ -250,7 +252,7 @@ public struct BuiltinSpec: Sendable {
     public let maxArgs: Int?
 
     /// A built-in with one form.
-    public init(_ name: String, _ summary: String, example: String, _ params: [Param], positional: Int? = nil) {
+    public convenience init(_ name: String, _ summary: String, example: String, _ params: [Param], positional: Int? = nil) {
         self.init(name, summary, example: example, forms: [Form(params, positional: positional)])
     }
 
@@ -323,12 +325,13 @@ public final class Builtin: Callable, @unchecked Sendable {
 public struct Call {
     public let spec: BuiltinSpec
     public var args: Arguments
-    public unowned let interp: Interpreter
+    /// Unowned and unchecked: a `Call` lives only while the interpreter runs the built-in.
+    public unowned(unsafe) let interp: Interpreter
     /// The form the body is reading (an index into `spec.forms`): positional arguments bind to
     /// its parameters. A body with several forms sets it once it knows which one it was given.
     public var form = 0
 
-    init(spec: BuiltinSpec, args: Arguments, interp: Interpreter) {
+    init(spec: BuiltinSpec, args: consuming Arguments, interp: Interpreter) {
         self.spec = spec
         self.args = args
         self.interp = interp
@@ -393,8 +396,19 @@ public struct Call {
 
     /// The argument for `name`, or the spec's default; checked against the parameter's kind and range.
     public func checked(_ name: String) throws(RuntimeError) -> Value {
-        let p = param(name)
-        guard let v = value(name) ?? p.defaultValue.value else { throw missing(name) }
+        // One pass over the form for both the parameter and its argument: built-ins like `grad`
+        // sit in inner loops, and `param` then `value` scanned the form twice.
+        let f = spec.forms[form]
+        let p: Param
+        let given: Value?
+        if let i = f.params.firstIndex(where: { $0.name == name }) {
+            p = f.params[i]
+            given = args.named.isEmpty ? (i < f.positional && i < args.positional.count ? args.positional[i] : nil) : value(name)
+        } else {
+            p = param(name)
+            given = value(name)
+        }
+        guard let v = given ?? p.defaultValue.value else { throw missing(name) }
         if let m = p.problem(v, maxElements: interp.limits.maxElements) { throw bad(name, m) }
         return v
     }
