@@ -203,6 +203,9 @@ final class StorePathNode: StmtNode {
     private let hint = Atomic<Int>(0)
     /// The field of `r.f = x`: read once here, not from `path` on every run.
     private let onlyField: String?
+    /// `r.f = r.f + t` (or - * /): the operator node, whose left operand reads this node's
+    /// field of this node's variable. Run as one read-modify-write of the field in place.
+    private let update: BinaryNode?
     init(_ slot: Slot, name: String, path: [PathStep], value: ExprNode, _ r: SourceRange) {
         self.slot = slot
         self.name = name
@@ -214,7 +217,64 @@ final class StorePathNode: StmtNode {
         case .global(let g): leaf = .global(Unmanaged.passUnretained(g))
         case .cell, .upvalue: leaf = .other
         }
+        update = StorePathNode.update(of: value, field: onlyField, leaf: leaf)
         super.init(r)
+    }
+
+    private static func update(of value: ExprNode, field: String?, leaf: Leaf) -> BinaryNode? {
+        guard let field, let b = value as? BinaryNode, [.add, .sub, .mul, .div].contains(b.op),
+              let read = b.lhs as? FieldNode, read.name == field else { return nil }
+        switch (leaf, read.leaf) {
+        case (.local(let a), .local(let b2)) where a == b2: return b
+        case (.global(let a), .global(let b2)) where a.toOpaque() == b2.toOpaque(): return b
+        default: return nil
+        }
+    }
+
+    @inline(__always)
+    private static func apply(_ op: BinaryOp, _ x: Double, _ y: Double) -> Double {
+        switch op {
+        case .add: return x + y
+        case .sub: return x - y
+        case .mul: return x * y
+        default: return x / y
+        }
+    }
+
+    private enum Update {
+        /// The field holds the new value.
+        case written
+        /// The new value, to be stored as any other.
+        case computed(Value)
+        /// The variable holds no record with a number in that field: nothing was evaluated.
+        case declined
+    }
+
+    /// `r.f = r.f op t`, evaluated as the plain statement would be: the field read, then `t`,
+    /// then the operator, then the write.
+    private func runUpdate(_ u: BinaryNode, _ field: String, _ ip: Interpreter, _ fp: Frame) throws -> Update {
+        // When t is a constant or a variable holding a number (reading one is pure), the whole
+        // statement is one write in place.
+        var x = 0.0
+        var done = false
+        let found = inPlace(fp) { base in
+            guard var r = base.takeRecord() else { return false }
+            defer { base = .record(r) }
+            guard let i = fieldIndex(r.names, field, hint), case .number(let a) = r.values[i] else { return false }
+            x = a
+            // The variable is out of its slot here: t naming it reads no number, and falls to the
+            // general path below.
+            if let y = u.rhsLeaf.number(fp) {
+                r.values[i] = .number(StorePathNode.apply(u.op, a, y))
+                done = true
+            }
+            return true
+        }
+        if done { return .written }
+        guard found else { return .declined }
+        let b = try u.rhs.eval(ip, fp)
+        guard case .number(let y) = b else { return .computed(try u.slow(.number(x), b, ip)) }
+        return .computed(.number(StorePathNode.apply(u.op, x, y)))
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
         if ip.isWorker {
@@ -224,7 +284,12 @@ final class StorePathNode: StmtNode {
             default: break
             }
         }
-        let v = try value.eval(ip, fp)
+        var v = Value.none
+        switch try update.map({ try runUpdate($0, onlyField!, ip, fp) }) ?? .declined {
+        case .written: return .normal
+        case .computed(let x): v = x
+        case .declined: v = try value.eval(ip, fp)
+        }
         // `r.f = x` on a record variable: no key arrays, one write in place.
         if let field = onlyField, storeField(field, v, ip, fp) { return .normal }
         // The hot case, `v[i] = x` on a vector: no key arrays, one in-place write.
