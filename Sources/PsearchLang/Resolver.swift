@@ -357,7 +357,13 @@ struct Resolver {
         case .expression(let e): proto.bodyExpr = expression(e)
         case .block(let stmts):
             fscope.blocks.append([:])
-            proto.bodyBlock = BlockNode(stmts.compactMap { statement($0, keep: false) }, d.range)
+            let body = stmts.compactMap { statement($0, keep: false) }
+            // `{ return e }` runs as `= e`: no block, no return flag, no return value to move.
+            if body.count == 1, let r = body[0] as? ReturnNode, let e = r.value {
+                proto.bodyExpr = e
+            } else {
+                proto.bodyBlock = BlockNode(body, d.range)
+            }
         }
         proto.frameSize = fscope.maxSlots
         proto.boxedParams = boxed

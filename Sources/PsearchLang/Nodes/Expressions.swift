@@ -419,11 +419,41 @@ final class IndexGlobalNode: ExprNode {
     let global: GlobalCell
     let index: ExprNode
     let general: IndexNode
+    /// The index when it is a constant or variable, or an operator on two of them (`fs[i % 4]`):
+    /// its number can be worked out without effects, so a call of `fs[i % 4](x)` may look at
+    /// the element before deciding how to call it.
+    private let pureIndex: (op: BinaryOp?, Leaf, Leaf)?
     init(_ global: GlobalCell, _ index: ExprNode, general: IndexNode) {
         self.global = global
         self.index = index
         self.general = general
+        pureIndex = IndexGlobalNode.pure(index)
         super.init(general.range)
+    }
+
+    private static func pure(_ index: ExprNode) -> (op: BinaryOp?, Leaf, Leaf)? {
+        if let b = index as? BinaryNode {
+            guard [.add, .sub, .mul, .div, .mod].contains(b.op) else { return nil }
+            if case .other = b.lhsLeaf { return nil }
+            if case .other = b.rhsLeaf { return nil }
+            return (b.op, b.lhsLeaf, b.rhsLeaf)
+        }
+        let leaf = Leaf(index)
+        if case .other = leaf { return nil }
+        return (nil, leaf, .other)
+    }
+
+    /// The element `fs[i % 4]` names when it is a function, found without evaluating anything
+    /// that has effects; nil otherwise (then `eval` runs, and evaluates the index once).
+    override func calleeFunction(_ ip: Interpreter, _ fp: Frame) -> Callable? {
+        guard let (op, a, b) = pureIndex, let x = a.number(fp) else { return nil }
+        var k = x
+        if let op {
+            guard let y = b.number(fp) else { return nil }
+            k = Ops.scalar(op, x, y)
+        }
+        guard case let g? = global.value, case .function(let fn)? = element(k, in: g) else { return nil }
+        return fn
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
         // Unassigned: the general path reports it before the index is evaluated.

@@ -203,7 +203,7 @@ final class StorePathNode: StmtNode {
     private let hint = Atomic<Int>(0)
     /// The field of `r.f = x`: read once here, not from `path` on every run.
     private let onlyField: String?
-    /// `r.f = r.f + t` (or - * /): the operator node, whose left operand reads this node's
+    /// `r.f = r.f + t` (or - * / %): the operator node, whose left operand reads this node's
     /// field of this node's variable. Run as one read-modify-write of the field in place.
     private let update: BinaryNode?
     init(_ slot: Slot, name: String, path: [PathStep], value: ExprNode, _ r: SourceRange) {
@@ -222,22 +222,12 @@ final class StorePathNode: StmtNode {
     }
 
     private static func update(of value: ExprNode, field: String?, leaf: Leaf) -> BinaryNode? {
-        guard let field, let b = value as? BinaryNode, [.add, .sub, .mul, .div].contains(b.op),
+        guard let field, let b = value as? BinaryNode, [.add, .sub, .mul, .div, .mod].contains(b.op),
               let read = b.lhs as? FieldNode, read.name == field else { return nil }
         switch (leaf, read.leaf) {
         case (.local(let a), .local(let b2)) where a == b2: return b
         case (.global(let a), .global(let b2)) where a.toOpaque() == b2.toOpaque(): return b
         default: return nil
-        }
-    }
-
-    @inline(__always)
-    private static func apply(_ op: BinaryOp, _ x: Double, _ y: Double) -> Double {
-        switch op {
-        case .add: return x + y
-        case .sub: return x - y
-        case .mul: return x * y
-        default: return x / y
         }
     }
 
@@ -265,7 +255,7 @@ final class StorePathNode: StmtNode {
             // The variable is out of its slot here: t naming it reads no number, and falls to the
             // general path below.
             if let y = u.rhsLeaf.number(fp) {
-                r.values[i] = .number(StorePathNode.apply(u.op, a, y))
+                r.values[i] = .number(Ops.scalar(u.op, a, y))
                 done = true
             }
             return true
@@ -274,7 +264,7 @@ final class StorePathNode: StmtNode {
         guard found else { return .declined }
         let b = try u.rhs.eval(ip, fp)
         guard case .number(let y) = b else { return .computed(try u.slow(.number(x), b, ip)) }
-        return .computed(.number(StorePathNode.apply(u.op, x, y)))
+        return .computed(.number(Ops.scalar(u.op, x, y)))
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
         if ip.isWorker {
