@@ -205,7 +205,11 @@ final class StorePathNode: StmtNode {
     private let onlyField: String?
     /// `r.f = r.f + t` (or - * / %): the operator node, whose left operand reads this node's
     /// field of this node's variable. Run as one read-modify-write of the field in place.
-    private let update: BinaryNode?
+    /// Unretained (`value` holds it), with its operator and right operand read once here:
+    /// each retain is an atomic instruction, and this statement sits in inner loops.
+    private let update: Unmanaged<BinaryNode>?
+    private let updateOp: BinaryOp
+    private let updateRight: Leaf
     init(_ slot: Slot, name: String, path: [PathStep], value: ExprNode, _ r: SourceRange) {
         self.slot = slot
         self.name = name
@@ -217,7 +221,10 @@ final class StorePathNode: StmtNode {
         case .global(let g): leaf = .global(Unmanaged.passUnretained(g))
         case .cell, .upvalue: leaf = .other
         }
-        update = StorePathNode.update(of: value, field: onlyField, leaf: leaf)
+        let u = StorePathNode.update(of: value, field: onlyField, leaf: leaf)
+        update = u.map { Unmanaged.passUnretained($0) }
+        updateOp = u?.op ?? .add
+        updateRight = u?.rhsLeaf ?? .other
         super.init(r)
     }
 
@@ -242,29 +249,39 @@ final class StorePathNode: StmtNode {
 
     /// `r.f = r.f op t`, evaluated as the plain statement would be: the field read, then `t`,
     /// then the operator, then the write.
-    private func runUpdate(_ u: BinaryNode, _ field: String, _ ip: Interpreter, _ fp: Frame) throws -> Update {
+    private func runUpdate(_ u: Unmanaged<BinaryNode>, _ field: String, _ ip: Interpreter, _ fp: Frame) throws -> Update {
         // When t is a constant or a variable holding a number (reading one is pure), the whole
         // statement is one write in place.
         var x = 0.0
         var done = false
         let found = inPlace(fp) { base in
-            guard var r = base.takeRecord() else { return false }
-            defer { base = .record(r) }
-            guard let i = fieldIndex(r.names, field, hint), case .number(let a) = r.values[i] else { return false }
-            x = a
-            // The variable is out of its slot here: t naming it reads no number, and falls to the
-            // general path below.
-            if let y = u.rhsLeaf.number(fp) {
-                r.values[i] = .number(Ops.scalar(u.op, a, y))
-                done = true
+            // Looked up in an immutable record first: searching the names of one about to be
+            // written made the optimiser retain them (an atomic instruction) around the search.
+            guard let r = base.takeRecord() else { return false }
+            guard let i = fieldIndex(r.names, field, hint), case .number(let a) = r.values[i] else {
+                base = .record(r)
+                return false
             }
+            x = a
+            // The variable is out of its slot here: t naming it reads no number, and falls to
+            // the general path below.
+            guard let y = updateRight.number(fp) else {
+                base = .record(r)
+                return true
+            }
+            var m = consume r
+            m.values[i] = .number(Ops.scalar(updateOp, a, y))
+            base = .record(m)
+            done = true
             return true
         }
         if done { return .written }
         guard found else { return .declined }
-        let b = try u.rhs.eval(ip, fp)
-        guard case .number(let y) = b else { return .computed(try u.slow(.number(x), b, ip)) }
-        return .computed(.number(Ops.scalar(u.op, x, y)))
+        return try u._withUnsafeGuaranteedRef { u in
+            let b = try u.rhs.eval(ip, fp)
+            guard case .number(let y) = b else { return .computed(try u.slow(.number(x), b, ip)) }
+            return .computed(.number(Ops.scalar(updateOp, x, y)))
+        }
     }
     override func exec(_ ip: Interpreter, _ fp: Frame) throws -> Flow {
         if ip.isWorker {
@@ -275,7 +292,7 @@ final class StorePathNode: StmtNode {
             }
         }
         var v = Value.none
-        switch try update.map({ try runUpdate($0, onlyField!, ip, fp) }) ?? .declined {
+        switch try update == nil ? .declined : runUpdate(update!, onlyField!, ip, fp) {
         case .written: return .normal
         case .computed(let x): v = x
         case .declined: v = try value.eval(ip, fp)
@@ -348,14 +365,17 @@ final class StorePathNode: StmtNode {
     /// does); false when the variable holds no record.
     private func storeField(_ field: String, _ x: Value, _ ip: Interpreter, _ fp: Frame) -> Bool {
         inPlace(fp) { base in
-            guard var r = base.takeRecord() else { return false }
-            if let i = fieldIndex(r.names, field, hint) {
-                r.values[i] = x
+            guard let r = base.takeRecord() else { return false }
+            // Searched before the record is mutable (see `runUpdate`).
+            let found = fieldIndex(r.names, field, hint)
+            var m = consume r
+            if let i = found {
+                m.values[i] = x
             } else {
-                r.names.append(field)
-                r.values.append(x)
+                m.names.append(field)
+                m.values.append(x)
             }
-            base = .record(r)
+            base = .record(m)
             return true
         }
     }
