@@ -382,8 +382,8 @@ public final class Interpreter {
     @inline(__always)
     private func runBody(_ proto: FunctionProto, _ fp: Frame, callRange: SourceRange) throws -> Value {
         do {
-            if let e = proto.bodyExpr { return try e.eval(self, fp) }
-            if try proto.bodyBlock!.exec(self, fp) == .returnValue {
+            if let e = proto.unretainedExpr { return try e._withUnsafeGuaranteedRef { try $0.eval(self, fp) } }
+            if try proto.unretainedBlock!._withUnsafeGuaranteedRef({ try $0.exec(self, fp) }) == .returnValue {
                 // Moved out, leaving nil behind: no copy to retain and release.
                 var v = Value.none
                 swap(&v, &returnValue)

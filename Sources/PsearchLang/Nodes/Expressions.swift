@@ -452,7 +452,17 @@ final class IndexGlobalNode: ExprNode {
             guard let y = b.number(fp) else { return nil }
             k = Ops.scalar(op, x, y)
         }
-        guard case let g? = global.value, case .function(let fn)? = element(k, in: g) else { return nil }
+        // On the main thread the list is moved out of its cell and back (nothing runs in
+        // between) instead of copied: a copy retains and releases it, atomically, per call.
+        // Workers share the cell, so they read a copy.
+        if ip.isWorker {
+            guard case let g? = global.value, case .function(let fn)? = element(k, in: g) else { return nil }
+            return fn
+        }
+        guard let g = global.value.take() else { return nil }
+        let e = element(k, in: g)
+        global.value = consume g
+        guard case .function(let fn)? = e else { return nil }
         return fn
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {

@@ -21,8 +21,13 @@ final class FunctionProto {
     var selfSlot: Int?
     var selfBoxed = false
     var captures: [CaptureSource] = []
-    var bodyExpr: ExprNode?
-    var bodyBlock: StmtNode?
+    var bodyExpr: ExprNode? { didSet { unretainedExpr = bodyExpr.map { Unmanaged.passUnretained($0) } } }
+    var bodyBlock: StmtNode? { didSet { unretainedBlock = bodyBlock.map { Unmanaged.passUnretained($0) } } }
+    /// The body without reference counting, for the call path: reading a `var` class property
+    /// across a call retains and releases it (atomic) on every call. The properties above keep
+    /// the nodes alive.
+    private(set) var unretainedExpr: Unmanaged<ExprNode>?
+    private(set) var unretainedBlock: Unmanaged<StmtNode>?
     let range: SourceRange
     /// Globals the body (or a function defined in it) reads, and whether it assigns a global or
     /// a captured variable: what grad needs to know to replay a recording of it safely.
