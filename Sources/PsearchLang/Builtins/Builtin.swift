@@ -302,6 +302,8 @@ public final class Builtin: Callable, @unchecked Sendable {
     /// A direct form for one argument of any type; nil when it cannot handle the value, and
     /// then the full body runs (with its argument checks and messages).
     let single: ((Value) -> Value?)?
+    /// `unary` or `single` is there: tested without copying either closure (a retain each).
+    let hasDirectForm: Bool
 
     init(_ spec: BuiltinSpec, unary: ((Double) -> Double)? = nil, single: ((Value) -> Value?)? = nil,
          _ body: @escaping (inout Call) throws -> Value) {
@@ -309,6 +311,7 @@ public final class Builtin: Callable, @unchecked Sendable {
         self.body = body
         self.unary = unary
         self.single = single
+        hasDirectForm = unary != nil || single != nil
         super.init(isClosure: false)
     }
 

@@ -123,10 +123,11 @@ final class CallNode: ExprNode {
     }
 
     private func callBuiltin(_ b: Builtin, _ ip: Interpreter, _ fp: Frame) throws -> Value {
-        if args.count == 1, positionalCount == 1, b.unary != nil || b.single != nil {
+        if args.count == 1, positionalCount == 1, b.hasDirectForm {
             // One positional argument: try the built-in's direct form before building an
-            // argument list (calls like floor(x) and len(v) sit in inner loops).
-            let x = try args[0].eval(ip, fp)
+            // argument list (calls like floor(x) and len(v) sit in inner loops). The argument
+            // node is read unretained (each retain is an atomic instruction).
+            let x = try unretainedArgs[0]._withUnsafeGuaranteedRef { try $0.eval(ip, fp) }
             if case .number(let v) = x, let f = b.unary { return .number(f(v)) }
             if let f = b.single, let r = f(x) { return r }
             var a = Arguments(callRange: range)
