@@ -54,7 +54,11 @@ let package = Package(
                 "CLibEdit",
                 "PsearchKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            // The modules' public symbols are not exported from the executable: nothing loads
+            // them, and at start-up the loader and the Swift runtime's backtracer (dladdr)
+            // walked all 9,400 of them.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]),
         // csv-edge/ and the peers' answers (pandas', scikit-learn's, Optuna's, scipy's JSON) are read from the source tree too.
         .testTarget(name: "PsearchCoreTests", dependencies: ["PsearchCore"],
                     exclude: ["csv-edge", "metrics-sklearn.json", "tpe-optuna.json", "importance-optuna.json", "qn-scipy.json"]),
