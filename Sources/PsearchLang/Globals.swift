@@ -4,6 +4,22 @@ final class GlobalCell {
     /// nil while declared but not yet assigned.
     var value: Value?
     init(_ name: String) { self.name = name }
+
+    /// `body` on the value where it lies, without copying it: a copy of a list or record
+    /// retains and releases its storage, atomically, on every read. On the main thread the value
+    /// is moved out and back, so `body` must not run user code; a search worker's globals are
+    /// read by other threads too, so there `body` gets a copy. nil while unassigned.
+    @inline(__always)
+    func peek<R>(_ ip: Interpreter, _ body: (borrowing Value) -> R?) -> R? {
+        if ip.isWorker {
+            guard let v = value else { return nil }
+            return body(v)
+        }
+        guard let v = value.take() else { return nil }
+        let r = body(v)
+        value = consume v
+        return r
+    }
 }
 
 /// The session's top-level variables, in declaration order. The resolver gives each name its

@@ -117,6 +117,47 @@ enum Leaf {
     }
 }
 
+extension BinaryOp {
+    /// + - * / %: what `Ops.scalar` does to two numbers exactly as the operator nodes do.
+    var isElementaryArithmetic: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .mod: return true
+        default: return false
+        }
+    }
+}
+
+/// A number that can be worked out without evaluating a node, and so without effects: a leaf
+/// (constant or variable), or elementary arithmetic on two leaves (`i % 4`). nil from `number`
+/// when an operand holds no number; the node's `eval` then gives the value or the error.
+enum PureNumber {
+    case leaf(Leaf)
+    case binary(BinaryOp, Leaf, Leaf)
+
+    init?(_ n: ExprNode) {
+        if let b = n as? BinaryNode {
+            guard b.op.isElementaryArithmetic else { return nil }
+            if case .other = b.lhsLeaf { return nil }
+            if case .other = b.rhsLeaf { return nil }
+            self = .binary(b.op, b.lhsLeaf, b.rhsLeaf)
+            return
+        }
+        let leaf = Leaf(n)
+        if case .other = leaf { return nil }
+        self = .leaf(leaf)
+    }
+
+    @inline(__always)
+    func number(_ fp: Frame) -> Double? {
+        switch self {
+        case .leaf(let l): return l.number(fp)
+        case .binary(let op, let a, let b):
+            guard let x = a.number(fp), let y = b.number(fp) else { return nil }
+            return Ops.scalar(op, x, y)
+        }
+    }
+}
+
 /// Any binary operator; the common ones have subclasses whose number case is inlined.
 class BinaryNode: ExprNode {
     let op: BinaryOp
@@ -419,50 +460,22 @@ final class IndexGlobalNode: ExprNode {
     let global: GlobalCell
     let index: ExprNode
     let general: IndexNode
-    /// The index when it is a constant or variable, or an operator on two of them (`fs[i % 4]`):
-    /// its number can be worked out without effects, so a call of `fs[i % 4](x)` may look at
-    /// the element before deciding how to call it.
-    private let pureIndex: (op: BinaryOp?, Leaf, Leaf)?
+    /// The index, when its number can be worked out without effects (`fs[i % 4]`): a call of
+    /// `fs[i % 4](x)` may then look at the element before deciding how to call it.
+    private let pureIndex: PureNumber?
     init(_ global: GlobalCell, _ index: ExprNode, general: IndexNode) {
         self.global = global
         self.index = index
         self.general = general
-        pureIndex = IndexGlobalNode.pure(index)
+        pureIndex = PureNumber(index)
         super.init(general.range)
-    }
-
-    private static func pure(_ index: ExprNode) -> (op: BinaryOp?, Leaf, Leaf)? {
-        if let b = index as? BinaryNode {
-            guard [.add, .sub, .mul, .div, .mod].contains(b.op) else { return nil }
-            if case .other = b.lhsLeaf { return nil }
-            if case .other = b.rhsLeaf { return nil }
-            return (b.op, b.lhsLeaf, b.rhsLeaf)
-        }
-        let leaf = Leaf(index)
-        if case .other = leaf { return nil }
-        return (nil, leaf, .other)
     }
 
     /// The element `fs[i % 4]` names when it is a function, found without evaluating anything
     /// that has effects; nil otherwise (then `eval` runs, and evaluates the index once).
     override func calleeFunction(_ ip: Interpreter, _ fp: Frame) -> Callable? {
-        guard let (op, a, b) = pureIndex, let x = a.number(fp) else { return nil }
-        var k = x
-        if let op {
-            guard let y = b.number(fp) else { return nil }
-            k = Ops.scalar(op, x, y)
-        }
-        // On the main thread the list is moved out of its cell and back (nothing runs in
-        // between) instead of copied: a copy retains and releases it, atomically, per call.
-        // Workers share the cell, so they read a copy.
-        if ip.isWorker {
-            guard case let g? = global.value, case .function(let fn)? = element(k, in: g) else { return nil }
-            return fn
-        }
-        guard let g = global.value.take() else { return nil }
-        let e = element(k, in: g)
-        global.value = consume g
-        guard case .function(let fn)? = e else { return nil }
+        guard let k = pureIndex?.number(fp),
+              case .function(let fn)? = global.peek(ip, { element(k, in: $0) }) else { return nil }
         return fn
     }
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
@@ -519,16 +532,19 @@ final class FieldNode: ExprNode {
 
     /// The field of the record `v` holds, if it is one with that field.
     @inline(__always)
-    private func read(_ v: Value) -> Value? {
-        guard case .record(let r) = v, let i = fieldIndex(r.names, name, hint) else { return nil }
-        return r.values[i]
+    private func read(_ v: borrowing Value) -> Value? {
+        switch v {
+        case .record(let r):
+            guard let i = fieldIndex(r.names, name, hint) else { return nil }
+            return r.values[i]
+        default: return nil
+        }
     }
 
     override func eval(_ ip: Interpreter, _ fp: Frame) throws -> Value {
         // A record in a variable is read where it lies: copying it out would retain and release
-        // its two arrays on every read. It is moved out and back (nothing runs in between), so
-        // the match borrows it; a worker's globals are shared with other threads, so there it
-        // is read through a guaranteed reference instead.
+        // its two arrays on every read. A local is moved out and back (nothing runs in between),
+        // so the match borrows it; a global likewise, through `GlobalCell.peek`.
         switch leaf {
         case .local(let s):
             let p = fp + s
@@ -537,16 +553,7 @@ final class FieldNode: ExprNode {
             p.initialize(to: consume v)
             if let f { return f }
         case .global(let g):
-            if let f = g._withUnsafeGuaranteedRef({ c -> Value? in
-                if ip.isWorker {
-                    guard case .record(let r)? = c.value, let i = fieldIndex(r.names, name, hint) else { return nil }
-                    return r.values[i]
-                }
-                guard let v = c.value.take() else { return nil }
-                let f = read(v)
-                c.value = consume v
-                return f
-            }) { return f }
+            if let f = g._withUnsafeGuaranteedRef({ $0.peek(ip) { read($0) } }) { return f }
         case .constant, .other: break
         }
         let v = try target.eval(ip, fp)

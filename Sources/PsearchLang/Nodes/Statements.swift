@@ -229,7 +229,7 @@ final class StorePathNode: StmtNode {
     }
 
     private static func update(of value: ExprNode, field: String?, leaf: Leaf) -> BinaryNode? {
-        guard let field, let b = value as? BinaryNode, [.add, .sub, .mul, .div, .mod].contains(b.op),
+        guard let field, let b = value as? BinaryNode, b.op.isElementaryArithmetic,
               let read = b.lhs as? FieldNode, read.name == field else { return nil }
         switch (leaf, read.leaf) {
         case (.local(let a), .local(let b2)) where a == b2: return b
@@ -292,10 +292,14 @@ final class StorePathNode: StmtNode {
             }
         }
         var v = Value.none
-        switch try update == nil ? .declined : runUpdate(update!, onlyField!, ip, fp) {
-        case .written: return .normal
-        case .computed(let x): v = x
-        case .declined: v = try value.eval(ip, fp)
+        if let u = update, let field = onlyField {
+            switch try runUpdate(u, field, ip, fp) {
+            case .written: return .normal
+            case .computed(let x): v = x
+            case .declined: v = try value.eval(ip, fp)
+            }
+        } else {
+            v = try value.eval(ip, fp)
         }
         // `r.f = x` on a record variable: no key arrays, one write in place.
         if let field = onlyField, storeField(field, v, ip, fp) { return .normal }
